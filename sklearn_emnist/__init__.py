@@ -1,0 +1,29 @@
+"""scikit-learn compatible handwritten character recognition on EMNIST.
+
+Importing the package is cheap: torch and skorch are imported only when a
+neural estimator is first used (PEP 562 module ``__getattr__``).
+"""
+
+import importlib
+
+from ._version import __version__
+
+# public name -> module that defines it (imported on first access)
+_LAZY = {
+    "read_idx": "sklearn_emnist.datasets",
+    "write_idx": "sklearn_emnist.datasets",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sklearn_emnist' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
