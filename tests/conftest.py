@@ -1,34 +1,8 @@
-"""Shared fixtures: the real EMNIST data in ../shared/emnist.
-
-Real-data tests use :func:`shared_emnist`. Outside CI a missing data folder
-skips them; in CI (``CI=true``) it fails them loudly instead.
-"""
-
-import os
-from pathlib import Path
+"""Shared fixtures. Real-data helpers live in tests/_data.py."""
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_EMNIST = Path(os.environ.get("SKLEARN_EMNIST_SHARED", ROOT.parent / "shared" / "emnist"))
-
-
-def _in_ci():
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def require_shared(*relative):
-    """Return the path of a file or folder under ../shared/emnist.
-
-    Skips the calling test when it is missing, except in CI where it fails.
-    """
-    path = SHARED_EMNIST.joinpath(*relative)
-    if not path.exists():
-        message = f"real EMNIST data missing: {path} (see README: ../shared/emnist)"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+from ._data import require_shared
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,143 @@
+"""Validation of image input, shared by every transformer and estimator.
+
+One mechanism for all: accept flat ``(n, 784)``, image ``(n, 28, 28)`` or
+channel-first ``(n, 1, 28, 28)`` arrays (or anything numpy turns into one),
+integer pixels in 0..255 or float pixels in [0, 1], and say clearly what is
+wrong otherwise.
+"""
+
+import numpy as np
+
+IMAGE_SHAPE = (28, 28)
+N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+
+__all__ = ["IMAGE_SHAPE", "N_PIXELS", "check_images"]
+
+
+def _describe(estimator):
+    if estimator is None:
+        return ""
+    name = estimator if isinstance(estimator, str) else type(estimator).__name__
+    return f"{name}: "
+
+
+def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=False):
+    """Validate images and return them as an ``(n, 28, 28)`` array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or \
+            (n_samples, 1, 28, 28)
+        Images. Integer pixels must lie in 0..255 (EMNIST's uint8); float
+        pixels must lie in [0, 1].
+    dtype : {np.float32, np.float64, np.uint8}, default=np.float32
+        Output type. Float output is scaled to [0, 1]; ``np.uint8`` output is
+        scaled to 0..255 (float input is multiplied by 255 and rounded).
+    estimator : estimator instance or str, default=None
+        Named in error messages.
+    input_name : str, default="X"
+        Named in error messages.
+    copy : bool, default=False
+        Force a copy even when no conversion is needed.
+
+    Returns
+    -------
+    images : ndarray of shape (n_samples, 28, 28)
+
+    Raises
+    ------
+    ValueError
+        On a shape that does not hold 28x28 images, an empty array, NaN or
+        infinite values, or pixels out of range, with the fix in the message.
+    TypeError
+        On a non-numeric dtype (strings, objects, complex numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emnist.utils import check_images
+    >>> X = np.zeros((2, 784), dtype=np.uint8)
+    >>> X[0, 0] = 255
+    >>> images = check_images(X)
+    >>> images.shape, images.dtype, float(images.max())
+    ((2, 28, 28), dtype('float32'), 1.0)
+    """
+    prefix = _describe(estimator)
+    if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
+        X = X.to_numpy()
+    try:
+        X = np.asarray(X)
+    except (ValueError, TypeError) as exc:  # ragged nested sequences
+        raise ValueError(f"{prefix}{input_name} cannot be converted to an array: {exc}") from exc
+    if X.dtype.kind == "b":
+        X = X.astype(np.uint8) * 255
+    if X.dtype.kind not in "uif":
+        if X.dtype.kind == "O":
+            try:
+                X = X.astype(np.float64)
+            except (ValueError, TypeError) as exc:
+                raise TypeError(
+                    f"{prefix}{input_name} must hold numeric pixel values, got dtype object "
+                    f"that cannot be converted to float: {exc}"
+                ) from exc
+        else:
+            raise TypeError(
+                f"{prefix}{input_name} must hold numeric pixel values (uint8 0..255 or "
+                f"float 0..1), got dtype {X.dtype}."
+            )
+    n_pixels = int(np.prod(X.shape[1:])) if X.ndim >= 2 else None
+    shape_ok = (
+        (X.ndim == 2 and X.shape[1] == N_PIXELS)
+        or (X.ndim == 3 and X.shape[1:] == IMAGE_SHAPE)
+        or (X.ndim == 4 and X.shape[1:] == (1, *IMAGE_SHAPE))
+    )
+    if not shape_ok:
+        got = (
+            f"an array of shape {X.shape}"
+            if X.ndim >= 2
+            else f"a {X.ndim}-d array of shape {X.shape} (reshape a single image with "
+            "X.reshape(1, -1))"
+        )
+        extra = f" ({n_pixels} values per sample)" if n_pixels is not None else ""
+        raise ValueError(
+            f"{prefix}{input_name} must hold 28x28 images as (n_samples, 784), "
+            f"(n_samples, 28, 28) or (n_samples, 1, 28, 28); got {got}{extra}."
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{prefix}{input_name} has 0 samples; at least 1 is required.")
+    images = X.reshape(X.shape[0], *IMAGE_SHAPE)
+    if images.dtype.kind == "f":
+        finite = np.isfinite(images)
+        if not finite.all():
+            bad = "NaN" if np.isnan(images).any() else "infinite"
+            n_bad = int(images.size - finite.sum())
+            raise ValueError(
+                f"{prefix}{input_name} contains {bad} values ({n_bad} pixels); "
+                "impute or drop those images first."
+            )
+        low, high, limit = float(images.min()), float(images.max()), 1.0
+    else:
+        low, high, limit = int(images.min()), int(images.max()), 255
+    if low < 0 or high > limit:
+        if images.dtype.kind == "f":
+            hint = (
+                " Float pixels must be scaled to [0, 1]: divide 0..255 data by 255, or pass it "
+                "as uint8."
+            )
+        else:
+            hint = " Integer pixels must lie in 0..255."
+        raise ValueError(
+            f"{prefix}{input_name} has pixel values out of range (min {low}, max {high}).{hint}"
+        )
+    out_dtype = np.dtype(dtype)
+    if out_dtype == np.uint8:
+        if images.dtype.kind == "f":
+            return np.rint(images * 255).astype(np.uint8)
+        return images.astype(np.uint8, copy=copy)
+    if out_dtype.kind != "f":
+        raise ValueError(f"dtype must be a float type or uint8, got {out_dtype}.")
+    if images.dtype.kind == "f":
+        return images.astype(out_dtype, copy=copy)
+    out = images.astype(out_dtype)
+    out /= 255
+    return out
