@@ -12,6 +12,9 @@ from ._version import __version__
 _LAZY = {
     "read_idx": "sklearn_emnist.datasets",
     "write_idx": "sklearn_emnist.datasets",
+    "classification_summary": "sklearn_emnist.metrics",
+    "per_class_table": "sklearn_emnist.metrics",
+    "most_confused_pairs": "sklearn_emnist.metrics",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -1,0 +1,129 @@
+"""Resolving the label set and the character name of each label.
+
+Every metric, table and plot in this package goes through
+:func:`resolve_labels`, so integer labels with ``target_names``, string
+labels, and explicit ``labels`` all behave the same way everywhere.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.utils.multiclass import unique_labels
+
+__all__ = ["resolve_labels", "check_label_arrays"]
+
+
+def check_label_arrays(y_true, y_pred):
+    """Return ``y_true`` and ``y_pred`` as 1-d arrays of equal length."""
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if y.ndim != 1:
+            raise ValueError(
+                f"{name} must be a 1-d array of class labels, got shape {y.shape}. "
+                "If you have probabilities, take the argmax and map it through classes_ first."
+            )
+        if y.shape[0] == 0:
+            raise ValueError(f"{name} is empty; at least one label is required.")
+    if y_true.shape[0] != y_pred.shape[0]:
+        raise ValueError(
+            f"y_true and y_pred have different lengths ({y_true.shape[0]} and "
+            f"{y_pred.shape[0]}); pass one prediction per true label."
+        )
+    if (y_true.dtype.kind in "US") != (y_pred.dtype.kind in "US") and (
+        y_true.dtype.kind != "O" and y_pred.dtype.kind != "O"
+    ):
+        raise ValueError(
+            f"y_true holds {y_true.dtype} labels but y_pred holds {y_pred.dtype} labels; "
+            "use the same kind of label (integers or strings) for both."
+        )
+    return y_true, y_pred
+
+
+def _is_integer_labels(labels):
+    return np.asarray(labels).dtype.kind in "iu"
+
+
+def resolve_labels(y_true, y_pred, *, labels=None, target_names=None):
+    """Labels in a fixed order and the display name of each.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+        True and predicted labels, integers or strings.
+    labels : array-like, default=None
+        The labels to report, in this order. By default: when ``target_names``
+        is a sequence and the labels are integers ``0..len(target_names) - 1``
+        (an EMNIST classifier's ``classes_``), all of those integers, so that
+        classes absent from a subset still get a row; otherwise the sorted
+        union of ``y_true`` and ``y_pred``.
+    target_names : sequence of str or mapping, default=None
+        Display names. A mapping is looked up by label; a sequence is indexed
+        by integer label value (``target_names[label]``) or, when ``labels``
+        is given or the labels are not integers, matched with ``labels``
+        position by position. ``None`` uses ``str(label)``.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_labels,)
+    names : list of str
+
+    Examples
+    --------
+    >>> from sklearn_emnist.metrics._labels import resolve_labels
+    >>> labels, names = resolve_labels([0, 2], [2, 2], target_names=["a", "b", "c"])
+    >>> labels.tolist(), names
+    ([0, 1, 2], ['a', 'b', 'c'])
+    """
+    present = unique_labels(y_true, y_pred)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.size == 0:
+            raise ValueError("labels must be a non-empty 1-d list of class labels.")
+        if len(np.unique(labels)) != labels.size:
+            raise ValueError("labels contains duplicates; list each class once.")
+        missing = np.setdiff1d(present, labels)
+        if missing.size:
+            raise ValueError(
+                f"y_true or y_pred contain labels not in `labels`: {missing[:10].tolist()}; "
+                "add them to `labels` or leave `labels=None`."
+            )
+    elif (
+        target_names is not None
+        and not isinstance(target_names, Mapping)
+        and _is_integer_labels(present)
+        and present.min() >= 0
+        and present.max() < len(target_names)
+    ):
+        labels = np.arange(len(target_names))
+    else:
+        labels = present
+
+    if target_names is None:
+        names = [str(label) for label in labels]
+    elif isinstance(target_names, Mapping):
+        missing = [label for label in labels.tolist() if label not in target_names]
+        if missing:
+            raise ValueError(
+                f"target_names has no entry for labels {missing[:10]}; give a name for every "
+                "class."
+            )
+        names = [str(target_names[label]) for label in labels.tolist()]
+    else:
+        target_names = [str(name) for name in target_names]
+        if (
+            _is_integer_labels(labels)
+            and labels.min() >= 0
+            and labels.max() < len(target_names)
+            and len(labels) != len(target_names)
+        ):
+            names = [target_names[label] for label in labels.tolist()]
+        elif len(target_names) == len(labels):
+            names = list(target_names)
+        else:
+            raise ValueError(
+                f"target_names has {len(target_names)} names but there are {len(labels)} "
+                f"labels ({labels[:10].tolist()}{'...' if len(labels) > 10 else ''}); give one "
+                "name per class, or a dict mapping label -> name."
+            )
+    return labels, names
