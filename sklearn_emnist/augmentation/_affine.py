@@ -31,6 +31,8 @@ _MAX_ROTATION = 45.0
 _MAX_SHIFT = 10.0
 _MAX_SHEAR = 1.0
 _SCALE_LIMITS = (0.5, 2.0)
+# images warped per block: bounds temporary memory (about 30 MB) for any stack size
+_CHUNK = 2048
 
 
 def _check_random_state(random_state):
@@ -246,14 +248,17 @@ def random_affine(
     elastic = _elastic_params(elastic)
     rng = _check_random_state(random_state)
 
-    stack = check_images(images, dtype=np.float32, estimator="random_affine")
     in_shape = np.shape(images)
     in_dtype = getattr(images, "dtype", None)
     in_dtype = np.asarray(images).dtype if in_dtype is None else np.dtype(in_dtype)
-    if in_dtype.kind in "ui":
-        stack = stack * 255.0  # work in 0..255 so rounding back to integers is exact
+    integer = in_dtype.kind in "uib"
+    # validate once; integers stay uint8 (no float copy of the whole stack)
+    stack = check_images(
+        images, dtype=np.uint8 if integer else np.float32, estimator="random_affine"
+    )
     n, h, w = stack.shape
 
+    # draw every image's transform first, so the result does not depend on chunking
     a00, a01, a10, a11 = (
         v.astype(np.float32)[:, None, None]
         for v in _inverse_matrices(rng, n, rotation, scale, shear)
@@ -261,28 +266,44 @@ def random_affine(
     tx = rng.uniform(*shift, size=n).astype(np.float32)[:, None, None]
     ty = rng.uniform(*shift, size=n).astype(np.float32)[:, None, None]
     cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+    # q = A^-1 (p - c - t) + c = A^-1 (p - c) + (c - A^-1 t)
+    bx = cx - a00 * tx - a01 * ty
+    by = cy - a10 * tx - a11 * ty
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    ux = (xs - cx)[None] - tx
-    uy = (ys - cy)[None] - ty
-    qx = a00 * ux + a01 * uy + cx
-    qy = a10 * ux + a11 * uy + cy
-    if elastic is not None:
-        from scipy.ndimage import gaussian_filter
+    xs -= cx
+    ys -= cy
 
-        alpha, sigma = elastic
-        fields = rng.uniform(-1.0, 1.0, size=(2, n, h, w)).astype(np.float32)
-        fields = gaussian_filter(fields, sigma=(0, 0, sigma, sigma))
-        # normalise each field so that alpha is its root-mean-square in pixels
-        rms = np.sqrt(np.mean(fields**2, axis=(2, 3), keepdims=True)) + 1e-12
-        fields *= alpha / rms
-        qx = qx + fields[0]
-        qy = qy + fields[1]
-    out = _bilinear(stack, qx, qy)
-
-    if in_dtype.kind in "ui":
-        out = np.clip(np.rint(out), 0, 255).astype(in_dtype)
-    elif in_dtype.kind == "b":
-        out = out >= 0.5
-    else:
-        out = np.clip(out, 0.0, 1.0).astype(in_dtype if in_dtype.kind == "f" else np.float32)
+    out = np.empty((n, h, w), dtype=np.uint8 if integer else in_dtype)
+    for start in range(0, n, _CHUNK):
+        part = slice(start, min(start + _CHUNK, n))
+        qx = a00[part] * xs
+        qx += a01[part] * ys
+        qx += bx[part]
+        qy = a10[part] * xs
+        qy += a11[part] * ys
+        qy += by[part]
+        if elastic is not None:
+            qx, qy = _elastic_warp(rng, qx, qy, *elastic)
+        warped = _bilinear(stack[part].astype(np.float32), qx, qy)
+        if integer:
+            np.rint(warped, out=warped)
+            np.clip(warped, 0, 255, out=warped)
+        else:
+            np.clip(warped, 0.0, 1.0, out=warped)
+        out[part] = warped
+    if in_dtype.kind == "b":
+        out = out >= 128
+    elif integer and in_dtype != np.uint8:
+        out = out.astype(in_dtype)
     return out.reshape(in_shape)
+
+
+def _elastic_warp(rng, qx, qy, alpha, sigma):
+    """Add a smooth random displacement field (RMS ``alpha`` pixels) to the coordinates."""
+    from scipy.ndimage import gaussian_filter
+
+    fields = rng.uniform(-1.0, 1.0, size=(2, *qx.shape)).astype(np.float32)
+    fields = gaussian_filter(fields, sigma=(0, 0, sigma, sigma))
+    rms = np.sqrt(np.mean(fields**2, axis=(2, 3), keepdims=True)) + 1e-12
+    fields *= alpha / rms
+    return qx + fields[0], qy + fields[1]
