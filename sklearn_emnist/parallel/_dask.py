@@ -1,0 +1,118 @@
+"""Running scikit-learn searches on a Dask cluster through joblib."""
+
+import os
+import socket
+import uuid
+from contextlib import contextmanager
+
+from ._threads import _check_n_threads, set_worker_threads
+
+__all__ = ["dask_backend", "worker_scratch_dir"]
+
+
+def _require_distributed():
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Running on a Dask cluster needs dask.distributed. Install it with "
+            "`pip install 'sklearn-emnist[dask]'` (or `pip install dask distributed`)."
+        ) from exc
+    return distributed
+
+
+@contextmanager
+def dask_backend(client=None, *, n_threads=1, **backend_options):
+    """Run joblib-parallel work (``GridSearchCV(n_jobs=-1)``, ...) on a Dask cluster.
+
+    Equivalent to ``with joblib.parallel_backend("dask"):`` after registering
+    :class:`~sklearn_emnist.parallel.WorkerThreadsPlugin` on the cluster, so that every worker process
+    runs torch and BLAS with ``n_threads`` threads. The code is the same for a
+    :class:`distributed.LocalCluster` and for a cluster of many machines: only
+    the ``Client`` changes (``Client("tcp://scheduler:8786")``).
+
+    Parameters
+    ----------
+    client : distributed.Client, default=None
+        The cluster to use. ``None`` uses the current default client (the last
+        one created in this process).
+    n_threads : int, default=1
+        Torch / BLAS threads per worker process.
+    **backend_options
+        Passed to ``joblib.parallel_backend("dask", ...)``, e.g.
+        ``scatter=[X, y]`` to send the training data to the workers once.
+
+    Yields
+    ------
+    client : distributed.Client
+        The client in use.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> from sklearn.model_selection import GridSearchCV  # doctest: +SKIP
+    >>> from sklearn_emnist.parallel import dask_backend  # doctest: +SKIP
+    >>> cluster = LocalCluster(n_workers=2, threads_per_worker=1)  # doctest: +SKIP
+    >>> with Client(cluster) as client, dask_backend(client):  # doctest: +SKIP
+    ...     search = GridSearchCV(model, grid, n_jobs=-1).fit(X, y)
+    """
+    distributed = _require_distributed()
+    import joblib
+
+    n_threads = _check_n_threads(n_threads)
+    if client is None:
+        try:
+            client = distributed.get_client()
+        except ValueError as exc:
+            raise ValueError(
+                "dask_backend found no Dask client. Create one first, e.g. "
+                "`client = distributed.Client(distributed.LocalCluster())` or "
+                "`Client('tcp://scheduler-host:8786')`, and pass it as client=."
+            ) from exc
+    from ._dask_plugin import WorkerThreadsPlugin
+
+    client.register_plugin(WorkerThreadsPlugin(n_threads))
+    with joblib.parallel_backend("dask", client=client, **backend_options):
+        yield client
+
+
+def worker_scratch_dir(base=None, *, prefix="sklearn-emnist"):
+    """Create a directory no other process or fit will write to.
+
+    Checkpoint files (skorch's ``Checkpoint``, ``TrainEndCheckpoint``) default
+    to fixed names in the current directory, so parallel fits of a search
+    overwrite each other's files. Call this inside the fit (on the worker) to
+    get a fresh directory named after the host, the process and a random
+    suffix.
+
+    Parameters
+    ----------
+    base : str or path-like, default=None
+        Parent folder (created if missing); ``None`` uses the system's
+        temporary folder. On a multi-machine cluster a shared file system path
+        keeps the checkpoints reachable from the client.
+    prefix : str, default="sklearn-emnist"
+        Start of the directory name.
+
+    Returns
+    -------
+    path : str
+        The new, empty directory.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sklearn_emnist.parallel import worker_scratch_dir
+    >>> a, b = worker_scratch_dir(), worker_scratch_dir()
+    >>> a != b and os.path.isdir(a) and os.listdir(a) == []
+    True
+    """
+    import tempfile
+
+    base = tempfile.gettempdir() if base is None else os.fspath(base)
+    os.makedirs(base, exist_ok=True)
+    host = socket.gethostname().split(".")[0] or "host"
+    name = f"{prefix}-{host}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    path = os.path.join(base, name)
+    os.makedirs(path)
+    return path

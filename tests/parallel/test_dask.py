@@ -1,0 +1,104 @@
+"""Searches on a real dask.distributed LocalCluster (separate worker processes).
+
+One cluster (2 worker processes, 1 thread each, on 127.0.0.1) serves the
+module. Each search runs twice on the same real images: locally with
+n_jobs=1, and on the cluster through joblib's Dask backend; the results must
+be the same.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+
+from sklearn_emnist.parallel import dask_backend, limit_threads, worker_scratch_dir
+from tests._data import load_bench
+
+distributed = pytest.importorskip("distributed")
+
+# keep every test of this module on one xdist worker: one cluster, not one per worker
+pytestmark = pytest.mark.xdist_group("dask-localcluster")
+
+
+def test_dask_backend_without_a_client_says_how_to_make_one():
+    current = None
+    try:
+        current = distributed.get_client()
+    except ValueError:
+        pass
+    if current is not None:
+        pytest.skip("a default Dask client exists in this process")
+    with pytest.raises(ValueError, match="found no Dask client"):
+        with dask_backend():
+            pass
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
+    with distributed.Client(cluster) as dask_client:
+        yield dask_client
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def letters():
+    X, y = load_bench("letters-here", "train", n_per_class=12, random_state=0)
+    return X.reshape(len(X), -1), y
+
+
+def _torch_threads_and_env():
+    import torch
+
+    return torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"), os.getpid()
+
+
+def test_workers_are_separate_processes_with_one_torch_thread(client):
+    with dask_backend(client, n_threads=1):
+        report = client.run(_torch_threads_and_env)
+    assert len(report) == 2
+    pids = {pid for _, _, pid in report.values()}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert all(threads == 1 and env == "1" for threads, env, _ in report.values())
+
+
+def test_scratch_dirs_never_collide_across_workers(client, tmp_path):
+    paths = client.run(worker_scratch_dir, str(tmp_path))
+    paths = list(paths.values()) + [worker_scratch_dir(tmp_path) for _ in range(3)]
+    assert len(set(paths)) == len(paths) == 5
+    assert all(os.path.isdir(p) and os.path.dirname(p) == str(tmp_path) for p in paths)
+
+
+def _knn_search(n_jobs):
+    model = make_pipeline(
+        PCA(n_components=30, random_state=0),
+        KNeighborsClassifier(),
+    )
+    grid = {"kneighborsclassifier__n_neighbors": [1, 3, 5], "kneighborsclassifier__weights": ["uniform", "distance"]}
+    cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    return GridSearchCV(model, grid, cv=cv, n_jobs=n_jobs)
+
+
+def test_knn_grid_search_on_dask_matches_local_run(client, letters):
+    X, y = letters
+    with limit_threads(1):
+        local = _knn_search(n_jobs=1).fit(X, y)
+    with dask_backend(client):
+        remote = _knn_search(n_jobs=-1).fit(X, y)
+    np.testing.assert_array_equal(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
+    )
+    assert remote.best_params_ == local.best_params_
+    # it learned something from real letters: far above chance (1/26)
+    assert local.best_score_ > 0.3

@@ -1,0 +1,40 @@
+"""Thread limits for worker processes."""
+
+import os
+
+import pytest
+import torch
+from threadpoolctl import threadpool_info
+
+from sklearn_emnist.parallel import limit_threads, set_worker_threads
+
+
+def test_limit_threads_sets_torch_env_and_blas_then_restores():
+    before_torch = torch.get_num_threads()
+    before_env = os.environ.get("OMP_NUM_THREADS")
+    with limit_threads(1) as n:
+        assert n == 1
+        assert torch.get_num_threads() == 1
+        assert os.environ["OMP_NUM_THREADS"] == "1"
+        assert os.environ["MKL_NUM_THREADS"] == "1"
+        blas = [pool["num_threads"] for pool in threadpool_info()]
+        assert blas and all(t == 1 for t in blas)
+    assert torch.get_num_threads() == before_torch
+    assert os.environ.get("OMP_NUM_THREADS") == before_env
+
+
+def test_set_worker_threads_returns_previous_settings():
+    previous = set_worker_threads(1)
+    try:
+        assert previous["torch"] is not None
+        assert set(previous["env"]) >= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+    finally:
+        from sklearn_emnist.parallel._threads import _restore
+
+        _restore(previous)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True, None])
+def test_bad_thread_count_is_refused_with_the_fix(bad):
+    with pytest.raises(ValueError, match="n_threads must be a positive integer"):
+        set_worker_threads(bad)
