@@ -12,6 +12,12 @@ from ._version import __version__
 _LAZY = {
     "read_idx": "sklearn_emnist.datasets",
     "write_idx": "sklearn_emnist.datasets",
+    "load_emnist_folder": "sklearn_emnist.datasets",
+    "get_split_info": "sklearn_emnist.datasets",
+    "IDXFormatError": "sklearn_emnist.datasets",
+    "DownloadError": "sklearn_emnist.datasets",
+    "ChecksumMismatchError": "sklearn_emnist.datasets",
+    "DataNotCachedError": "sklearn_emnist.datasets",
     "classification_summary": "sklearn_emnist.metrics",
     "per_class_table": "sklearn_emnist.metrics",
     "most_confused_pairs": "sklearn_emnist.metrics",

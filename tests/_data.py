@@ -32,14 +32,12 @@ def require_shared(*relative):
 
 @lru_cache(maxsize=8)
 def _load_bench(name, subset):
-    from sklearn_emnist.datasets import read_idx
+    from sklearn_emnist.datasets import load_emnist_folder
 
     folder = require_shared("bench")
-    images = read_idx(folder / f"{name}-{subset}-images-idx3-ubyte.gz")
-    labels = read_idx(folder / f"{name}-{subset}-labels-idx1-ubyte.gz").astype(np.int64)
-    images = np.ascontiguousarray(images.transpose(0, 2, 1))  # upright
-    if name.startswith("letters"):
-        labels -= 1  # letters label 1..26 -> 0..25
+    split = name.split("-")[0]  # letters-here -> letters (mapping of the split)
+    bunch = load_emnist_folder(folder, name=name, split=split, subset=subset, cache=False)
+    images, labels = bunch.images, bunch.target  # upright; letters 1..26 -> 0..25
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels

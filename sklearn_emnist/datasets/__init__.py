@@ -1,5 +1,20 @@
 """Loaders for EMNIST and the IDX file format."""
 
+from ._errors import ChecksumMismatchError, DataNotCachedError, DownloadError
+from ._folder import load_emnist_folder
 from ._idx import IDXFormatError, read_idx, write_idx
+from ._metadata import SPLITS, SUBSETS, SplitInfo, get_split_info
 
-__all__ = ["IDXFormatError", "read_idx", "write_idx"]
+__all__ = [
+    "ChecksumMismatchError",
+    "DataNotCachedError",
+    "DownloadError",
+    "IDXFormatError",
+    "SPLITS",
+    "SUBSETS",
+    "SplitInfo",
+    "get_split_info",
+    "load_emnist_folder",
+    "read_idx",
+    "write_idx",
+]

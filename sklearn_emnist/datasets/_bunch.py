@@ -1,0 +1,105 @@
+"""Turn decoded arrays into the scikit-learn ``Bunch`` the loaders return."""
+
+import numbers
+from importlib import resources
+
+import numpy as np
+
+__all__ = ["make_bunch", "stratified_indices"]
+
+
+def _descr():
+    return resources.files(__package__).joinpath("descr", "emnist.rst").read_text()
+
+
+def _check_n_samples(n_samples, n_available):
+    if n_samples is None:
+        return None
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(f"n_samples must be None or an int, got {n_samples!r}.")
+    if not 1 <= n_samples <= n_available:
+        raise ValueError(
+            f"n_samples={n_samples} is out of range: this subset has {n_available} "
+            f"images; pass 1 <= n_samples <= {n_available}, or None for all of them."
+        )
+    return int(n_samples)
+
+
+def stratified_indices(target, n_samples, random_state=None):
+    """Indices of a stratified random sub-sample of size ``n_samples``.
+
+    Each class gets ``n_samples * class_share`` rows (largest remainders get
+    the leftover rows, ties broken at random), drawn without replacement; the
+    result is in random order.
+    """
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    target = np.asarray(target)
+    classes, inverse, counts = np.unique(target, return_inverse=True, return_counts=True)
+    exact = n_samples * counts / counts.sum()
+    quota = np.floor(exact).astype(np.int64)
+    leftover = n_samples - quota.sum()
+    if leftover:
+        # largest fractional parts first, random tie-break
+        order = np.lexsort((rng.random_sample(len(classes)), -(exact - quota)))
+        quota[order[:leftover]] += 1
+    by_class = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    chosen = [
+        rng.choice(by_class[starts[k] : starts[k + 1]], size=quota[k], replace=False)
+        for k in range(len(classes))
+        if quota[k]
+    ]
+    return rng.permutation(np.concatenate(chosen))
+
+
+def make_bunch(
+    info,
+    subset,
+    images,
+    labels,
+    *,
+    files,
+    n_samples=None,
+    random_state=None,
+    as_characters=False,
+    return_X_y=False,
+):
+    """Map file labels to targets, sub-sample and package the result."""
+    from sklearn.utils import Bunch
+
+    lookup = np.full(256, -1, dtype=np.int64)
+    lookup[list(info.labels)] = np.arange(info.n_classes)
+    target = lookup[labels]
+    if target.size and target.min() < 0:
+        unknown = np.unique(labels[target < 0])
+        raise ValueError(
+            f"labels {unknown.tolist()[:10]} in {files[-1]} are not labels of the "
+            f"EMNIST {info.name!r} split (valid: {info.labels[0]}..{info.labels[-1]}); "
+            "pass the split the files were made from."
+        )
+    n_samples = _check_n_samples(n_samples, len(target))
+    if n_samples is not None:
+        index = stratified_indices(target, n_samples, random_state)
+        images, target = images[index], target[index]
+    target_names = np.array(info.target_names)
+    if as_characters:
+        target = target_names[target]
+    data = images.reshape(len(images), -1)
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        images=images,
+        target=target,
+        target_names=target_names,
+        feature_names=[f"pixel_{row}_{col}" for row in range(28) for col in range(28)],
+        DESCR=_descr(),
+        split=info.name,
+        subset=subset,
+        n_classes=info.n_classes,
+        char_codes=list(info.char_codes),
+        file_labels=list(info.labels),
+        files=[str(f) for f in files],
+    )
