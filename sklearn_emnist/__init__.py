@@ -21,6 +21,8 @@ _LAZY = {
     "classification_summary": "sklearn_emnist.metrics",
     "per_class_table": "sklearn_emnist.metrics",
     "most_confused_pairs": "sklearn_emnist.metrics",
+    "random_affine": "sklearn_emnist.augmentation",
+    "RandomAffineAugmenter": "sklearn_emnist.augmentation",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
