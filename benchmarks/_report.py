@@ -1,0 +1,404 @@
+"""Markdown tables and plots built only from the JSON records of benchmark runs.
+
+Nothing here is typed by hand: every measured number in a table or a plot is
+read from a JSON record that :mod:`benchmarks.run` wrote; published figures
+come from ``benchmarks/references.json`` and are marked "not measured here".
+
+Examples
+--------
+>>> from benchmarks._report import format_percent
+>>> format_percent(0.9123)
+'91.23 %'
+"""
+
+import json
+import math
+from pathlib import Path
+
+__all__ = [
+    "REFERENCES_PATH",
+    "load_records",
+    "load_references",
+    "render_markdown",
+    "plot_accuracy_vs_fit_time",
+    "plot_per_class_recall",
+    "write_report",
+    "format_percent",
+]
+
+REFERENCES_PATH = Path(__file__).resolve().parent / "references.json"
+SCHEMA = "sklearn-emnist-benchmark/1"
+NOT_MEASURED = "published, not measured here"
+
+
+def format_percent(value, digits=2):
+    """``0.9123`` -> ``'91.23 %'``; ``None`` -> ``'—'``; ``digits=None`` drops trailing zeros.
+
+    Examples
+    --------
+    >>> from benchmarks._report import format_percent
+    >>> format_percent(0.92, digits=None), format_percent(0.9596, digits=None)
+    ('92 %', '95.96 %')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if digits is None:
+        return f"{100 * value:.2f}".rstrip("0").rstrip(".") + " %"
+    return f"{100 * value:.{digits}f} %"
+
+
+def _format_number(value, digits=0):
+    if value is None:
+        return "—"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def load_records(paths):
+    """Read benchmark records from JSON files and folders (recursively).
+
+    Files that are not benchmark records (other JSON, references) are skipped.
+    Records are returned in a stable order: seed recipes first, then the
+    package's, then the rest by name.
+    """
+    from .recipes import DEFAULT_MODELS
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = []
+    for path in map(Path, paths):
+        files.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    records = []
+    for file in files:
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("schema") == SCHEMA:
+            record["_file"] = str(file)
+            records.append(record)
+    order = {name: i for i, name in enumerate(DEFAULT_MODELS)}
+    records.sort(
+        key=lambda r: (
+            r["protocol"],
+            r["dataset"]["name"],
+            order.get(r["model"], len(order)),
+            r["model"],
+        )
+    )
+    return records
+
+
+def load_references(path=REFERENCES_PATH):
+    """The published reference rows and their sources."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _references_for(references, split, protocol):
+    return [
+        row
+        for row in references["rows"]
+        if row["split"] == split and row.get("protocol") in (None, protocol)
+    ]
+
+
+def _measured_row(record):
+    if record.get("status") != "ok":
+        reason = record.get("status", "failed")
+        detail = (record.get("error") or "").splitlines()[-1:] or [""]
+        return [record["label"], f"**{reason}**: {detail[0][:80]}"] + ["—"] * 6 + ["this run"]
+    metrics, timing, memory = record["metrics"], record["timing"], record.get("memory", {})
+    return [
+        record["label"],
+        format_percent(metrics["accuracy"]),
+        format_percent(metrics["recall_macro"]),
+        format_percent(metrics["precision_macro"]),
+        format_percent(metrics["f1_macro"]),
+        _format_number(timing["fit_seconds"], 1),
+        _format_number(timing["predict_images_per_second"]),
+        _format_number(memory.get("peak_rss_mb")),
+        "this run",
+    ]
+
+
+def _reference_row(row, sources):
+    return [
+        f"*{row['label']}*",
+        format_percent(row.get("accuracy"), None),
+        format_percent(row.get("recall_macro"), None),
+        format_percent(row.get("precision_macro"), None),
+        format_percent(row.get("f1_macro"), None),
+        "—",
+        "—",
+        "—",
+        f"*{NOT_MEASURED}* [{row['source']}]",
+    ]
+
+
+def _table(rows):
+    header = [
+        "Model",
+        "Accuracy",
+        "Mean recall",
+        "Mean precision",
+        "Macro F1",
+        "Fit s",
+        "Predict img/s",
+        "Peak RSS MiB",
+        "Source",
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * 7 + ["---"]) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _by_model(records):
+    return {r["model"]: r for r in records if r.get("status") == "ok"}
+
+
+def _comparisons(records, references):
+    """Sentences comparing the package's recipes with the seed, all computed."""
+    ok = _by_model(records)
+    lines = []
+    for family, seed_name, best_name in (
+        ("CNN", "seed-cnn", "best-cnn"),
+        ("LSTM", "seed-lstm", "best-lstm"),
+        ("KNN", "seed-knn", "best-knn"),
+    ):
+        best = ok.get(best_name)
+        if best is None:
+            continue
+        accuracy = best["metrics"]["accuracy"]
+        published = [
+            r for r in references if r["family"] == family and r["source"] == "seed-slides"
+        ]
+        parts = []
+        if published:
+            gap = 100 * (accuracy - published[0]["accuracy"])
+            verdict = "beats" if gap > 0 else "falls short of"
+            parts.append(
+                f"{verdict} the seed's published {format_percent(published[0]['accuracy'], None)} "
+                f"by {abs(gap):.1f} points"
+            )
+        seed = ok.get(seed_name)
+        if seed is not None:
+            gap = 100 * (accuracy - seed["metrics"]["accuracy"])
+            fit_ratio = best["timing"]["fit_seconds"] / max(seed["timing"]["fit_seconds"], 1e-9)
+            speed_ratio = best["timing"]["predict_images_per_second"] / max(
+                seed["timing"]["predict_images_per_second"], 1e-9
+            )
+            parts.append(
+                f"{'+' if gap >= 0 else '−'}{abs(gap):.1f} points over the seed recipe measured "
+                f"in this run, fitting in {fit_ratio:.2f}× its time and predicting "
+                f"{speed_ratio:.2f}× as many images per second"
+            )
+        if parts:
+            lines.append(
+                f"- **{best['label']}** ({format_percent(accuracy)}): " + "; ".join(parts) + "."
+            )
+    return lines
+
+
+def _describe_data(record):
+    dataset = record["dataset"]
+    return (
+        f"training on {dataset['n_train']:,} images ({dataset['train_sample']}), "
+        f"scored on {dataset['n_test']:,} test images ({dataset['test_sample']}) "
+        f"of `{dataset['name']}` ({dataset['n_classes']} classes; source `{dataset['source']}`)"
+    )
+
+
+def _describe_machine(record):
+    machine, versions = record["machine"], record["versions"]
+    gpu = machine.get("gpu") or {}
+    gpu_text = (
+        ", ".join(d["name"] for d in gpu.get("devices", [])) if gpu.get("available") else "no GPU"
+    )
+    return (
+        f"{machine['cpu_model']}, {machine['cores_usable']} usable cores of "
+        f"{machine['cores_logical']}, {machine['memory_gb']} GB RAM, {gpu_text}; "
+        f"Python {versions.get('python')}, torch {versions.get('torch')}, "
+        f"scikit-learn {versions.get('scikit-learn')}, skorch {versions.get('skorch')}"
+    )
+
+
+def render_markdown(records, references=None, *, title=None):
+    """A Markdown report of records of one protocol and dataset.
+
+    The table follows the seed's format (Model | Accuracy | Mean recall |
+    Mean precision) plus macro F1, fit seconds, predict images per second and
+    peak memory; published figures for the same split are appended as rows
+    marked "not measured here".
+    """
+    if not records:
+        raise ValueError("no benchmark records to report; run the benchmark first.")
+    references = references if references is not None else load_references()
+    first = records[0]
+    protocol, split = first["protocol"], first["dataset"]["split"]
+    ref_rows = _references_for(references, split, protocol)
+    title = title or f"{protocol.capitalize()} protocol on `{first['dataset']['name']}`"
+    commands = sorted({r["command"] for r in records})
+    dates = sorted(r["date"] for r in records)
+    lines = [
+        f"# {title}",
+        "",
+        "Generated by `benchmarks/_report.py` from the JSON records beside this file "
+        "(never edited by hand). Rows in *italics* are published figures, "
+        f"**{NOT_MEASURED}**.",
+        "",
+        f"Protocol `{protocol}`: {_describe_data(first)}.",
+        "",
+    ]
+    measured = [_measured_row(r) for r in records]
+    lines += _table(measured + [_reference_row(r, references["sources"]) for r in ref_rows])
+    comparisons = _comparisons(records, ref_rows)
+    if comparisons:
+        lines += ["", "Computed from the records (ratios measured in the same run):", ""]
+        lines += comparisons
+    lines += ["", f"Machine: {_describe_machine(first)}.", ""]
+    lines += [f"Run{'s' if len(dates) > 1 else ''}: {dates[0]} to {dates[-1]} (UTC), git "
+              f"`{(first.get('git') or {}).get('commit') or 'unknown'}`"
+              f"{' (work tree with local changes)' if (first.get('git') or {}).get('dirty') else ''}.", ""]
+    lines += ["Command:", ""] + [f"    {c}" for c in commands] + [""]
+    used_sources = sorted({r["source"] for r in ref_rows})
+    if used_sources:
+        lines += ["Sources of the reference rows:", ""]
+        lines += [f"- [{key}] {references['sources'][key]}" for key in used_sources]
+        lines.append("")
+    lines += ["Records:", ""]
+    lines += [f"- `{Path(r['_file']).name}`: {r['description']}" for r in records if "_file" in r]
+    return "\n".join(lines) + "\n"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+_FAMILY_COLORS = {"CNN": "tab:blue", "LSTM": "tab:orange", "KNN": "tab:green", "other": "tab:gray"}
+
+
+def plot_accuracy_vs_fit_time(records, path, references=None):
+    """Scatter of test accuracy against fit seconds (log scale), one point per model.
+
+    Published accuracies for the same split are drawn as dashed lines,
+    labelled "not measured here".
+    """
+    plt = _pyplot()
+    ok = [r for r in records if r.get("status") == "ok"]
+    if not ok:
+        return None
+    references = references if references is not None else load_references()
+    first = ok[0]
+    fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+    for record in ok:
+        x = record["timing"]["fit_seconds"]
+        y = 100 * record["metrics"]["accuracy"]
+        seed = record["model"].startswith("seed-")
+        ax.scatter(
+            x,
+            y,
+            s=90,
+            color=_FAMILY_COLORS.get(record["family"], "tab:gray"),
+            marker="o" if seed else "*",
+            edgecolor="black",
+            zorder=3,
+        )
+        ax.annotate(
+            f"{record['model']}\n{y:.1f} %",
+            (x, y),
+            textcoords="offset points",
+            xytext=(8, -4),
+            fontsize=9,
+        )
+    for row in _references_for(references, first["dataset"]["split"], first["protocol"]):
+        y = 100 * row["accuracy"]
+        ax.axhline(y, color=_FAMILY_COLORS.get(row["family"], "tab:gray"), ls="--", lw=0.8)
+        ax.text(
+            ax.get_xlim()[0],
+            y,
+            f" {row['label']}: {y:.1f} % (not measured here)",
+            fontsize=7,
+            va="bottom",
+            color="dimgray",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("fit time (seconds, log scale)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(
+        f"{first['protocol']} protocol on {first['dataset']['name']}: "
+        f"{first['dataset']['n_train']:,} training / {first['dataset']['n_test']:,} test images\n"
+        "circles: seed recipes, stars: the package's recipes",
+        fontsize=10,
+    )
+    ax.grid(True, which="both", alpha=0.3)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_per_class_recall(records, path):
+    """Heat map of per-class recall (models × classes), values written in the cells."""
+    plt = _pyplot()
+    import numpy as np
+
+    ok = [r for r in records if r.get("status") == "ok"]
+    if not ok:
+        return None
+    names = list(ok[0]["metrics"]["per_class_recall"])
+    matrix = np.array(
+        [[r["metrics"]["per_class_recall"].get(n, np.nan) for n in names] for r in ok]
+    )
+    width = max(8, 0.42 * len(names) + 3)
+    fig, ax = plt.subplots(figsize=(width, 1.0 + 0.55 * len(ok)), layout="constrained")
+    image = ax.imshow(100 * matrix, cmap="viridis", vmin=max(0, 100 * np.nanmin(matrix) - 5), vmax=100, aspect="auto")
+    ax.set_xticks(range(len(names)), names, fontsize=9)
+    ax.set_yticks(range(len(ok)), [r["model"] for r in ok], fontsize=9)
+    if len(names) <= 30:
+        threshold = 100 * (np.nanmin(matrix) + np.nanmax(matrix)) / 2
+        for i in range(matrix.shape[0]):
+            for j in range(matrix.shape[1]):
+                value = 100 * matrix[i, j]
+                ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if value < threshold else "black")
+    fig.colorbar(image, ax=ax, label="recall (%)", fraction=0.03)
+    first = ok[0]
+    ax.set_title(
+        f"Per-class recall on {first['dataset']['name']} test ({first['protocol']} protocol)",
+        fontsize=10,
+    )
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def write_report(records, folder, *, references=None, plots=True):
+    """Write ``table.md`` (and the two PNG plots) for the records into ``folder``.
+
+    Returns the paths written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    references = references if references is not None else load_references()
+    written = []
+    table = folder / "table.md"
+    table.write_text(render_markdown(records, references), encoding="utf-8")
+    written.append(table)
+    if plots:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return written
+        for plot, name in (
+            (lambda p: plot_accuracy_vs_fit_time(records, p, references), "accuracy_vs_fit_time.png"),
+            (lambda p: plot_per_class_recall(records, p), "per_class_recall.png"),
+        ):
+            out = plot(folder / name)
+            if out is not None:
+                written.append(out)
+    return written

@@ -1,0 +1,553 @@
+"""The benchmark runner: train and score models side by side, write JSON records and a table.
+
+Usage (from the repository root)::
+
+    python -m benchmarks seed --dataset letters-here            # the README's main job
+    python -m benchmarks full --dataset letters-here --models best-cnn
+    python -m benchmarks seed --dataset letters                 # official split via fetch_emnist
+    python -m benchmarks seed --source folder:/data/bench:letters-here
+    python -m benchmarks quick --dataset letters-here --results /tmp/bench   # tiny, for tests
+    python -m benchmarks table benchmarks/results/seed-letters-here          # rebuild table + plots
+    python -m benchmarks readers                                # fetch/reader system benchmark
+    python -m benchmarks list                                   # models and data sets
+
+Protocols:
+
+- ``seed``: a class-balanced sample of 40,000 training images (fixed
+  ``--random-state``), scored on the whole test part of the data set;
+- ``full``: all training images, scored on the whole test part;
+- ``quick``: tiny class-balanced subsets (30 training and 10 test images per
+  class), tiny networks, one epoch: checks that everything runs.
+
+Each model runs in a fresh Python process (so its peak resident memory is its
+own), writes one JSON record to ``<results>/<protocol>-<dataset>/<model>.json``;
+at the end the runner writes ``table.md`` and two PNG plots there from the
+records and prints the table. Hyper-parameters are never chosen on the test
+part: the recipes' settings were fixed on training data beforehand.
+
+Examples
+--------
+>>> from benchmarks.run import build_parser
+>>> build_parser().parse_args(["seed", "--dataset", "letters-here"]).models
+'seed-cnn,seed-lstm,seed-knn,best-cnn,best-lstm,best-knn'
+"""
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from . import _machine
+from .datasets import BENCH_SETS, SPLITS, class_balanced_indices, load_source, resolve_source
+from .recipes import DEFAULT_MODELS, RECIPES, get_recipe
+
+__all__ = ["main", "build_parser", "run_benchmark", "run_worker", "json_safe"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RESULTS = REPO_ROOT / "benchmarks" / "results"
+SCHEMA = "sklearn-emnist-benchmark/1"
+PROTOCOLS = ("seed", "full", "quick")
+SEED_TRAIN_SIZE = 40_000
+QUICK_TRAIN_PER_CLASS = 30
+QUICK_TEST_PER_CLASS = 10
+
+
+def _say(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def json_safe(value, _depth=0):
+    """A JSON-serialisable rendering of a hyper-parameter value.
+
+    Numbers, strings, booleans and None stay as they are (numpy scalars become
+    Python numbers); lists, tuples and dicts are converted item by item;
+    estimators, classes and functions become their qualified name or repr.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmarks.run import json_safe
+    >>> json_safe({"k": np.int64(3), "f": len, "t": (1, 2.5)})
+    {'k': 3, 'f': 'builtins.len', 't': [1, 2.5]}
+    """
+    import numpy as np
+
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else str(value)
+    if isinstance(value, np.generic):
+        return json_safe(value.item(), _depth)
+    if _depth < 6 and isinstance(value, dict):
+        return {str(k): json_safe(v, _depth + 1) for k, v in value.items()}
+    if _depth < 6 and isinstance(value, (list, tuple)):
+        return [json_safe(v, _depth + 1) for v in value]
+    if isinstance(value, np.ndarray) and value.size <= 64:
+        return json_safe(value.tolist(), _depth)
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        module = getattr(value, "__module__", None)
+        return f"{module}.{value.__qualname__}" if module else value.__qualname__
+    text = repr(value)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# --- one model: the worker ------------------------------------------------
+
+
+def _sample(loaded, protocol, subset, size, random_state):
+    """(X, y, description) of the protocol's sample of one subset."""
+    y = loaded.target
+    n_classes = len(loaded.target_names)
+    if size is None and protocol == "quick":
+        size = (QUICK_TRAIN_PER_CLASS if subset == "train" else QUICK_TEST_PER_CLASS) * n_classes
+    if size is None and protocol == "seed" and subset == "train":
+        size = SEED_TRAIN_SIZE
+    if size is None or size >= len(y):
+        return loaded.data, y, f"all {len(y):,} {subset} images"
+    index = class_balanced_indices(y, size, random_state)
+    description = (
+        f"class-balanced sample of {len(index):,} of the {len(y):,} {subset} images, "
+        f"random_state={random_state}"
+    )
+    return loaded.data[index], y[index], description
+
+
+def _metrics(y_true, y_pred, target_names):
+    import numpy as np
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    labels = np.arange(len(target_names))
+    result = {"accuracy": float(accuracy_score(y_true, y_pred))}
+    for average in ("macro", "micro"):
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=average, zero_division=0
+        )
+        result[f"precision_{average}"] = float(precision)
+        result[f"recall_{average}"] = float(recall)
+        result[f"f1_{average}"] = float(f1)
+    _, recall, _, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, average=None, zero_division=0
+    )
+    result["per_class_recall"] = {
+        name: float(r) for name, r in zip(target_names, recall)
+    }
+    result["per_class_support"] = {name: int(s) for name, s in zip(target_names, support)}
+    return result
+
+
+def _threads():
+    threads = {key: os.environ.get(key) for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    if "torch" in sys.modules:
+        threads["torch"] = sys.modules["torch"].get_num_threads()
+    return threads
+
+
+def run_worker(spec):
+    """Fit and score one model as ``spec`` says; write and return its record.
+
+    ``spec`` is the dict the runner passes (model, protocol, source,
+    random_state, sizes, output path, and the run's shared description).
+    """
+    import numpy as np
+
+    recipe = get_recipe(spec["model"])
+    source = resolve_source(source=spec["source"])
+    started = time.perf_counter()
+    tag = f"[{spec['model']}]"
+    _say(f"{tag} loading {source.display()} ...")
+    train = load_source(source, "train", data_home=spec.get("data_home"), mirror=spec.get("mirror"))
+    test = load_source(source, "test", data_home=spec.get("data_home"), mirror=spec.get("mirror"))
+    X_train, y_train, train_text = _sample(
+        train, spec["protocol"], "train", spec.get("train_size"), spec["random_state"]
+    )
+    X_test, y_test, test_text = _sample(
+        test, spec["protocol"], "test", spec.get("test_size"), spec["random_state"]
+    )
+    del train
+    load_seconds = time.perf_counter() - started
+    _say(
+        f"{tag} {len(y_train):,} training / {len(y_test):,} test images "
+        f"({load_seconds:.1f} s); fitting {recipe.label} ..."
+    )
+    estimator = recipe.build(spec["protocol"], spec["random_state"], spec.get("verbose", 1))
+    rss_before_fit = _machine.current_rss_mb()
+    start = time.perf_counter()
+    estimator.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    _say(f"{tag} fitted in {fit_seconds:.1f} s; predicting {len(y_test):,} test images ...")
+    start = time.perf_counter()
+    y_pred = np.asarray(estimator.predict(X_test))
+    predict_seconds = time.perf_counter() - start
+    metrics = _metrics(y_test, y_pred, test.target_names)
+    _say(
+        f"{tag} accuracy {100 * metrics['accuracy']:.2f} %, macro F1 "
+        f"{100 * metrics['f1_macro']:.2f} % (predict {predict_seconds:.1f} s)"
+    )
+    record = _record_head(spec, recipe)
+    record.update(
+        status="ok",
+        estimator=f"{type(estimator).__module__}.{type(estimator).__qualname__}",
+        params=json_safe(estimator.get_params(deep=True)),
+        dataset=_dataset_entry(source, train_text, test_text, y_train, y_test, test.target_names),
+        metrics=metrics,
+        timing={
+            "load_seconds": round(load_seconds, 3),
+            "fit_seconds": round(fit_seconds, 3),
+            "predict_seconds": round(predict_seconds, 3),
+            "predict_images_per_second": round(len(y_test) / max(predict_seconds, 1e-9), 1),
+        },
+        memory={
+            "rss_before_fit_mb": rss_before_fit,
+            "peak_rss_mb": _machine.peak_rss_mb(),
+            "method": (
+                "resource.getrusage(RUSAGE_SELF).ru_maxrss of "
+                + (
+                    "the benchmark process, shared by every model of the run (--in-process)"
+                    if spec.get("in_process")
+                    else "a fresh process that ran this model only (data loading included)"
+                )
+            ),
+        },
+        threads=_threads(),
+        wall_seconds=round(time.perf_counter() - started, 3),
+    )
+    _write_record(record, spec["record_path"])
+    return record
+
+
+def _dataset_entry(source, train_text, test_text, y_train, y_test, target_names):
+    import numpy as np
+
+    return {
+        "name": source.name,
+        "split": source.split,
+        "source": source.display(),
+        "n_train": int(len(y_train)),
+        "n_test": int(len(y_test)),
+        "n_classes": len(target_names),
+        "train_sample": train_text,
+        "test_sample": test_text,
+        "train_class_counts": np.bincount(y_train, minlength=len(target_names)).tolist(),
+        "target_names": list(target_names),
+    }
+
+
+def _record_head(spec, recipe):
+    return {
+        "schema": SCHEMA,
+        "model": recipe.name,
+        "family": recipe.family,
+        "label": recipe.label,
+        "description": recipe.description,
+        "protocol": spec["protocol"],
+        "random_state": spec["random_state"],
+        "command": spec["command"],
+        "argv": spec["argv"],
+        "date": _machine.utc_now(),
+        "git": spec["git"],
+        "versions": spec["versions"],
+        "machine": spec["machine"],
+    }
+
+
+def _failure_record(spec, status, error):
+    recipe = get_recipe(spec["model"])
+    source = resolve_source(source=spec["source"])
+    record = _record_head(spec, recipe)
+    record.update(
+        status=status,
+        error=error,
+        dataset={
+            "name": source.name,
+            "split": source.split,
+            "source": source.display(),
+            "n_train": spec.get("train_size") or 0,
+            "n_test": spec.get("test_size") or 0,
+            "n_classes": 0,
+            "train_sample": "not loaded",
+            "test_sample": "not loaded",
+        },
+    )
+    return record
+
+
+def _write_record(record, path):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.part")
+    tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- the runner -------------------------------------------------------------
+
+
+def _results_folder(results, protocol, source, train_size):
+    name = f"{protocol}-{source.name}"
+    if train_size is not None:
+        name += f"-n{train_size}"
+    return Path(results) / name
+
+
+def _run_in_subprocess(spec, timeout):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(spec, handle)
+        spec_path = handle.name
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "benchmarks", "_worker", spec_path],
+            cwd=REPO_ROOT,
+            env=env,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout", f"stopped after the time limit of {timeout} s (--timeout)"
+    finally:
+        os.unlink(spec_path)
+    if process.returncode != 0:
+        return "failed", f"worker exited with status {process.returncode} (see its output above)"
+    return "ok", None
+
+
+def run_benchmark(
+    protocol,
+    *,
+    datasets=("letters-here",),
+    sources=(),
+    models=DEFAULT_MODELS,
+    results=DEFAULT_RESULTS,
+    random_state=0,
+    train_size=None,
+    test_size=None,
+    data_folder=None,
+    data_home=None,
+    mirror=None,
+    in_process=False,
+    timeout=None,
+    verbose=1,
+    plots=True,
+    argv=None,
+):
+    """Run ``models`` on each data set under ``protocol``; write records and reports.
+
+    Returns
+    -------
+    folders : dict
+        ``{results folder: [record dicts]}``, one entry per data set.
+    """
+    from ._report import load_records, render_markdown, write_report
+
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
+    for name in models:
+        get_recipe(name)
+    resolved = [resolve_source(source=s) for s in sources] + [
+        resolve_source(d, data_folder=data_folder) for d in datasets
+    ]
+    if not resolved:
+        raise ValueError("no data set given; use --dataset letters-here or --source ...")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    shared = {
+        "command": "python -m benchmarks " + shlex.join(argv),
+        "argv": argv,
+        "git": _machine.git_revision(),
+        "versions": _machine.package_versions(),
+        "machine": _machine.describe_machine(),
+    }
+    jobs = [(source, model) for source in resolved for model in models]
+    outcome = {}
+    run_started = time.perf_counter()
+    for number, (source, model) in enumerate(jobs, 1):
+        folder = _results_folder(results, protocol, source, train_size)
+        spec = dict(
+            shared,
+            model=model,
+            protocol=protocol,
+            source=source.spec(),
+            data_home=None if data_home is None else str(data_home),
+            mirror=mirror,
+            random_state=random_state,
+            train_size=train_size,
+            test_size=test_size,
+            verbose=verbose,
+            in_process=in_process,
+            record_path=str(folder / f"{model}.json"),
+        )
+        elapsed = time.perf_counter() - run_started
+        _say(
+            f"\n=== [{number}/{len(jobs)}] {model} on {source.name} ({protocol} protocol), "
+            f"{elapsed / 60:.1f} min elapsed ==="
+        )
+        if in_process:
+            try:
+                run_worker(spec)
+                status, error = "ok", None
+            except Exception:  # noqa: BLE001 - recorded, the run goes on
+                status, error = "failed", traceback.format_exc()
+                _say(error)
+        else:
+            status, error = _run_in_subprocess(spec, timeout)
+        if status != "ok":
+            _say(f"[{model}] {status}: {error.strip().splitlines()[-1]}")
+            _write_record(_failure_record(spec, status, error), spec["record_path"])
+        outcome.setdefault(folder, []).append(spec["record_path"])
+    reports = {}
+    for folder, paths in outcome.items():
+        records = load_records(folder)  # includes earlier records of other models
+        written = write_report(records, folder, plots=plots)
+        reports[folder] = records
+        _say(f"\nWrote {len(paths)} record(s) and {', '.join(p.name for p in written)} to {folder}")
+        print(render_markdown(records).split("\nMachine:")[0], flush=True)
+    _say(f"Total {(time.perf_counter() - run_started) / 60:.1f} min.")
+    return reports
+
+
+# --- command line -------------------------------------------------------------
+
+
+def build_parser():
+    """The ``python -m benchmarks`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Compare CNN, LSTM and KNN recipes on EMNIST side by side; "
+        "write JSON records, a Markdown table and plots.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for protocol, text in (
+        ("seed", "the seed protocol: class-balanced 40,000 training images"),
+        ("full", "the full protocol: all training images"),
+        ("quick", "tiny subsets, tiny networks, one epoch (a smoke test)"),
+    ):
+        sub = commands.add_parser(protocol, help=text, description=f"Run {text}.")
+        sub.add_argument(
+            "--dataset",
+            action="append",
+            default=None,
+            help="an EMNIST split (" + ", ".join(SPLITS) + ", read with fetch_emnist) or a "
+            "real-data benchmark set (" + ", ".join(BENCH_SETS) + ", read from --data-folder); "
+            "repeat for several; default letters-here",
+        )
+        sub.add_argument(
+            "--source",
+            action="append",
+            default=[],
+            help="explicit data source: split:<name> or folder:<path>:<name>[:<split>]",
+        )
+        sub.add_argument(
+            "--models",
+            default=",".join(DEFAULT_MODELS),
+            help="comma-separated recipes (default: all six): " + ", ".join(RECIPES),
+        )
+        sub.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root folder")
+        sub.add_argument("--random-state", type=int, default=0)
+        sub.add_argument("--train-size", type=int, default=None,
+                         help="override the number of training images (class-balanced sample)")
+        sub.add_argument("--test-size", type=int, default=None,
+                         help="score on a class-balanced sample of the test part instead of all of it")
+        sub.add_argument("--data-folder", default=None,
+                         help="folder of the benchmark sets (default ../shared/emnist/bench)")
+        sub.add_argument("--data-home", default=None, help="fetch_emnist cache folder")
+        sub.add_argument("--mirror", default=None, help="fetch_emnist mirror (URL or folder)")
+        sub.add_argument("--timeout", type=float, default=None,
+                         help="seconds after which one model's run is stopped and recorded as such")
+        sub.add_argument("--in-process", action="store_true",
+                         help="run models in this process (peak memory then shared)")
+        sub.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+        sub.add_argument("--no-plots", action="store_true")
+    table = commands.add_parser("table", help="rebuild table.md and plots from JSON records")
+    table.add_argument("folders", nargs="+")
+    table.add_argument("--no-plots", action="store_true")
+    commands.add_parser("readers", help="system benchmark of fetch_emnist against other readers",
+                        add_help=False)
+    commands.add_parser("list", help="list model recipes and data sets")
+    worker = commands.add_parser("_worker")  # internal: one model in a fresh process
+    worker.add_argument("spec")
+    return parser
+
+
+def _main_table(folders, plots):
+    from ._report import load_records, render_markdown, write_report
+
+    status = 0
+    for folder in folders:
+        records = load_records(folder)
+        if not records:
+            _say(f"no benchmark records in {folder}")
+            status = 1
+            continue
+        groups = {}
+        for record in records:
+            groups.setdefault((record["protocol"], record["dataset"]["name"]), []).append(record)
+        if len(groups) > 1:
+            _say(f"{folder} mixes {len(groups)} protocol/data set pairs; point at one results folder.")
+            status = 1
+            continue
+        written = write_report(records, folder, plots=plots)
+        print(render_markdown(records))
+        _say("wrote " + ", ".join(str(p) for p in written))
+    return status
+
+
+def main(argv=None):
+    """Entry point of ``python -m benchmarks`` and ``sklearn-emnist benchmark``.
+
+    Returns the exit status: 0 when every model ran, 1 when one failed or
+    timed out (its record says why), 2 for bad arguments.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["readers"]:
+        from .bench_readers import main as readers_main
+
+        return readers_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "_worker":
+        spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+        try:
+            run_worker(spec)
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+            return 1
+        return 0
+    if args.command == "list":
+        for recipe in RECIPES.values():
+            print(f"{recipe.name:10s} {recipe.family:5s} {recipe.description}")
+        print("data sets: " + ", ".join(SPLITS) + " (fetch_emnist); "
+              + ", ".join(BENCH_SETS) + " (--data-folder)")
+        return 0
+    if args.command == "table":
+        return _main_table(args.folders, not args.no_plots)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    try:
+        reports = run_benchmark(
+            args.command,
+            datasets=args.dataset if args.dataset else ([] if args.source else ["letters-here"]),
+            sources=args.source,
+            models=models,
+            results=args.results,
+            random_state=args.random_state,
+            train_size=args.train_size,
+            test_size=args.test_size,
+            data_folder=args.data_folder,
+            data_home=args.data_home,
+            mirror=args.mirror,
+            in_process=args.in_process,
+            timeout=args.timeout,
+            verbose=0 if args.quiet else 1,
+            plots=not args.no_plots,
+            argv=argv,
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        parser.error(str(exc))
+    failed = [r for records in reports.values() for r in records if r.get("status") != "ok"]
+    return 1 if failed else 0
