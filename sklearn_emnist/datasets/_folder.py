@@ -24,14 +24,17 @@ def concrete_subsets(subset):
 
 
 def load_decoded(parts, cache_folder):
-    """Decode (and cache) each ``(stem, images_file, labels_file)`` in ``parts``.
+    """Decode (and cache) each ``(stem, get_files)`` in ``parts``.
 
-    With ``cache_folder=None`` the files are decoded every time. Returns the
+    ``get_files()`` returns the ``(images_file, labels_file)`` pair; it is
+    called only when the decoded arrays are not cached (for
+    :func:`fetch_emnist` it downloads and verifies the members). With
+    ``cache_folder=None`` the files are decoded every time. Returns the
     concatenated upright images and file labels.
     """
     images, labels = [], []
-    for stem, images_file, labels_file in parts:
-        build = lambda i=images_file, l=labels_file: decode_pair(i, l)  # noqa: E731
+    for stem, get_files in parts:
+        build = lambda get_files=get_files: decode_pair(*get_files())  # noqa: E731
         if cache_folder is None:
             pair = build()
         else:
@@ -159,7 +162,7 @@ def load_emnist_folder(
         images_file = _find_file(folder, name, part, "images-idx3")
         labels_file = _find_file(folder, name, part, "labels-idx1")
         key = _file_key(images_file, labels_file)
-        parts.append((f"{name}-{part}-{key}", images_file, labels_file))
+        parts.append((f"{name}-{part}-{key}", lambda i=images_file, l=labels_file: (i, l)))
         files += [images_file, labels_file]
     cache_folder = arrays_folder(data_home) / "folders" if cache else None
     images, labels = load_decoded(parts, cache_folder)

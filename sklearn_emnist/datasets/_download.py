@@ -1,0 +1,580 @@
+"""Obtain verified EMNIST member files: HTTP (urllib), byte ranges, mirrors.
+
+Every member ends up as a file whose SHA-256 and size equal the official
+values (``data/emnist_splits.json``), written through a ``*.part`` file that
+is renamed only after verification and removed on any failure.
+
+Sources, chosen by :func:`resolve_source`:
+
+* a zip URL (the official ``gzip.zip`` or a mirror of it): the central
+  directory and the requested members are read with HTTP ``Range`` requests;
+  a server that ignores ranges makes the whole zip be downloaded once, kept
+  in the cache and read locally;
+* a base URL holding the member files (``<base>/<member>``);
+* a local folder holding the member files (verified in place, not copied);
+* a local zip file (such as a ``gzip.zip`` downloaded by hand).
+"""
+
+import hashlib
+import http.client
+import os
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._version import __version__
+from ._cache import atomic_target, file_lock, remove_stale_parts
+from ._errors import ChecksumMismatchError, DataNotCachedError, DownloadError
+from ._metadata import member_checksum
+from ._zip import MAX_TAIL, ZipFormatError, inflate_member, locate_central_directory, parse_central_directory
+
+__all__ = ["MIRROR_ENV", "obtain_members", "resolve_source"]
+
+MIRROR_ENV = "SKLEARN_EMNIST_MIRROR"
+ZIP_NAME = "gzip.zip"
+CHUNK = 1 << 20
+_USER_AGENT = f"sklearn-emnist/{__version__} (+urllib)"
+_OFFLINE_HINT = (
+    "If this machine is offline or the server is unreachable, pass mirror=<a folder "
+    "or URL holding the EMNIST member files, or a copy of gzip.zip> to fetch_emnist, "
+    f"or set the environment variable {MIRROR_ENV}."
+)
+
+
+class _IncompleteTransfer(ConnectionError):
+    """The server closed the connection before sending everything."""
+
+
+class _RangesIgnored(Exception):
+    """The server answered a range request with the whole file."""
+
+
+# ---------------------------------------------------------------- options ---
+
+
+@dataclass
+class Options:
+    """Network and display settings of one fetch."""
+
+    n_retries: int = 3
+    delay: float = 1.0
+    timeout: float = 60.0
+    progress: bool = True
+
+
+def _progress_bar(total, desc, options):
+    """A tqdm bar, or None when disabled or tqdm is missing."""
+    if not options.progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+
+def _report_progress(bar, n_bytes):
+    """Called once per chunk received (a hook that tests replace)."""
+    if bar is not None:
+        bar.update(n_bytes)
+
+
+# ------------------------------------------------------------------- HTTP ---
+
+
+def _is_transient(exc):
+    """Whether retrying after ``exc`` may succeed."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    return isinstance(
+        exc,
+        (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, socket.timeout),
+    )
+
+
+def _describe(exc):
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return f"{type(exc.reason).__name__}: {exc.reason}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def with_retries(attempt, what, options):
+    """Call ``attempt()``; retry transient network errors with a delay.
+
+    Non-transient errors (404, checksum mismatch, ...) propagate at once; a
+    transient error that persists becomes a :class:`DownloadError`.
+    """
+    for index in range(options.n_retries + 1):
+        try:
+            return attempt()
+        except Exception as exc:  # noqa: BLE001 - classified below
+            if not _is_transient(exc):
+                if isinstance(exc, urllib.error.HTTPError):
+                    raise DownloadError(
+                        f"{what}: {_describe(exc)} at {exc.url}. The address is wrong or the "
+                        f"file has moved. {_OFFLINE_HINT}"
+                    ) from exc
+                raise
+            if index == options.n_retries:
+                raise DownloadError(
+                    f"{what}: failed after {options.n_retries + 1} attempts "
+                    f"({_describe(exc)}). {_OFFLINE_HINT}"
+                ) from exc
+            time.sleep(options.delay * (2**index))
+
+
+def _open(url, options, byte_range=None):
+    headers = {"User-Agent": _USER_AGENT}
+    if byte_range is not None:
+        headers["Range"] = byte_range
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=options.timeout)
+
+
+def _looks_like_html(response, first_bytes):
+    content_type = response.headers.get("Content-Type", "") if response is not None else ""
+    head = first_bytes.lstrip()[:15].lower()
+    return "html" in content_type.lower() or head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
+
+
+def _html_error(url, what):
+    return DownloadError(
+        f"{url} served an HTML page instead of {what}: the address is wrong, has moved, "
+        f"or a proxy or captive portal answered. {_OFFLINE_HINT}"
+    )
+
+
+def _content_range(response):
+    """(start, end, total) of a 206 response."""
+    match = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", response.headers.get("Content-Range", ""))
+    if not match:
+        raise DownloadError(f"{response.url}: 206 response without a valid Content-Range header")
+    start, end, total = match.groups()
+    return int(start), int(end), None if total == "*" else int(total)
+
+
+def _read_all(response, expected):
+    data = response.read()
+    if expected is not None and len(data) != expected:
+        raise _IncompleteTransfer(f"got {len(data)} of {expected} bytes")
+    return data
+
+
+# --------------------------------------------------------------- members ---
+
+
+class _Verifier:
+    """Write, hash and size-check a member as its bytes arrive."""
+
+    def __init__(self, member, handle, source):
+        self.member = member
+        self.expected_sha, self.expected_size = member_checksum(member)
+        self.handle = handle
+        self.source = source
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk):
+        self.size += len(chunk)
+        if self.size > self.expected_size:
+            raise ChecksumMismatchError(
+                f"{self.member} from {self.source} is larger than its official size "
+                f"({self.expected_size} bytes); the download was removed. The source "
+                "serves a different or corrupt file.",
+                member=self.member, expected=str(self.expected_size), got=f">{self.expected_size}",
+            )
+        self.sha.update(chunk)
+        self.handle.write(chunk)
+
+    def check(self):
+        got = self.sha.hexdigest()
+        if self.size != self.expected_size or got != self.expected_sha:
+            raise ChecksumMismatchError(
+                f"{self.member} from {self.source} failed verification: expected SHA-256 "
+                f"{self.expected_sha} ({self.expected_size} bytes), got {got} "
+                f"({self.size} bytes). The file was removed; nothing corrupt was kept. "
+                "Try again, or use another mirror.",
+                member=self.member, expected=self.expected_sha, got=got,
+            )
+
+
+def verify_file(path, member):
+    """Raise :class:`ChecksumMismatchError` unless ``path`` is the official file."""
+    with open(path, "rb") as handle:
+        verifier = _Verifier(member, _NullWriter(), path)
+        while chunk := handle.read(CHUNK):
+            verifier.write(chunk)
+    verifier.check()
+
+
+class _NullWriter:
+    def write(self, chunk):
+        pass
+
+
+def _download_verified(member, target, fill, source, options):
+    """Run ``fill(verifier)`` into a temporary file, verify, rename to ``target``."""
+
+    def attempt():
+        with atomic_target(target) as tmp, open(tmp, "wb") as handle:
+            verifier = _Verifier(member, handle, source)
+            fill(verifier)
+            verifier.check()
+
+    with_retries(attempt, member, options)
+
+
+# ---------------------------------------------------------------- sources ---
+
+
+class FolderSource:
+    """A local folder holding the member files (verified in place)."""
+
+    local = True
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def __str__(self):
+        return str(self.folder)
+
+    def obtain(self, member, gzip_dir, options):
+        path = self.folder / member
+        if not path.is_file():
+            raise DownloadError(
+                f"mirror folder {self.folder} has no {member}; put the official member "
+                "files there (as in the gzip/ folder of gzip.zip)."
+            )
+        try:
+            verify_file(path, member)
+        except ChecksumMismatchError as exc:
+            raise ChecksumMismatchError(
+                f"{exc} (The file in the mirror folder {self.folder} was left untouched: "
+                "replace it with the official file.)",
+                member=exc.member, expected=exc.expected, got=exc.got,
+            ) from None
+        return path
+
+
+class BaseURLSource:
+    """``<base>/<member>`` over HTTP(S)."""
+
+    local = False
+
+    def __init__(self, base_url):
+        self.base_url = base_url.rstrip("/")
+
+    def __str__(self):
+        return self.base_url
+
+    def obtain(self, member, gzip_dir, options):
+        url = f"{self.base_url}/{member}"
+        target = gzip_dir / member
+
+        def fill(verifier):
+            with _open(url, options) as response:
+                bar = _progress_bar(verifier.expected_size, member, options)
+                try:
+                    length = response.headers.get("Content-Length")
+                    first = True
+                    while chunk := response.read(CHUNK):
+                        if first and _looks_like_html(response, chunk):
+                            raise _html_error(url, member)
+                        first = False
+                        verifier.write(chunk)
+                        _report_progress(bar, len(chunk))
+                    if length is not None and verifier.size < int(length):
+                        raise _IncompleteTransfer(f"got {verifier.size} of {length} bytes from {url}")
+                finally:
+                    if bar is not None:
+                        bar.close()
+
+        _download_verified(member, target, fill, url, options)
+        return target
+
+
+class _ZipReader:
+    """Members of a zip reachable through ``open_range(start, end)``."""
+
+    def __init__(self, name):
+        self.name = name
+        self._entries = None
+
+    def entries(self, options):
+        if self._entries is None:
+            tail, tail_offset, total = self.read_tail(options)
+            try:
+                cd_offset, cd_size, n_entries = locate_central_directory(tail, tail_offset)
+                if cd_offset + cd_size > total:
+                    raise ZipFormatError("central directory beyond the end of the archive")
+                if cd_offset >= tail_offset:
+                    start = cd_offset - tail_offset
+                    directory = tail[start : start + cd_size]
+                else:
+                    directory = self.read_range(cd_offset, cd_offset + cd_size - 1, options)
+                self._entries = parse_central_directory(directory, n_entries)
+            except ZipFormatError as exc:
+                if _looks_like_html(None, tail[:64]) or b"<html" in tail.lower():
+                    raise _html_error(self.name, "the EMNIST zip archive") from None
+                raise DownloadError(f"{self.name} is not a valid zip archive ({exc}).") from exc
+            self._ends = sorted({e.header_offset for e in self._entries.values()} | {cd_offset})
+        return self._entries
+
+    def entry(self, member, options):
+        entries = self.entries(options)
+        for name, entry in entries.items():
+            if name.rsplit("/", 1)[-1] == member:
+                return entry
+        raise DownloadError(f"{self.name} has no member {member}; is it the EMNIST gzip.zip?")
+
+    def member_end(self, entry):
+        """Last byte of the member's record (before the next header)."""
+        return next(end for end in self._ends if end > entry.header_offset) - 1
+
+    def obtain(self, member, gzip_dir, options):
+        entry = self.entry(member, options)
+        target = gzip_dir / member
+
+        def fill(verifier):
+            stream = self.open_member(entry, options)
+            bar = _progress_bar(entry.compressed_size, member, options)
+            try:
+                inflate_member(stream, entry, verifier.write, lambda n: _report_progress(bar, n))
+            except ZipFormatError as exc:
+                raise self.format_error(exc) from exc
+            finally:
+                stream.close()
+                if bar is not None:
+                    bar.close()
+
+        _download_verified(member, target, fill, self.name, options)
+        return target
+
+
+class LocalZipSource(_ZipReader):
+    """A local copy of ``gzip.zip``."""
+
+    local = True
+
+    def __init__(self, path):
+        super().__init__(str(path))
+        self.path = Path(path)
+
+    def __str__(self):
+        return str(self.path)
+
+    def read_tail(self, options):
+        total = self.path.stat().st_size
+        start = max(0, total - MAX_TAIL)
+        return self.read_range(start, total - 1, options), start, total
+
+    def read_range(self, start, end, options):
+        with open(self.path, "rb") as handle:
+            handle.seek(start)
+            return handle.read(end - start + 1)
+
+    def open_member(self, entry, options):
+        handle = open(self.path, "rb")
+        handle.seek(entry.header_offset)
+        return handle
+
+    def format_error(self, exc):
+        return DownloadError(f"{self.path} is a corrupt zip archive ({exc}); delete it and fetch again.")
+
+
+class _RangeResponse:
+    """An HTTP range response that fails loudly when cut short."""
+
+    def __init__(self, response, length):
+        self.response = response
+        self.remaining = length
+
+    def read(self, n):
+        data = self.response.read(min(n, self.remaining))
+        if not data and self.remaining and n:
+            raise _IncompleteTransfer(f"connection closed with {self.remaining} bytes missing")
+        self.remaining -= len(data)
+        return data
+
+    def close(self):
+        self.response.close()
+
+
+class ZipURLSource(_ZipReader):
+    """A remote ``gzip.zip`` read with HTTP byte ranges where possible."""
+
+    local = False
+
+    def __init__(self, url):
+        super().__init__(url)
+        self.url = url
+
+    def __str__(self):
+        return self.url
+
+    def _open_range(self, start, end, options):
+        spec = f"bytes={start}-{end}" if start >= 0 else f"bytes={start}"
+        response = _open(self.url, options, spec)
+        if response.status != 206:
+            response.close()
+            raise _RangesIgnored
+        return response
+
+    def read_tail(self, options):
+        def attempt():
+            with self._open_range(-MAX_TAIL, None, options) as response:
+                start, end, total = _content_range(response)
+                data = _read_all(response, end - start + 1)
+                if _looks_like_html(response, data[:64]):
+                    raise _html_error(self.url, "the EMNIST zip archive")
+                return data, start, total if total is not None else end + 1
+
+        return with_retries(attempt, f"the central directory of {self.url}", options)
+
+    def read_range(self, start, end, options):
+        def attempt():
+            with self._open_range(start, end, options) as response:
+                return _read_all(response, end - start + 1)
+
+        return with_retries(attempt, f"bytes {start}-{end} of {self.url}", options)
+
+    def open_member(self, entry, options):
+        end = self.member_end(entry)
+        response = self._open_range(entry.header_offset, end, options)
+        return _RangeResponse(response, end - entry.header_offset + 1)
+
+    def format_error(self, exc):
+        return DownloadError(f"{self.url} sent a corrupt zip member ({exc}).")
+
+    def download_whole(self, target, options):
+        """Download the whole zip to ``target`` (for servers without ranges)."""
+
+        def attempt():
+            with atomic_target(target) as tmp, open(tmp, "wb") as handle, _open(self.url, options) as response:
+                length = response.headers.get("Content-Length")
+                bar = _progress_bar(int(length) if length else None, ZIP_NAME, options)
+                size, first = 0, True
+                try:
+                    while chunk := response.read(CHUNK):
+                        if first and _looks_like_html(response, chunk):
+                            raise _html_error(self.url, "the EMNIST zip archive")
+                        first = False
+                        handle.write(chunk)
+                        size += len(chunk)
+                        _report_progress(bar, len(chunk))
+                finally:
+                    if bar is not None:
+                        bar.close()
+                if length is not None and size != int(length):
+                    raise _IncompleteTransfer(f"got {size} of {length} bytes of {self.url}")
+                handle.flush()
+                LocalZipSource(tmp).entries(options)  # a zip, or an error before the rename
+
+        with_retries(attempt, f"{ZIP_NAME} from {self.url}", options)
+
+
+def resolve_source(mirror, official_url):
+    """The source for ``mirror`` (None: env variable, then the official URL)."""
+    if mirror is None:
+        mirror = os.environ.get(MIRROR_ENV) or None
+    if mirror is None:
+        return ZipURLSource(official_url)
+    text = os.fspath(mirror)
+    if re.match(r"^(https?|ftp)://", text, re.IGNORECASE):
+        path_part = text.split("?", 1)[0]
+        return ZipURLSource(text) if path_part.lower().endswith(".zip") else BaseURLSource(text)
+    if text.startswith("file://"):
+        text = urllib.request.url2pathname(text[len("file://") :])
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return FolderSource(path)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return LocalZipSource(path)
+    raise ValueError(
+        f"mirror={mirror!r} is neither an http(s) URL nor an existing folder or .zip file. "
+        "Pass a base URL or folder holding the EMNIST member files (e.g. "
+        "emnist-letters-train-images-idx3-ubyte.gz), or the URL or path of gzip.zip."
+    )
+
+
+# ----------------------------------------------------------- orchestration ---
+
+
+def _cached_member(gzip_dir, member):
+    """The verified cached member, or None (a corrupt one is removed)."""
+    path = gzip_dir / member
+    if not path.is_file():
+        return None
+    try:
+        verify_file(path, member)
+    except ChecksumMismatchError:
+        path.unlink(missing_ok=True)
+        return None
+    return path
+
+
+def obtain_members(members, source, home, *, download_if_missing, options):
+    """Verified local paths of ``members``, downloading what is missing.
+
+    Parameters
+    ----------
+    members : list of str
+        Official member names.
+    source : FolderSource, BaseURLSource, ZipURLSource or LocalZipSource
+    home : Path
+        ``<data_home>/emnist``.
+    download_if_missing : bool
+        If False, raise :class:`DataNotCachedError` instead of using the network.
+    options : Options
+    """
+    gzip_dir = home / "gzip"
+    gzip_dir.mkdir(parents=True, exist_ok=True)
+    zip_path = home / ZIP_NAME
+    paths = []
+    for member in members:
+        path = _cached_member(gzip_dir, member)
+        if path is None and isinstance(source, FolderSource):
+            path = source.obtain(member, gzip_dir, options)
+        if path is None:
+            if not download_if_missing and not source.local and not zip_path.is_file():
+                raise DataNotCachedError(
+                    f"{member} is not in the cache {home} and download_if_missing=False. "
+                    "Call fetch_emnist with download_if_missing=True (the default) once "
+                    f"while online, or pass mirror=<a folder holding the member files> or "
+                    f"set {MIRROR_ENV}."
+                )
+            with file_lock(gzip_dir / member):
+                path = _cached_member(gzip_dir, member)
+                if path is None:
+                    remove_stale_parts(gzip_dir / member)
+                    path = _obtain_one(member, source, gzip_dir, zip_path, options)
+        paths.append(path)
+    return paths
+
+
+def _obtain_one(member, source, gzip_dir, zip_path, options):
+    if isinstance(source, ZipURLSource):
+        if zip_path.is_file():  # a previous fetch had to download the whole zip
+            return _from_cached_zip(member, zip_path, gzip_dir, options)
+        try:
+            return source.obtain(member, gzip_dir, options)
+        except _RangesIgnored:
+            with file_lock(zip_path):
+                if not zip_path.is_file():
+                    remove_stale_parts(zip_path)
+                    source.download_whole(zip_path, options)
+            return _from_cached_zip(member, zip_path, gzip_dir, options)
+    return source.obtain(member, gzip_dir, options)
+
+
+def _from_cached_zip(member, zip_path, gzip_dir, options):
+    try:
+        return LocalZipSource(zip_path).obtain(member, gzip_dir, options)
+    except (ChecksumMismatchError, DownloadError):
+        zip_path.unlink(missing_ok=True)  # corrupt: fetch it again next time
+        raise

@@ -1,0 +1,166 @@
+"""fetch_emnist on real EMNIST files served by a loopback HTTP server."""
+
+import gzip
+import time
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.datasets import (
+    DataNotCachedError,
+    fetch_emnist,
+    read_idx,
+)
+from sklearn_emnist.datasets import _fetch
+
+from .conftest import cache_files
+
+FAST = dict(progress=False, delay=0.01)
+
+
+def _official_labels(gzip_folder, split, subset="test"):
+    return read_idx(gzip_folder / f"emnist-{split}-{subset}-labels-idx1-ubyte.gz")
+
+
+def _spread(images, axis):
+    """Mean spread (standard deviation) of the ink along ``axis`` (1 = rows)."""
+    ink = images.astype(np.float64)
+    coords = np.arange(28, dtype=np.float64)
+    profile = ink.sum(axis=3 - axis)  # (n, 28) ink per row (axis=1) or column
+    total = profile.sum(axis=1, keepdims=True)
+    mean = (profile * coords).sum(axis=1, keepdims=True) / total
+    return np.sqrt((profile * (coords - mean) ** 2).sum(axis=1) / total[:, 0]).mean()
+
+
+@pytest.fixture(scope="module")
+def byclass_cold_warm(_range_server, tmp_path_factory):
+    """byclass test from the loopback mirror: (bunch, cold s, warm s, bytes served)."""
+    home = tmp_path_factory.mktemp("byclass_home")
+    _range_server.reset()
+    start = time.perf_counter()
+    cold = fetch_emnist("byclass", subset="test", mirror=_range_server.base_url, data_home=home, **FAST)
+    cold_seconds = time.perf_counter() - start
+    served = _range_server.bytes_served
+    start = time.perf_counter()
+    warm = fetch_emnist("byclass", subset="test", mirror=_range_server.base_url, data_home=home, **FAST)
+    warm_seconds = time.perf_counter() - start
+    requests_after_warm = _range_server.count()
+    _range_server.reset()
+    return cold, warm, cold_seconds, warm_seconds, served, requests_after_warm
+
+
+def test_byclass_test_real_shapes_labels_and_names(byclass_cold_warm, gzip_folder):
+    bunch = byclass_cold_warm[0]
+    assert bunch.data.shape == (116_323, 784) and bunch.data.dtype == np.uint8
+    assert bunch.images.shape == (116_323, 28, 28)
+    assert np.shares_memory(bunch.data, bunch.images)
+    assert bunch.target.dtype == np.int64
+    assert len(bunch.target_names) == 62 and bunch.n_classes == 62
+    assert "".join(bunch.target_names) == (
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    )
+    labels = _official_labels(gzip_folder, "byclass")
+    np.testing.assert_array_equal(np.bincount(bunch.target, minlength=62), np.bincount(labels, minlength=62))
+    assert bunch.split == "byclass" and bunch.subset == "test"
+    assert "EMNIST" in bunch.DESCR
+
+
+def test_images_come_out_upright(byclass_cold_warm, gzip_folder):
+    bunch = byclass_cold_warm[0]
+    ones = bunch.images[bunch.target == 1][:2000]
+    # a handwritten '1' is a vertical stroke: ink spreads over rows, not columns
+    assert _spread(ones, axis=1) > 2 * _spread(ones, axis=2)
+    with gzip.open(gzip_folder / "emnist-byclass-test-images-idx3-ubyte.gz") as handle:
+        raw = np.frombuffer(handle.read(16 + 50 * 784)[16:], dtype=np.uint8).reshape(50, 28, 28)
+    np.testing.assert_array_equal(bunch.images[:50], raw.transpose(0, 2, 1))
+
+
+def test_second_call_is_served_from_the_cache(byclass_cold_warm):
+    cold, warm, cold_seconds, warm_seconds, served, requests_after_warm = byclass_cold_warm
+    assert served >= 28_908_322  # the images member really travelled once
+    assert requests_after_warm == 2  # images + labels, nothing more on the warm call
+    assert warm_seconds < cold_seconds / 3
+    np.testing.assert_array_equal(cold.target, warm.target)
+    np.testing.assert_array_equal(cold.images[-100:], warm.images[-100:])
+
+
+def test_bymerge_through_zip_byte_ranges_reads_only_its_members(range_server, data_home, full_zip, gzip_folder):
+    bunch = fetch_emnist("bymerge", subset="test", mirror=range_server.url("full/gzip.zip"), **FAST)
+    assert bunch.images.shape == (116_323, 28, 28)
+    assert len(bunch.target_names) == 47
+    names = "".join(bunch.target_names)
+    assert names.startswith("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") and names.endswith("abdefghnqrt")
+    labels = _official_labels(gzip_folder, "bymerge")
+    np.testing.assert_array_equal(np.bincount(bunch.target, minlength=47), np.bincount(labels, minlength=47))
+    assert all(r.status == 206 for r in range_server.requests)
+    members = 28_905_295 + 79_351
+    assert range_server.bytes_served < members + 200_000  # not the 60 MB zip
+    assert range_server.bytes_served < full_zip.stat().st_size / 2
+    assert "emnist.zip" not in cache_files(data_home)
+
+
+def test_mnist_through_whole_zip_when_server_ignores_ranges(plain_server, data_home, gzip_folder):
+    url = plain_server.url("small/gzip.zip")
+    bunch = fetch_emnist("mnist", subset="test", mirror=url, **FAST)
+    assert bunch.images.shape == (10_000, 28, 28)
+    assert list(bunch.target_names) == list("0123456789")
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert "emnist/gzip.zip" in cache_files(data_home)  # kept for the next members
+    assert all(r.status == 200 for r in plain_server.requests)
+    # a later call that misses the decoded arrays extracts from the kept zip
+    plain_server.reset()
+    (data_home / "emnist" / "arrays-v1" / "mnist-test-images.npy").unlink()
+    (data_home / "emnist" / "gzip" / "emnist-mnist-test-images-idx3-ubyte.gz").unlink()
+    again = fetch_emnist("mnist", subset="test", mirror=url, **FAST)
+    assert plain_server.count() == 0  # ...but the same one extracts from its zip
+    np.testing.assert_array_equal(again.images, bunch.images)
+
+
+def test_default_source_is_the_official_zip_url(range_server, data_home, monkeypatch):
+    monkeypatch.setattr(_fetch, "EMNIST_URL", range_server.url("small/gzip.zip"))
+    assert _fetch.fetch_emnist.__module__ == "sklearn_emnist.datasets._fetch"
+    bunch = fetch_emnist("mnist", subset="test", **FAST)
+    assert len(bunch.target) == 10_000
+    assert {r.path for r in range_server.requests} == {"/small/gzip.zip"}
+    assert all(r.range is not None for r in range_server.requests)
+
+
+def test_mirror_from_environment_variable(range_server, data_home, monkeypatch):
+    monkeypatch.setenv("SKLEARN_EMNIST_MIRROR", range_server.base_url)
+    bunch = fetch_emnist("mnist", subset="test", **FAST)
+    assert len(bunch.target) == 10_000
+    assert range_server.count("/emnist-mnist-test-images-idx3-ubyte.gz") == 1
+
+
+def test_local_folder_mirror_is_verified_in_place_not_copied(data_home, gzip_folder):
+    bunch = fetch_emnist("mnist", subset="test", mirror=gzip_folder, download_if_missing=False, **FAST)
+    assert len(bunch.target) == 10_000
+    assert not any(name.endswith(".gz") for name in cache_files(data_home))
+
+
+def test_local_zip_mirror(data_home, small_zip):
+    bunch = fetch_emnist("mnist", subset="test", mirror=small_zip, return_X_y=True, **FAST)
+    X, y = bunch
+    assert X.shape == (10_000, 784) and y.shape == (10_000,)
+
+
+def test_not_cached_and_no_download_says_how_to_use_a_mirror(data_home):
+    with pytest.raises(DataNotCachedError, match="SKLEARN_EMNIST_MIRROR"):
+        fetch_emnist("letters", subset="test", download_if_missing=False, **FAST)
+    assert cache_files(data_home) == []
+
+
+def test_subsample_and_characters(data_home, range_server):
+    fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    X, y = fetch_emnist(
+        "mnist", subset="test", n_samples=1000, random_state=0, as_characters=True, return_X_y=True,
+        download_if_missing=False, **FAST,
+    )
+    assert X.shape == (1000, 784) and y.dtype.kind == "U"
+    full = fetch_emnist("mnist", subset="test", download_if_missing=False, **FAST)
+    share = np.bincount(full.target) / len(full.target)
+    counts = np.array([(y == c).sum() for c in "0123456789"])
+    assert np.all(np.abs(counts - 1000 * share) <= 1)  # stratified
+    X2, _ = fetch_emnist("mnist", subset="test", n_samples=1000, random_state=0, return_X_y=True,
+                         download_if_missing=False, **FAST)
+    np.testing.assert_array_equal(X, X2)  # same seed, same sample
