@@ -12,6 +12,7 @@ from ._version import __version__
 _LAZY = {
     "read_idx": "sklearn_emnist.datasets",
     "write_idx": "sklearn_emnist.datasets",
+    "fetch_emnist": "sklearn_emnist.datasets",
     "load_emnist_folder": "sklearn_emnist.datasets",
     "get_split_info": "sklearn_emnist.datasets",
     "IDXFormatError": "sklearn_emnist.datasets",
@@ -23,6 +24,10 @@ _LAZY = {
     "most_confused_pairs": "sklearn_emnist.metrics",
     "random_affine": "sklearn_emnist.augmentation",
     "RandomAffineAugmenter": "sklearn_emnist.augmentation",
+    "CharConfusionMatrixDisplay": "sklearn_emnist.plotting",
+    "SampleImagesDisplay": "sklearn_emnist.plotting",
+    "WorstErrorsDisplay": "sklearn_emnist.plotting",
+    "TrainingCurvesDisplay": "sklearn_emnist.plotting",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
