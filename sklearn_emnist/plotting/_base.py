@@ -1,0 +1,58 @@
+"""Shared helpers for the Display classes: lazy matplotlib and label names."""
+
+import numpy as np
+
+from ..metrics._labels import resolve_labels
+
+__all__ = ["check_matplotlib", "label_names", "make_axes_grid"]
+
+
+def check_matplotlib(caller):
+    """Import and return ``matplotlib.pyplot``, or say how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} needs matplotlib, which is not installed. Install the plotting extra: "
+            "pip install 'sklearn-emnist[plot]' (or pip install matplotlib)."
+        ) from exc
+    return plt
+
+
+def label_names(y_true=None, y_pred=None, *, classes=None, target_names=None):
+    """A dict label -> display name, consistent with the metrics module."""
+    arrays = [np.asarray(y) for y in (y_true, y_pred, classes) if y is not None]
+    everything = np.concatenate([a.ravel() for a in arrays])
+    labels, names = resolve_labels(everything, everything, target_names=target_names)
+    return {_plain(label): name for label, name in zip(labels, names)}
+
+
+def _plain(label):
+    return label.item() if hasattr(label, "item") else label
+
+
+def make_axes_grid(plt, n_images, *, ax=None, ncols=None, cell_inches=1.25, caller="Display"):
+    """A figure and a 2-d array of axes with room for ``n_images`` images.
+
+    ``ax`` may be a user-supplied array of Axes (at least ``n_images`` of them).
+    """
+    if ax is not None:
+        axes = np.atleast_2d(np.asarray(ax, dtype=object))
+        if axes.size < n_images:
+            raise ValueError(
+                f"{caller}: ax holds {axes.size} Axes but {n_images} images are to be shown; "
+                "pass more Axes (e.g. plt.subplots(rows, cols)[1]) or a smaller n_images."
+            )
+        return axes.flat[0].figure, axes
+    if ncols is None:
+        ncols = int(np.ceil(np.sqrt(n_images)))
+    ncols = max(1, min(ncols, n_images))
+    nrows = int(np.ceil(n_images / ncols))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(cell_inches * ncols, (cell_inches + 0.2) * nrows),
+        squeeze=False,
+        layout="constrained",
+    )
+    return fig, axes

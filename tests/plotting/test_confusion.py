@@ -1,0 +1,126 @@
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
+
+from sklearn_emnist.plotting import CharConfusionMatrixDisplay  # noqa: E402
+from tests._data import load_bench  # noqa: E402
+
+from ._helpers import LETTERS, byclass_names, is_png, letters_knn  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def byclass_predictions():
+    X_train, y_train = load_bench("byclass-here", "train", n_per_class=60)
+    X_test, y_test = load_bench("byclass-here", "test", n_per_class=25)
+    model = KNeighborsClassifier(n_neighbors=3).fit(X_train.reshape(len(X_train), -1), y_train)
+    return y_test, model.predict(X_test.reshape(len(X_test), -1))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_62_class_matrix_renders_with_every_character_label(byclass_predictions, tmp_path):
+    y_true, y_pred = byclass_predictions
+    names = byclass_names()
+    display = CharConfusionMatrixDisplay.from_predictions(y_true, y_pred, target_names=names)
+    path = tmp_path / "confusion_62.png"
+    display.figure_.savefig(path, dpi=80)
+    assert is_png(path) and path.stat().st_size > 20_000
+    shown = [tick.label1.get_text() for tick in display.ax_.xaxis.get_major_ticks()]
+    assert shown == display.display_labels and sorted(shown) == sorted(names)
+    assert len(display.ax_.get_xticks()) == 62
+    # a person can read 62 labels: the figure gives each cell at least 0.2 inch
+    width, height = display.figure_.get_size_inches()
+    assert height / 62 >= 0.2
+    np.testing.assert_allclose(display.confusion_matrix.sum(axis=1), 1.0)
+
+
+def test_lookalike_order_puts_case_pairs_and_digit_twins_side_by_side(byclass_predictions):
+    y_true, y_pred = byclass_predictions
+    display = CharConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, target_names=byclass_names(), order="lookalike"
+    )
+    position = {name: k for k, name in enumerate(display.display_labels)}
+    for a, b in [("c", "C"), ("s", "S"), ("0", "O"), ("O", "o"), ("1", "I"), ("9", "g")]:
+        assert abs(position[a] - position[b]) <= 2, (a, b)
+    assert sorted(display.order_) == list(range(62))
+    assert display.labels_.tolist() == display.order_.tolist()  # integer labels 0..61
+
+
+def test_cluster_order_groups_the_most_confused_pairs(byclass_predictions):
+    y_true, y_pred = byclass_predictions
+    names = byclass_names()
+    display = CharConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, target_names=names, order="cluster"
+    )
+    position = {name: k for k, name in enumerate(display.display_labels)}
+    # whatever the two most confused classes are, clustering puts them close
+    off = display.confusion_matrix + display.confusion_matrix.T
+    np.fill_diagonal(off, 0)
+    i, j = np.unravel_index(off.argmax(), off.shape)
+    assert abs(i - j) <= 2
+    assert abs(position["c"] - position["C"]) <= 3
+
+
+def test_auto_values_at_62_classes_only_label_large_confusions(byclass_predictions):
+    y_true, y_pred = byclass_predictions
+    display = CharConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, target_names=byclass_names()
+    )
+    texts = display.text_
+    shown = np.array([[t is not None for t in row] for row in texts])
+    assert shown.any()
+    assert not np.diag(shown).any()
+    assert (display.confusion_matrix[shown] >= 0.05).all()
+
+
+def test_from_estimator_counts_and_explicit_order(tmp_path):
+    model = letters_knn()
+    X, y = load_bench("letters-here", "test", n_per_class=10)
+    order = list(range(25, -1, -1))
+    display = CharConfusionMatrixDisplay.from_estimator(
+        model, X, y, target_names=LETTERS, normalize=None, order=order
+    )
+    assert display.display_labels[:3] == ["z", "y", "x"]
+    assert display.confusion_matrix.sum() == len(y)
+    assert display.text_ is not None  # 26 classes: every non-zero cell is written
+    display.figure_.savefig(tmp_path / "letters.png", dpi=60)
+    assert is_png(tmp_path / "letters.png")
+
+
+def test_plot_on_given_axes_string_labels():
+    fig, ax = plt.subplots()
+    display = CharConfusionMatrixDisplay.from_predictions(
+        ["a", "b", "b"], ["a", "a", "b"], order="label", ax=ax, colorbar=False
+    )
+    assert display.ax_ is ax and display.figure_ is fig
+    assert display.confusion_matrix.tolist() == [[1.0, 0.0], [0.5, 0.5]]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"normalize": "rows"}, "normalize must be"),
+        ({"order": "alphabet"}, "order must be"),
+        ({"order": ["a"]}, "every class label"),
+        ({"color_scale": "cubic"}, "color_scale"),
+    ],
+)
+def test_bad_options_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        CharConfusionMatrixDisplay.from_predictions(["a", "b"], ["a", "b"], **kwargs)
+
+
+def test_missing_matplotlib_gives_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"sklearn-emnist\[plot\]"):
+        CharConfusionMatrixDisplay.from_predictions([0, 1], [0, 1])

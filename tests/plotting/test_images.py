@@ -1,0 +1,96 @@
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.svm import LinearSVC  # noqa: E402
+
+from sklearn_emnist.plotting import SampleImagesDisplay, WorstErrorsDisplay  # noqa: E402
+from tests._data import load_bench  # noqa: E402
+
+from ._helpers import LETTERS, flatten, is_png, letters_knn  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model_and_test():
+    X, y = load_bench("letters-here", "test", n_per_class=8)
+    return letters_knn(), X, y
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_sample_grid_titles_show_true_and_predicted_characters(model_and_test, tmp_path):
+    model, X, y = model_and_test
+    display = SampleImagesDisplay.from_estimator(model, X, y, target_names=LETTERS, n_images=16)
+    assert display.axes_.shape == (4, 4)
+    y_pred = model.predict(X)
+    for k, index in enumerate(display.indices_):
+        title = display.axes_.flat[k].get_title()
+        assert title == f"true {LETTERS[y[index]]}\npred {LETTERS[y_pred[index]]}"
+        color = display.axes_.flat[k].title.get_color()
+        assert color == ("tab:green" if y[index] == y_pred[index] else "tab:red")
+    display.figure_.savefig(tmp_path / "samples.png", dpi=60)
+    assert is_png(tmp_path / "samples.png")
+
+
+def test_sample_grid_shows_the_image_upright_and_accepts_flat_input(model_and_test):
+    _, X, y = model_and_test
+    display = SampleImagesDisplay.from_predictions(flatten(X), y, n_images=3, random_state=None)
+    shown = display.axes_.flat[0].get_images()[0].get_array()
+    np.testing.assert_array_equal(shown, X[0])
+    assert display.axes_.flat[0].get_title() == f"true {y[0]}"
+
+
+def test_sample_grid_errors_only(model_and_test):
+    model, X, y = model_and_test
+    y_pred = model.predict(X)
+    display = SampleImagesDisplay.from_predictions(X, y, y_pred, which="errors", n_images=9)
+    assert len(display.indices_) == min(9, int(np.sum(y != y_pred)))
+    assert (y[display.indices_] != y_pred[display.indices_]).all()
+
+
+def test_worst_errors_are_wrong_and_sorted_by_confidence(model_and_test, tmp_path):
+    model, X, y = model_and_test
+    display = WorstErrorsDisplay.from_estimator(model, X, y, target_names=LETTERS, n_images=12)
+    proba = model.predict_proba(X)
+    shown = display.indices_
+    assert len(shown) == 12
+    assert (proba[shown].argmax(axis=1) != y[shown]).all()
+    confidence = proba[shown].max(axis=1)
+    assert (np.diff(confidence) <= 0).all()
+    wrong = proba.argmax(axis=1) != y
+    assert confidence[0] == proba[wrong].max()
+    first = display.axes_.flat[0].get_title()
+    assert first.startswith(f"true {LETTERS[y[shown[0]]]} → ")
+    display.figure_.savefig(tmp_path / "worst.png", dpi=60)
+    assert is_png(tmp_path / "worst.png")
+
+
+def test_worst_errors_need_predict_proba(model_and_test):
+    _, X, y = model_and_test
+    model = LinearSVC().fit(flatten(X) / 255.0, y)
+    with pytest.raises(TypeError, match="no predict_proba"):
+        WorstErrorsDisplay.from_estimator(model, X, y)
+
+
+def test_worst_errors_refuse_labels_instead_of_probabilities(model_and_test):
+    _, X, y = model_and_test
+    with pytest.raises(ValueError, match="predict_proba"):
+        WorstErrorsDisplay.from_predictions(X, y, y)
+
+
+def test_grid_refuses_too_few_axes(model_and_test):
+    _, X, y = model_and_test
+    _, axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="ax holds 2 Axes"):
+        SampleImagesDisplay.from_predictions(X, y, n_images=4, ax=axes)
+
+
+def test_grid_refuses_images_of_wrong_size():
+    with pytest.raises(ValueError, match="28x28"):
+        SampleImagesDisplay.from_predictions(np.zeros((3, 100)), n_images=3)
