@@ -1,0 +1,71 @@
+"""The readers system benchmark on real official files (the 10,000-image mnist test split)."""
+
+import json
+
+import pytest
+
+from benchmarks import bench_readers
+from tests._data import require_shared
+
+
+@pytest.fixture(scope="module")
+def readers_record(tmp_path_factory):
+    mirror = require_shared("gzip")
+    results = tmp_path_factory.mktemp("readers")
+    bench_readers.main(
+        ["--split", "mnist", "--subset", "test", "--mirror", str(mirror), "--repeat", "1",
+         "--results", str(results)]
+    )
+    return results, json.loads((results / "readers-mnist-test.json").read_text())
+
+
+def _row(record, name):
+    return next(row for row in record["rows"] if row["reader"] == name)
+
+
+def test_every_reader_has_a_row_with_a_status(readers_record):
+    _, record = readers_record
+    names = [row["reader"] for row in record["rows"]]
+    assert names == list(bench_readers.READERS) + ["torchvision EMNIST"]
+    assert record["n_images"] == 10_000
+    for row in record["rows"]:
+        assert row["status"] in ("ok", "failed", "not importable")
+        assert row["how"]
+        if row["status"] != "ok":
+            assert row["error"]  # says why, never a made-up figure
+
+
+def test_package_readers_agree_and_are_timed_against_the_floor(readers_record):
+    _, record = readers_record
+    floor = _row(record, "gzip -dc (floor)")
+    assert floor["status"] == "ok" and floor["x_gzip_floor"] == 1.0
+    for name in ("load_emnist_folder cold", "load_emnist_folder warm", "sklearn_emnist read_idx"):
+        row = _row(record, name)
+        assert row["status"] == "ok", row.get("error")
+        assert row["agrees_with_read_idx"] is True
+        assert row["x_gzip_floor"] == pytest.approx(row["best_seconds"] / floor["best_seconds"], rel=0.01)
+    # the cache is faster than decompressing again
+    assert _row(record, "load_emnist_folder warm")["best_seconds"] < floor["best_seconds"]
+
+
+def test_third_party_readers_return_the_same_upright_arrays(readers_record):
+    _, record = readers_record
+    for name in ("python-mnist", "idx2numpy"):
+        row = _row(record, name)
+        if row["status"] == "ok":
+            assert row["agrees_with_read_idx"] is True, name
+        else:
+            assert "ModuleNotFoundError" in row["error"]  # not installed: said, not faked
+
+
+def test_markdown_is_generated_from_the_record(readers_record):
+    results, record = readers_record
+    table = (results / "readers-mnist-test.md").read_text()
+    assert table == bench_readers.render_readers_markdown(record)
+    assert f"| gzip -dc (floor) | {_row(record, 'gzip -dc (floor)')['best_seconds']:.3f} |" in table
+
+
+def test_missing_files_are_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        bench_readers.main(["--mirror", str(tmp_path)])
+    assert "missing" in capsys.readouterr().err

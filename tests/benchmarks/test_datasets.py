@@ -1,0 +1,95 @@
+"""Data sources and protocol samples of the benchmark runner, on real images."""
+
+import numpy as np
+import pytest
+
+from benchmarks.datasets import (
+    class_balanced_indices,
+    load_source,
+    parse_source,
+    resolve_source,
+)
+from tests._data import load_bench, require_shared
+
+
+def test_parse_split_source():
+    source = parse_source("split:balanced")
+    assert (source.kind, source.name, source.split, source.folder) == (
+        "split",
+        "balanced",
+        "balanced",
+        None,
+    )
+
+
+def test_parse_folder_source_infers_split_from_name():
+    source = parse_source("folder:/data/bench:byclass-here")
+    assert (source.folder, source.name, source.split) == ("/data/bench", "byclass-here", "byclass")
+    assert parse_source(source.spec()) == source
+
+
+def test_parse_folder_source_with_explicit_split():
+    assert parse_source("folder:/d:mine:digits").split == "digits"
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("split:cursive", "unknown EMNIST split"),
+        ("folder:/d:mystuff", "cannot tell which EMNIST split"),
+        ("letters", "bad data source"),
+        ("ftp:x", "bad data source"),
+    ],
+)
+def test_bad_sources_name_the_accepted_forms(text, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        parse_source(text)
+
+
+def test_unknown_dataset_lists_choices():
+    with pytest.raises(ValueError, match="letters-here"):
+        resolve_source("letters-there")
+
+
+def test_bench_set_resolves_to_folder_source(tmp_path):
+    source = resolve_source("digits-here", data_folder=tmp_path)
+    assert source.spec() == f"folder:{tmp_path}:digits-here:digits"
+
+
+def test_missing_folder_files_give_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--data-folder"):
+        load_source(resolve_source("letters-here", data_folder=tmp_path), "test")
+
+
+def test_folder_source_loads_real_upright_letters(tmp_path):
+    folder = require_shared("bench")
+    loaded = load_source(resolve_source("letters-here", data_folder=folder), "test", data_home=tmp_path)
+    images, labels = load_bench("letters-here", "test")
+    assert loaded.data.shape == (7800, 784) and loaded.data.dtype == np.uint8
+    np.testing.assert_array_equal(loaded.data, images.reshape(len(images), -1))
+    np.testing.assert_array_equal(loaded.target, labels)
+    assert loaded.target_names[:3] == ["a", "b", "c"]
+
+
+def test_class_balanced_sample_of_real_imbalanced_labels():
+    require_shared("bench")
+    _, labels = load_bench("letters-here", "train")
+    index = class_balanced_indices(labels, 40_000, random_state=0)
+    counts = np.bincount(labels[index])
+    assert len(index) == 40_000 and len(np.unique(index)) == 40_000
+    assert counts.max() - counts.min() <= 1  # every class has >= 1,540 images
+    np.testing.assert_array_equal(index, class_balanced_indices(labels, 40_000, random_state=0))
+    assert not np.array_equal(index, class_balanced_indices(labels, 40_000, random_state=1))
+
+
+def test_class_balanced_sample_gives_small_classes_all_they_have():
+    require_shared("bench")
+    _, labels = load_bench("byclass-here", "test")
+    counts = np.bincount(labels)
+    per_class = int(np.sort(counts)[len(counts) // 2])  # half the classes are smaller
+    index = class_balanced_indices(labels, per_class * len(counts), random_state=0)
+    sampled = np.bincount(labels[index], minlength=len(counts))
+    assert len(index) == per_class * len(counts)
+    small = counts < per_class
+    np.testing.assert_array_equal(sampled[small], counts[small])
+    assert sampled[~small].min() >= per_class

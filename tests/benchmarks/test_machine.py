@@ -1,0 +1,43 @@
+"""The machine / versions / memory description carried by every benchmark record."""
+
+import json
+import os
+
+import numpy as np
+
+from benchmarks import _machine
+
+
+def test_machine_description_is_json_and_counts_usable_cores():
+    machine = _machine.describe_machine(include_gpu=True)
+    json.dumps(machine)
+    assert machine["cores_usable"] == len(os.sched_getaffinity(0))
+    assert machine["memory_gb"] > 0.1
+    assert machine["cpu_model"] and machine["cpu_model"] != "unknown"
+    gpu = machine["gpu"]
+    assert gpu["available"] is bool(gpu.get("devices"))
+    if not gpu["available"]:
+        assert gpu["reason"]  # says why no GPU is listed
+
+
+def test_package_versions_name_the_stack():
+    versions = _machine.package_versions()
+    for name in ("numpy", "scikit-learn", "sklearn-emnist", "python"):
+        assert versions[name]
+
+
+def test_peak_rss_sees_large_allocations():
+    before = _machine.peak_rss_mb()
+    block = np.ones(64 * 1024 * 1024 // 8)  # 64 MiB, touched
+    assert block.sum() > 0
+    assert _machine.peak_rss_mb() >= before
+    assert _machine.peak_rss_mb() >= _machine.current_rss_mb() - 1
+
+
+def test_git_revision_of_the_repository():
+    revision = _machine.git_revision()
+    assert revision["commit"] is None or len(revision["commit"]) == 40
+
+
+def test_git_revision_outside_a_checkout(tmp_path):
+    assert _machine.git_revision(tmp_path)["commit"] is None
