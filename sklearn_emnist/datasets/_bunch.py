@@ -82,7 +82,9 @@ def make_bunch(
     n_samples = _check_n_samples(n_samples, len(target))
     if n_samples is not None:
         index = stratified_indices(target, n_samples, random_state)
-        images, target = images[index], target[index]
+        images, target = np.asarray(images[index]), target[index]  # copies the rows drawn
+    elif not images.flags.writeable or isinstance(images, np.memmap):
+        images = np.array(images)  # own memory, writable, detached from the cache file
     target_names = np.array(info.target_names)
     if as_characters:
         target = target_names[target]

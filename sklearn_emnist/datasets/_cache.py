@@ -126,12 +126,17 @@ def _save_npy(path, array):
 
 
 def _load_npy_pair(images_path, labels_path):
-    """Memory-mapped (copy-on-write) arrays, or None if absent or unreadable."""
+    """Read-only memory-mapped arrays, or None if absent or unreadable.
+
+    Callers copy what they keep (see ``make_bunch``): a memory map of a file
+    that someone truncates in place would crash the process (SIGBUS) on
+    access, so no memory map outlives the call.
+    """
     if not (images_path.exists() and labels_path.exists()):
         return None
     try:
-        images = np.asarray(np.load(images_path, mmap_mode="c", allow_pickle=False))
-        labels = np.asarray(np.load(labels_path, mmap_mode="c", allow_pickle=False))
+        images = np.load(images_path, mmap_mode="r", allow_pickle=False)
+        labels = np.load(labels_path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -144,8 +149,8 @@ def load_or_build_arrays(folder, stem, build):
 
     ``build()`` returns the arrays when the cache misses; they are saved
     atomically (under the lock) before being returned from the cache files.
-    The returned arrays are copy-on-write memory maps: loading is nearly
-    instant and writing to them never changes the cache.
+    The returned arrays are read-only memory maps (nearly instant); the
+    caller copies the rows it keeps.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

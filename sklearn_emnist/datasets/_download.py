@@ -420,6 +420,9 @@ class ZipURLSource(_ZipReader):
     def _open_range(self, start, end, options):
         spec = f"bytes={start}-{end}" if start >= 0 else f"bytes={start}"
         response = _open(self.url, options, spec)
+        if "html" in response.headers.get("Content-Type", "").lower():
+            response.close()
+            raise _html_error(self.url, "the EMNIST zip archive")
         if response.status != 206:
             response.close()
             raise _RangesIgnored

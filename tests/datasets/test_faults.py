@@ -1,0 +1,213 @@
+"""Fault injection: every failure ends in recovery or a clear error and a clean cache."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.datasets import ChecksumMismatchError, DownloadError, fetch_emnist
+from sklearn_emnist.datasets import _cache, _download
+
+from .conftest import cache_files
+
+FAST = dict(progress=False, delay=0.01)
+IMAGES = "emnist-mnist-test-images-idx3-ubyte.gz"
+LABELS = "emnist-mnist-test-labels-idx1-ubyte.gz"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_corrupt_byte_is_a_checksum_error_and_nothing_is_kept(range_server, data_home):
+    range_server.fault(IMAGES, "corrupt", offset=1_000_000)
+    with pytest.raises(ChecksumMismatchError, match="expected SHA-256 b25640fa") as info:
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    assert info.value.member == IMAGES and info.value.got != info.value.expected
+    assert "removed" in str(info.value)
+    assert range_server.count(IMAGES) == 1  # a mismatch is not retried
+    assert cache_files(data_home) == []
+
+
+def test_corrupt_member_inside_a_zip_is_caught(range_server, data_home, small_zip):
+    # flip a byte in the middle of the deflated images member: CRC/inflate error
+    range_server.fault("small/gzip.zip", "corrupt", offset=small_zip.stat().st_size // 2)
+    with pytest.raises(DownloadError, match="corrupt zip member|failed verification"):
+        fetch_emnist("mnist", subset="test", mirror=range_server.url("small/gzip.zip"), **FAST)
+    assert cache_files(data_home) == []
+
+
+def test_truncated_file_is_a_size_error(range_server, data_home):
+    range_server.fault(IMAGES, "truncate", offset=100_000)
+    with pytest.raises(ChecksumMismatchError, match=r"100000 bytes"):
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    assert cache_files(data_home) == []
+
+
+def test_connection_cut_short_is_retried_then_reported(range_server, data_home):
+    range_server.fault(IMAGES, "lying-length", offset=50_000)
+    with pytest.raises(DownloadError, match="failed after 3 attempts") as info:
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url, n_retries=2, **FAST)
+    assert "mirror=" in str(info.value)  # says what to do
+    assert range_server.count(IMAGES) == 3
+    assert cache_files(data_home) == []
+
+
+@pytest.mark.parametrize("target", ["zip", "member"])
+def test_html_page_instead_of_the_file(range_server, plain_server, data_home, target):
+    if target == "zip":
+        server, path, mirror = plain_server, "small/gzip.zip", plain_server.url("small/gzip.zip")
+    else:
+        server, path, mirror = range_server, IMAGES, range_server.base_url
+    server.fault(path, "html")
+    with pytest.raises(DownloadError, match="HTML page instead of"):
+        fetch_emnist("mnist", subset="test", mirror=mirror, **FAST)
+    assert server.count(path) == 1
+    assert cache_files(data_home) == []
+
+
+def test_html_page_answering_a_range_request(range_server, data_home):
+    range_server.fault("small/gzip.zip", "html")
+    with pytest.raises(DownloadError, match="HTML page"):
+        fetch_emnist("mnist", subset="test", mirror=range_server.url("small/gzip.zip"), **FAST)
+    assert cache_files(data_home) == []
+
+
+@pytest.mark.parametrize("mirror", ["base", "zip"])
+def test_503_is_retried_until_success(range_server, data_home, mirror):
+    if mirror == "base":
+        path, url = IMAGES, range_server.base_url
+    else:
+        path, url = "small/gzip.zip", range_server.url("small/gzip.zip")
+    range_server.fail(path, [503, 503])
+    bunch = fetch_emnist("mnist", subset="test", mirror=url, **FAST)
+    assert len(bunch.target) == 10_000
+    statuses = [r.status for r in range_server.requests if r.path == "/" + path]
+    assert statuses[:3] == [503, 503, 206 if mirror == "zip" else 200]
+    assert not any(name.endswith((".part", ".lock")) for name in cache_files(data_home))
+
+
+def test_404_is_not_retried_and_names_the_file(range_server, data_home):
+    # the letters test images are not on the shared mirror
+    with pytest.raises(DownloadError, match="HTTP 404.*emnist-letters-test-images"):
+        fetch_emnist("letters", subset="test", mirror=range_server.base_url, **FAST)
+    assert range_server.count() == 1
+    assert cache_files(data_home) == []
+
+
+def test_unreachable_server_says_how_to_use_a_mirror(data_home):
+    with pytest.raises(DownloadError, match="SKLEARN_EMNIST_MIRROR"):
+        fetch_emnist("mnist", subset="test", mirror="http://127.0.0.1:9/gzip.zip", n_retries=1, **FAST)
+    assert cache_files(data_home) == []
+
+
+@pytest.mark.parametrize("mirror", ["base", "zip-range", "zip-whole"])
+def test_ctrl_c_mid_download_leaves_nothing(range_server, plain_server, data_home, monkeypatch, mirror):
+    url = {
+        "base": range_server.base_url,
+        "zip-range": range_server.url("small/gzip.zip"),
+        "zip-whole": plain_server.url("small/gzip.zip"),
+    }[mirror]
+    chunks = []
+
+    def interrupt(bar, n_bytes):
+        chunks.append(n_bytes)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_download, "_report_progress", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_emnist("mnist", subset="test", mirror=url, **FAST)
+    assert chunks  # the interruption really happened mid-stream
+    assert cache_files(data_home) == []
+    monkeypatch.undo()
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(data_home))
+    assert len(fetch_emnist("mnist", subset="test", mirror=url, **FAST).target) == 10_000
+
+
+def test_ctrl_c_while_writing_the_array_cache_leaves_nothing(range_server, data_home, monkeypatch):
+    real_save = np.save
+
+    def save_then_interrupt(file, array, **kwargs):
+        real_save(file, array[: len(array) // 2], **kwargs)  # half written...
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cache.np, "save", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    leftovers = [n for n in cache_files(data_home) if not n.startswith("emnist/gzip/")]
+    assert leftovers == []  # verified members may stay; no partial array, no lock
+    assert not any(n.endswith((".part", ".lock")) for n in cache_files(data_home))
+
+
+def test_corrupt_cached_member_is_downloaded_again(range_server, data_home):
+    fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    cached = data_home / "emnist" / "gzip" / LABELS
+    cached.write_bytes(b"garbage")
+    (data_home / "emnist" / "arrays-v1" / "mnist-test-labels.npy").unlink()
+    range_server.reset()
+    bunch = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    assert len(bunch.target) == 10_000
+    assert range_server.count(LABELS) == 1 and range_server.count(IMAGES) == 0
+
+
+def test_corrupt_array_cache_is_rebuilt(range_server, data_home):
+    first = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    (data_home / "emnist" / "arrays-v1" / "mnist-test-images.npy").write_bytes(b"\x93NUMPY broken")
+    second = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    np.testing.assert_array_equal(first.images, second.images)
+
+
+def test_corrupt_file_in_a_local_mirror_is_reported_not_deleted(data_home, gzip_folder, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for name in (IMAGES, LABELS):
+        (mirror / name).write_bytes((gzip_folder / name).read_bytes())
+    damaged = bytearray((mirror / LABELS).read_bytes())
+    damaged[100] ^= 1
+    (mirror / LABELS).write_bytes(bytes(damaged))
+    with pytest.raises(ChecksumMismatchError, match="left untouched"):
+        fetch_emnist("mnist", subset="test", mirror=mirror, **FAST)
+    assert (mirror / LABELS).exists()
+    assert cache_files(data_home) == []
+
+
+_WORKER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from sklearn_emnist.datasets import fetch_emnist
+    bunch = fetch_emnist("mnist", subset="test", mirror=sys.argv[1], data_home=sys.argv[2],
+                         progress=False, delay=0.01)
+    print(int(bunch.images.sum()), int(bunch.target.sum()))
+    """
+)
+
+
+def test_two_processes_fetching_at_once_share_one_download(range_server, tmp_path):
+    home = tmp_path / "shared_home"
+    script = tmp_path / "worker.py"
+    script.write_text(_WORKER.format(root=str(ROOT)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("SKLEARN_EMNIST_MIRROR", None)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(script), range_server.base_url, str(home)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        for _ in range(2)
+    ]
+    results = [process.communicate(timeout=120) for process in processes]
+    for process, (out, err) in zip(processes, results):
+        assert process.returncode == 0, err
+    assert results[0][0] == results[1][0] and results[0][0].strip()
+    # the lock makes the second process wait and reuse the first one's files
+    assert range_server.count(IMAGES) == 1
+    assert sorted(cache_files(home)) == sorted(
+        [
+            "emnist/arrays-v1/mnist-test-images.npy",
+            "emnist/arrays-v1/mnist-test-labels.npy",
+            f"emnist/gzip/{IMAGES}",
+            f"emnist/gzip/{LABELS}",
+        ]
+    )
