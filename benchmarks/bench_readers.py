@@ -115,7 +115,8 @@ def _fetch(files, state, warm):
     if not warm or "fetch_home" not in state:
         state["fetch_home"] = files.fresh_home()
     bunch = sklearn_emnist.fetch_emnist(
-        files.split, subset=files.subset, data_home=state["fetch_home"], mirror=str(files.mirror)
+        files.split, subset=files.subset, data_home=state["fetch_home"], mirror=str(files.mirror),
+        progress=False,
     )
     return bunch.images, np.asarray(bunch.file_labels)[bunch.target]
 
@@ -266,18 +267,6 @@ def _same(result, reference):
     )
 
 
-def _time_reader(function, files, state, repeat, slow_seconds):
-    times = []
-    result = None
-    for attempt in range(repeat):
-        start = time.perf_counter()
-        result = function(files, state)
-        times.append(time.perf_counter() - start)
-        if times[-1] > slow_seconds:  # one run is enough for a slow reader
-            break
-    return times, result
-
-
 def run_readers(
     *,
     split="byclass",
@@ -296,26 +285,39 @@ def run_readers(
     """
     mirror = Path(mirror) if mirror else _default_mirror()
     argv = list(sys.argv[1:] if argv is None else argv)
-    rows = []
     with tempfile.TemporaryDirectory(prefix="emnist-readers-") as scratch:
         files = Files(mirror, split, subset, scratch)
         for path in (files.images, files.labels):  # warm the page cache for everyone
             path.read_bytes()
         state = {}
         reference = _read_idx(files, state)
-        for name, (function, how) in READERS.items():
-            if name in skip:
-                continue
-            print(f"[readers] {name} ...", file=sys.stderr, flush=True)
-            row = {"reader": name, "how": how}
-            try:
-                times, result = _time_reader(function, files, state, repeat, slow_seconds)
-            except Exception as exc:  # noqa: BLE001 - recorded as is
-                row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+        # Rounds: every reader once per round, so that the load of this shared
+        # machine changing over time hits all readers alike; best of the rounds.
+        names = [name for name in READERS if name not in skip]
+        times = {name: [] for name in names}
+        outputs, errors = {}, {}
+        for round_number in range(repeat):
+            print(f"[readers] round {round_number + 1}/{repeat}: " + ", ".join(
+                n for n in names if n not in errors), file=sys.stderr, flush=True)
+            for name in names:
+                if name in errors or (times[name] and max(times[name]) > slow_seconds):
+                    continue  # failed, or slow enough that one run is enough
+                start = time.perf_counter()
+                try:
+                    outputs[name] = READERS[name][0](files, state)
+                except Exception as exc:  # noqa: BLE001 - recorded as is
+                    errors[name] = f"{type(exc).__name__}: {exc}"
+                    continue
+                times[name].append(time.perf_counter() - start)
+        rows = []
+        for name in names:
+            row = {"reader": name, "how": READERS[name][1]}
+            if name in errors:
+                row.update(status="failed", error=errors[name])
             else:
-                row.update(status="ok", seconds=times, best_seconds=min(times),
-                           median_seconds=statistics.median(times),
-                           agrees_with_read_idx=_same(result, reference))
+                row.update(status="ok", seconds=times[name], best_seconds=min(times[name]),
+                           median_seconds=statistics.median(times[name]),
+                           agrees_with_read_idx=_same(outputs.pop(name), reference))
             rows.append(row)
         if "torchvision" not in skip:
             print("[readers] torchvision (child process) ...", file=sys.stderr, flush=True)
@@ -349,8 +351,8 @@ def run_readers(
         },
         "n_images": int(len(reference[1])),
         "repeat": repeat,
-        "timing_rule": f"best of up to {repeat} runs in one process; a reader slower than "
-                       f"{slow_seconds} s runs once",
+        "timing_rule": f"best of {repeat} rounds in one process, each round running every "
+                       f"reader once in turn; a reader slower than {slow_seconds} s runs once",
         "rows": rows,
         "command": "python -m benchmarks readers " + " ".join(argv),
         "date": _machine.utc_now(),
