@@ -1,12 +1,13 @@
 """Scale-out helpers: thread limits per worker and searches on a Dask cluster.
 
-``sklearn_emnist.parallel`` does not import dask, distributed or torch until
-one of its Dask helpers is used.
+``sklearn_emnist.parallel`` does not import dask, distributed, torch or skorch
+until a helper that needs them is used.
 """
 
 from ._threads import limit_threads, set_worker_threads
 
 __all__ = [
+    "PerFitCheckpoint",
     "WorkerThreadsPlugin",
     "dask_backend",
     "limit_threads",
@@ -16,6 +17,10 @@ __all__ = [
 
 
 def __getattr__(name):
+    if name == "PerFitCheckpoint":
+        from ._checkpoint import PerFitCheckpoint
+
+        return PerFitCheckpoint
     if name == "WorkerThreadsPlugin":
         from ._dask_plugin import WorkerThreadsPlugin
 

@@ -102,3 +102,42 @@ def test_knn_grid_search_on_dask_matches_local_run(client, letters):
     assert remote.best_params_ == local.best_params_
     # it learned something from real letters: far above chance (1/26)
     assert local.best_score_ > 0.3
+
+
+def _cnn_search(n_jobs, checkpoint_parent):
+    from sklearn_emnist.neural import CharCNNClassifier
+    from sklearn_emnist.parallel import PerFitCheckpoint
+
+    net = CharCNNClassifier(
+        architecture="seed",
+        max_epochs=1,
+        batch_size=64,
+        random_state=0,
+        verbose=0,
+        callbacks=[PerFitCheckpoint(dirname=str(checkpoint_parent), monitor=None)],
+    )
+    grid = {"lr": [1e-3, 3e-3], "module__dense_size": [32, 64]}
+    cv = StratifiedKFold(n_splits=2, shuffle=True, random_state=0)
+    return GridSearchCV(net, grid, cv=cv, n_jobs=n_jobs)
+
+
+def test_cnn_grid_search_on_dask_matches_local_run_and_keeps_checkpoints_apart(
+    client, tmp_path
+):
+    pytest.importorskip("sklearn_emnist.neural")
+    X, y = load_bench("letters-here", "train", n_per_class=16, random_state=2)
+    with limit_threads(1):
+        local = _cnn_search(1, tmp_path / "local").fit(X, y)
+    with dask_backend(client, n_threads=1):
+        remote = _cnn_search(-1, tmp_path / "dask").fit(X, y)
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], atol=1e-12
+    )
+    assert remote.best_params_ == local.best_params_
+    # 4 candidates x 2 folds on the workers + the refit here: 9 fits, 9 folders
+    for parent in ("local", "dask"):
+        folders = os.listdir(tmp_path / parent)
+        assert len(folders) == 9
+        assert all(os.path.isfile(tmp_path / parent / f / "params.pt") for f in folders)
+    hosts_pids = {f.rsplit("-", 2)[-2] for f in os.listdir(tmp_path / "dask")}
+    assert len(hosts_pids) >= 2  # fits ran in more than one process

@@ -1,0 +1,71 @@
+"""PerFitCheckpoint: each fit writes its own folder, so parallel fits never clobber."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from sklearn_emnist.parallel import PerFitCheckpoint
+from tests._data import load_bench
+
+CharCNNClassifier = pytest.importorskip("sklearn_emnist.neural").CharCNNClassifier
+
+
+@pytest.fixture(scope="module")
+def letters():
+    return load_bench("letters-here", "train", n_per_class=8, random_state=1)
+
+
+def _net(parent, **checkpoint):
+    return CharCNNClassifier(
+        architecture="seed",
+        max_epochs=1,
+        batch_size=64,
+        random_state=0,
+        n_threads=1,
+        verbose=0,
+        callbacks=[PerFitCheckpoint(dirname=str(parent), **checkpoint)],
+    )
+
+
+def _checkpoint(net):
+    return dict(net.callbacks_)["PerFitCheckpoint"]
+
+
+def test_two_fits_of_clones_write_two_folders_holding_their_own_weights(tmp_path, letters):
+    X, y = letters
+    template = _net(tmp_path, monitor=None)
+    first = clone(template).fit(X, y)
+    second = clone(template).set_params(random_state=1).fit(X, y)
+    folders = [_checkpoint(net).dirname_ for net in (first, second)]
+    assert folders[0] != folders[1]
+    assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(f) for f in folders)
+    for net, folder in zip((first, second), folders):
+        saved = torch.load(os.path.join(folder, "params.pt"), weights_only=True)
+        for name, value in net.module_.state_dict().items():
+            torch.testing.assert_close(saved[name], value)
+        assert os.path.isfile(os.path.join(folder, "history.json"))
+    # different seeds, different weights: the files really are per fit
+    w0 = torch.load(os.path.join(folders[0], "params.pt"), weights_only=True)
+    w1 = torch.load(os.path.join(folders[1], "params.pt"), weights_only=True)
+    assert any(not torch.equal(w0[k], w1[k]) for k in w0)
+
+
+def test_load_best_restores_from_the_fits_own_folder(tmp_path, letters):
+    X, y = letters
+    net = _net(tmp_path, monitor="valid_loss_best", load_best=True)
+    net.set_params(max_epochs=2, validation_fraction=0.25)
+    net.fit(X, y)
+    folder = _checkpoint(net).dirname_
+    assert os.path.dirname(folder) == str(tmp_path)
+    saved = torch.load(os.path.join(folder, "params.pt"), weights_only=True)
+    for name, value in net.module_.state_dict().items():
+        torch.testing.assert_close(saved[name], value)  # the best epoch's weights, restored
+    assert np.isfinite(net.history[-1, "valid_loss"])
+
+
+def test_checkpoint_used_before_initialisation_says_so():
+    with pytest.raises(RuntimeError, match="created when the network is initialised"):
+        PerFitCheckpoint().f_history_
