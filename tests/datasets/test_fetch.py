@@ -41,9 +41,12 @@ def byclass_cold_warm(_range_server, tmp_path_factory):
     cold = fetch_emnist("byclass", subset="test", mirror=_range_server.base_url, data_home=home, **FAST)
     cold_seconds = time.perf_counter() - start
     served = _range_server.bytes_served
-    start = time.perf_counter()
-    warm = fetch_emnist("byclass", subset="test", mirror=_range_server.base_url, data_home=home, **FAST)
-    warm_seconds = time.perf_counter() - start
+    warm_seconds = []
+    for _ in range(3):  # best of 3: the machine is shared, one call can be descheduled
+        start = time.perf_counter()
+        warm = fetch_emnist("byclass", subset="test", mirror=_range_server.base_url, data_home=home, **FAST)
+        warm_seconds.append(time.perf_counter() - start)
+    warm_seconds = min(warm_seconds)
     requests_after_warm = _range_server.count()
     _range_server.reset()
     return cold, warm, cold_seconds, warm_seconds, served, requests_after_warm
@@ -78,8 +81,8 @@ def test_images_come_out_upright(byclass_cold_warm, gzip_folder):
 def test_second_call_is_served_from_the_cache(byclass_cold_warm):
     cold, warm, cold_seconds, warm_seconds, served, requests_after_warm = byclass_cold_warm
     assert served >= 28_908_322  # the images member really travelled once
-    assert requests_after_warm == 2  # images + labels, nothing more on the warm call
-    assert warm_seconds < cold_seconds / 3
+    assert requests_after_warm == 2  # images + labels, nothing more on the warm calls
+    assert warm_seconds < cold_seconds / 3, (warm_seconds, cold_seconds)
     np.testing.assert_array_equal(cold.target, warm.target)
     np.testing.assert_array_equal(cold.images[-100:], warm.images[-100:])
 

@@ -1,0 +1,101 @@
+"""load_emnist_folder on the real benchmark sets and on small synthetic folders."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.datasets import IDXFormatError, load_emnist_folder, write_idx
+
+from .conftest import cache_files
+
+
+def test_letters_here_test_is_upright_with_letter_names(shared_bench, data_home):
+    bunch = load_emnist_folder(shared_bench, name="letters-here", split="letters", subset="test")
+    assert bunch.images.shape == (7_800, 28, 28) and bunch.data.shape == (7_800, 784)
+    assert "".join(bunch.target_names) == "abcdefghijklmnopqrstuvwxyz"
+    np.testing.assert_array_equal(np.bincount(bunch.target), np.full(26, 300))
+    # the letter 'l' is a vertical stroke once the images are upright
+    ells = bunch.images[bunch.target == 11].astype(float)
+    rows_with_ink = (ells.sum(axis=2) > 0).sum(axis=1).mean()
+    cols_with_ink = (ells.sum(axis=1) > 0).sum(axis=1).mean()
+    assert rows_with_ink > 1.5 * cols_with_ink
+    assert bunch.images.flags.writeable
+
+
+def test_decoded_arrays_are_cached_and_keyed_by_the_files(tmp_path, data_home):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    write_idx(folder / "tiny-train-images-idx3-ubyte.gz", rng.integers(0, 256, (40, 28, 28), dtype=np.uint8))
+    write_idx(folder / "tiny-train-labels-idx1-ubyte.gz", rng.integers(0, 10, 40, dtype=np.uint8))
+    first = load_emnist_folder(folder, name="tiny", split="digits")
+    assert len([f for f in cache_files(data_home) if f.endswith(".npy")]) == 2
+    write_idx(folder / "tiny-train-labels-idx1-ubyte.gz", np.zeros(40, dtype=np.uint8))
+    os.utime(folder / "tiny-train-labels-idx1-ubyte.gz", ns=(time.time_ns(), time.time_ns() + 10**9))
+    second = load_emnist_folder(folder, name="tiny", split="digits")
+    assert (second.target == 0).all() and not (first.target == 0).all()  # not served stale
+    no_cache = load_emnist_folder(folder, name="tiny", split="digits", cache=False)
+    np.testing.assert_array_equal(no_cache.images, second.images)
+
+
+def test_subset_all_concatenates_train_then_test(tmp_path):
+    for subset, n in (("train", 5), ("test", 3)):
+        write_idx(tmp_path / f"x-{subset}-images-idx3-ubyte", np.full((n, 28, 28), n, dtype=np.uint8))
+        write_idx(tmp_path / f"x-{subset}-labels-idx1-ubyte", np.full(n, n, dtype=np.uint8))
+    bunch = load_emnist_folder(tmp_path, name="x", split="mnist", subset="all", cache=False)
+    np.testing.assert_array_equal(bunch.target, [5] * 5 + [3] * 3)
+    assert bunch.subset == "all" and len(bunch.files) == 4
+
+
+def test_stratified_subsample_characters_and_return_X_y(shared_bench):
+    X, y = load_emnist_folder(
+        shared_bench, name="letters-here", split="letters", subset="test", cache=False,
+        n_samples=260, random_state=3, as_characters=True, return_X_y=True,
+    )
+    assert X.shape == (260, 784)
+    values, counts = np.unique(y, return_counts=True)
+    assert "".join(values) == "abcdefghijklmnopqrstuvwxyz" and (counts == 10).all()
+
+
+def test_default_name_is_the_official_prefix(gzip_folder):
+    bunch = load_emnist_folder(gzip_folder, split="mnist", subset="test", cache=False, n_samples=100, random_state=0)
+    assert bunch.files[0].endswith("emnist-mnist-test-images-idx3-ubyte.gz")
+    assert bunch.images.shape == (100, 28, 28)
+
+
+def test_missing_files_are_listed(tmp_path, shared_bench, data_home, monkeypatch):
+    monkeypatch.setattr("sklearn_emnist.datasets._folder.concrete_subsets", lambda subset: ("valid",))
+    with pytest.raises(FileNotFoundError, match="letters-here-valid-images.*letters-here-test-images"):
+        load_emnist_folder(shared_bench, name="letters-here", split="letters", subset="test") and None
+    write_idx(tmp_path / "a-test-labels-idx1-ubyte", np.zeros(1, dtype=np.uint8))
+    with pytest.raises(FileNotFoundError, match=r"Files of 'a' there: \['a-test-labels-idx1-ubyte'\]"):
+        load_emnist_folder(tmp_path, name="a", split="digits", subset="test")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_emnist_folder(tmp_path / "nope", split="digits")
+
+
+def test_labels_outside_the_split_are_refused(tmp_path):
+    write_idx(tmp_path / "b-test-images-idx3-ubyte", np.zeros((2, 28, 28), dtype=np.uint8))
+    write_idx(tmp_path / "b-test-labels-idx1-ubyte", np.array([0, 27], dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"labels \[0, 27\].*'letters' split"):
+        load_emnist_folder(tmp_path, name="b", split="letters", subset="test", cache=False)
+
+
+def test_malformed_file_is_an_idx_error(tmp_path):
+    (tmp_path / "c-test-images-idx3-ubyte").write_bytes(b"<html>not idx</html>")
+    write_idx(tmp_path / "c-test-labels-idx1-ubyte", np.zeros(2, dtype=np.uint8))
+    with pytest.raises(IDXFormatError, match="HTML"):
+        load_emnist_folder(tmp_path, name="c", split="mnist", subset="test", cache=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(split="letter"), ValueError, "Did you mean 'letters'"),
+    (dict(split="letters", subset="valid"), ValueError, "valid subsets are 'train', 'test', 'all'"),
+    (dict(split="letters", n_samples=0), ValueError, "n_samples=0 is out of range"),
+    (dict(split="letters", n_samples=2.5), TypeError, "n_samples must be None or an int"),
+])
+def test_bad_arguments(shared_bench, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        load_emnist_folder(shared_bench, name="letters-here", subset=kwargs.pop("subset", "test"), cache=False, **kwargs)

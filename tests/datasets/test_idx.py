@@ -1,0 +1,117 @@
+"""The defensive IDX reader on small synthetic files and real official files."""
+
+import gzip
+import io
+import struct
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.datasets import IDXFormatError, read_idx, write_idx
+from sklearn_emnist.datasets._decode import decode_pair
+
+
+def _idx_bytes(array):
+    buffer = io.BytesIO()
+    write_idx(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("compress", [False, True])
+def test_round_trip(tmp_path, dtype, compress):
+    array = (np.arange(24) - 5).astype(dtype).reshape(2, 3, 4)
+    path = tmp_path / ("a.idx.gz" if compress else "a.idx")
+    write_idx(path, array)
+    assert (path.read_bytes()[:2] == b"\x1f\x8b") == compress
+    result = read_idx(path)
+    assert result.dtype == np.dtype(dtype) and result.dtype.isnative
+    np.testing.assert_array_equal(result, array)
+
+
+def test_compression_is_detected_from_content_not_name(tmp_path):
+    path = tmp_path / "labels.gz"  # raw content despite the name
+    write_idx(path, np.array([1, 2], dtype=np.uint8), compress=False)
+    np.testing.assert_array_equal(read_idx(path), [1, 2])
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"\x00\x00\x07\x01\x00\x00\x00\x01x", "bad IDX magic"),  # unknown type code
+        (b"\x01\x02\x08\x01\x00\x00\x00\x01x", "bad IDX magic"),
+        (b"<!DOCTYPE html><html>", "HTML page"),
+        (b"PK\x03\x04" + b"\x00" * 30, "zip file"),
+        (b"\x00\x00\x08", "too short"),
+        (b"\x00\x00\x08\x00", "0 dimensions"),
+        (b"\x00\x00\x08\x03\x00\x00\x00\x02", "truncated IDX header"),
+    ],
+)
+def test_malformed_headers(payload, message):
+    with pytest.raises(IDXFormatError, match=message):
+        read_idx(io.BytesIO(payload))
+
+
+def test_lying_header_is_refused_before_allocating():
+    # announces 4e9 x 1e9 bytes in a 16-byte file
+    payload = struct.pack(">HBB", 0, 8, 2) + struct.pack(">2I", 4_000_000_000, 1_000_000_000)
+    with pytest.raises(IDXFormatError, match="too small to hold it"):
+        read_idx(io.BytesIO(payload))
+    with pytest.raises(IDXFormatError, match="too small to hold it"):
+        read_idx(io.BytesIO(gzip.compress(payload)))
+
+
+def test_truncated_data_and_trailing_bytes():
+    good = _idx_bytes(np.arange(100, dtype=np.uint8).reshape(10, 10))
+    with pytest.raises(IDXFormatError, match="too small|truncated"):
+        read_idx(io.BytesIO(good[:-5]))
+    with pytest.raises(IDXFormatError, match="trailing data"):
+        read_idx(io.BytesIO(good + b"\x00"))
+    with pytest.raises(IDXFormatError, match="trailing data"):
+        read_idx(io.BytesIO(gzip.compress(good + b"junk")))
+
+
+def test_truncated_and_corrupt_gzip():
+    compressed = gzip.compress(_idx_bytes(np.random.default_rng(0).integers(0, 255, (50, 28, 28), dtype=np.uint8)))
+    with pytest.raises(IDXFormatError, match="corrupt or truncated gzip|truncated"):
+        read_idx(io.BytesIO(compressed[: len(compressed) // 2]))
+    corrupt = bytearray(compressed)
+    corrupt[len(corrupt) // 2] ^= 0xFF
+    with pytest.raises(IDXFormatError):
+        read_idx(io.BytesIO(bytes(corrupt)))
+
+
+def test_max_items_guard():
+    with pytest.raises(IDXFormatError, match="max_items"):
+        read_idx(io.BytesIO(_idx_bytes(np.zeros(10, dtype=np.uint8))), max_items=9)
+
+
+def test_decode_pair_checks_the_pair_belongs_together(tmp_path):
+    images = np.zeros((3, 28, 28), dtype=np.uint8)
+    write_idx(tmp_path / "i.gz", images)
+    write_idx(tmp_path / "l.gz", np.zeros(2, dtype=np.uint8))
+    with pytest.raises(IDXFormatError, match="do not belong together|too small|max_items"):
+        decode_pair(tmp_path / "i.gz", tmp_path / "l.gz")
+    write_idx(tmp_path / "l.gz", np.zeros(3, dtype=np.uint8))
+    with pytest.raises(IDXFormatError, match="1-d uint8 label file"):
+        decode_pair(tmp_path / "l.gz", tmp_path / "i.gz")
+    write_idx(tmp_path / "i.gz", np.zeros((3, 32, 32), dtype=np.uint8))
+    with pytest.raises(IDXFormatError, match=r"\(n, 28, 28\)|max_items"):
+        decode_pair(tmp_path / "i.gz", tmp_path / "l.gz")
+
+
+def test_decode_pair_turns_images_upright(tmp_path):
+    stored = np.zeros((1, 28, 28), dtype=np.uint8)
+    stored[0, 3, :] = 255  # a stored row is a column of the upright image
+    write_idx(tmp_path / "i", stored)
+    write_idx(tmp_path / "l", np.array([7], dtype=np.uint8))
+    images, labels = decode_pair(tmp_path / "i", tmp_path / "l")
+    assert images.flags.c_contiguous
+    assert images[0, :, 3].all() and images[0, 3, :].sum() == 255
+    np.testing.assert_array_equal(labels, [7])
+
+
+def test_real_official_label_file(gzip_folder):
+    labels = read_idx(gzip_folder / "emnist-mnist-test-labels-idx1-ubyte.gz")
+    assert labels.shape == (10_000,) and labels.dtype == np.uint8
+    np.testing.assert_array_equal(np.unique(labels), np.arange(10))
