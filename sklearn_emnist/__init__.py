@@ -28,6 +28,8 @@ _LAZY = {
     "SampleImagesDisplay": "sklearn_emnist.plotting",
     "WorstErrorsDisplay": "sklearn_emnist.plotting",
     "TrainingCurvesDisplay": "sklearn_emnist.plotting",
+    "CharCNNClassifier": "sklearn_emnist.neural",
+    "LSTMRowClassifier": "sklearn_emnist.neural",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -1,0 +1,527 @@
+"""The shared skorch base of :class:`CharCNNClassifier` and :class:`LSTMRowClassifier`.
+
+One mechanism for both estimators: validate the images with
+:func:`sklearn_emnist.utils.check_images`, encode any labels to ``0..K-1``,
+build the module from a named architecture (or any user module), train with
+the whole data set as one float32 tensor, decode in ``predict``. Everything
+scikit-learn users expect (``classes_``, ``class_weight``, ``sample_weight``,
+``random_state``, cloning, pickling) lives here; the subclasses only choose
+the architectures and the default recipe.
+"""
+
+import numbers
+import os
+from collections.abc import Mapping
+from contextlib import contextmanager
+from functools import partial
+
+import numpy as np
+import torch
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
+from skorch.utils import to_tensor
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from ..utils import N_PIXELS, check_images
+from ._callbacks import BatchAccuracy
+from ._data import BatchIterator, ImageTensorDataset
+from ._schedules import SCHEDULES, LRSchedule
+from ._threads import effective_n_threads, resolve_device, torch_threads
+
+__all__ = ["NeuralImageClassifier"]
+
+_MAX_SEED = 2**31 - 1
+
+
+def _silent(*args, **kwargs):
+    """A sink that prints nothing (module level so that it pickles)."""
+
+
+def _augment_batch(function, kwargs, rng, images):
+    return function(images, random_state=rng, **kwargs)
+
+
+def _accepts(factory, name):
+    import inspect
+
+    try:
+        return name in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class NeuralImageClassifier(NeuralNetClassifier):
+    """Base class: a skorch ``NeuralNetClassifier`` that behaves like a scikit-learn one.
+
+    Not meant to be used directly: use :class:`~sklearn_emnist.CharCNNClassifier`
+    or :class:`~sklearn_emnist.LSTMRowClassifier`, whose docstrings describe
+    the parameters. Subclasses set ``_architectures`` (name -> (module class,
+    default module keyword arguments)).
+    """
+
+    _architectures = {}
+
+    _own_parameter_constraints = {
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "augment": ["boolean", StrOptions({"affine"}), dict, callable, None],
+        "lr_schedule": [StrOptions(set(SCHEDULES)), callable, None],
+        "early_stopping": ["boolean", Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
+        "n_threads": [Interval(numbers.Integral, None, -1, closed="right"),
+                      Interval(numbers.Integral, 1, None, closed="left"), None],
+        "channels_last": ["boolean"],
+        "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        class_weight,
+        augment,
+        lr_schedule,
+        early_stopping,
+        validation_fraction,
+        random_state,
+        n_threads,
+        init_from,
+        channels_last,
+        predict_batch_size,
+        **kwargs,
+    ):
+        kwargs.setdefault("criterion", torch.nn.CrossEntropyLoss)
+        kwargs.setdefault("iterator_train", BatchIterator)
+        kwargs.setdefault("iterator_valid", BatchIterator)
+        kwargs.setdefault("train_split", None)
+        kwargs.setdefault("device", "auto")
+        super().__init__(module, **kwargs)
+        self.class_weight = class_weight
+        self.augment = augment
+        self.lr_schedule = lr_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.init_from = init_from
+        self.channels_last = channels_last
+        self.predict_batch_size = predict_batch_size
+
+    # ------------------------------------------------------------------
+    # scikit-learn protocol
+    # ------------------------------------------------------------------
+    def __sklearn_is_fitted__(self):
+        return bool(getattr(self, "initialized_", False)) and hasattr(self, "n_features_in_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.classifier_tags.poor_score = True
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    def _extra_parameter_constraints(self):
+        """Constraints of the subclass's own parameters (architecture choice)."""
+        return {"architecture": [StrOptions(set(self._architectures))]}
+
+    def _check_own_params(self):
+        constraints = {**self._own_parameter_constraints}
+        if self.module is None:
+            constraints.update(self._extra_parameter_constraints())
+        params = {name: getattr(self, name) for name in constraints}
+        validate_parameter_constraints(constraints, params, caller_name=type(self).__name__)
+        if self.train_split is not None:
+            raise ValueError(
+                f"{type(self).__name__} carves its validation split itself: set "
+                "validation_fraction=<float> (stratified) instead of train_split."
+            )
+        if self.early_stopping is not False and self._validation_fraction() == 0:
+            raise ValueError("early_stopping needs a validation split; set validation_fraction.")
+
+    def _validation_fraction(self):
+        if self.validation_fraction is not None:
+            return float(self.validation_fraction)
+        return 0.1 if self.early_stopping is not False else 0.0
+
+    # ------------------------------------------------------------------
+    # data
+    # ------------------------------------------------------------------
+    def _check_targets(self, X, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        return y
+
+    def _set_classes(self, y, classes=None):
+        if self.classes is not None:
+            known = np.asarray(self.classes)
+        elif classes is not None:
+            known = np.unique(np.asarray(classes))
+        else:
+            known = np.unique(y)
+        if known.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {known[0]!r}."
+            )
+        if self.classes is None:
+            self.classes_inferred_ = known
+        self.n_features_in_ = N_PIXELS
+
+    def _encode(self, y):
+        classes = self.classes_
+        sorter = np.argsort(classes, kind="stable")
+        position = np.searchsorted(classes, y, sorter=sorter)
+        position = np.clip(position, 0, len(classes) - 1)
+        encoded = sorter[position]
+        unknown = classes[encoded] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"y contains labels not seen in the first fit: {np.unique(y[unknown])[:10]!r}; "
+                f"known classes are {classes!r}. Refit from scratch (warm_start=False) "
+                "or pass all classes up front (classes=...)."
+            )
+        return encoded.astype(np.int64)
+
+    def _prepare_fit(self, X, y, sample_weight, reset, classes=None):
+        self._check_own_params()
+        images = check_images(X, dtype=np.float32, estimator=self)
+        y = self._check_targets(images, y)
+        if reset:
+            self._set_classes(y, classes)
+            seed = check_random_state(self.random_state).randint(_MAX_SEED)
+            self._rng_ = np.random.default_rng(seed)
+            self._split_seed_ = int(self._rng_.integers(_MAX_SEED))
+        y_encoded = self._encode(y)
+        if self.class_weight is None:
+            self.class_weight_ = None
+        else:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            self.class_weight_ = weights.astype(np.float32)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, images, dtype=np.float32)
+        return ImageTensorDataset(images, y_encoded, sample_weight)
+
+    def _next_seed(self):
+        rng = getattr(self, "_rng_", None)
+        if rng is None:
+            self._rng_ = rng = np.random.default_rng()
+        return int(rng.integers(_MAX_SEED))
+
+    @contextmanager
+    def _runtime(self, seed=True):
+        """Concrete device, thread count and (in fit) a seeded private torch RNG."""
+        device_param = self.device
+        with torch_threads(effective_n_threads(self.n_threads)):
+            with torch.random.fork_rng(devices=[], enabled=seed):
+                if seed:
+                    torch.manual_seed(self._next_seed())
+                self.device = resolve_device(device_param)
+                try:
+                    yield
+                finally:
+                    self.device = device_param
+
+    # ------------------------------------------------------------------
+    # fit / predict
+    # ------------------------------------------------------------------
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the network from scratch (or continue it when ``warm_start=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or \
+                (n_samples, 1, 28, 28)
+            Images: uint8 0..255 or float 0..1.
+        y : array-like of shape (n_samples,)
+            Labels of any type scikit-learn accepts (ints, strings, ...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights multiplying each sample's loss (together with
+            ``class_weight``).
+        **fit_params : dict
+            Passed to the module's ``forward``, as in skorch.
+
+        Returns
+        -------
+        self : object
+        """
+        reset = not (self.warm_start and self.initialized_ and self.__sklearn_is_fitted__())
+        dataset = self._prepare_fit(X, y, sample_weight, reset=reset)
+        with self._runtime():
+            if reset:
+                self.initialize()
+            NeuralNet.partial_fit(self, dataset, None, **fit_params)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
+        """Continue training for ``max_epochs`` epochs without re-initialising.
+
+        The first call initialises the network; ``classes`` (all labels that
+        will ever be seen) may be given then, as in scikit-learn's
+        incremental classifiers. Later calls must only use known labels.
+
+        Returns
+        -------
+        self : object
+        """
+        reset = not self.__sklearn_is_fitted__()
+        dataset = self._prepare_fit(X, y, sample_weight, reset=reset, classes=classes)
+        with self._runtime():
+            if reset or not self.initialized_:
+                self.initialize()
+            NeuralNet.partial_fit(self, dataset, None, **fit_params)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, columns ordered as ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of images (any shape accepted by ``fit``)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float32
+        """
+        check_is_fitted(self)
+        images = check_images(X, dtype=np.float32, estimator=self)
+        with self._runtime(seed=False):
+            return NeuralNet.predict_proba(self, ImageTensorDataset(images))
+
+    def predict(self, X):
+        """Predicted labels (same type as the labels given to ``fit``).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def check_data(self, X, y=None):
+        # labels are validated and encoded in fit; nothing to infer here
+        pass
+
+    # ------------------------------------------------------------------
+    # skorch hooks
+    # ------------------------------------------------------------------
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", BatchAccuracy(name="valid_acc")),
+        ]
+        if self.lr_schedule is not None:
+            callbacks.append(("lr_schedule", LRSchedule(self.lr_schedule)))
+        if self.early_stopping is not False:
+            patience = 5 if self.early_stopping is True else int(self.early_stopping)
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=patience, load_best=True,
+                sink=print if self.verbose else _silent,
+            )))
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def _n_outputs(self):
+        if self.classes is not None:
+            return len(self.classes)
+        classes = getattr(self, "classes_inferred_", None)
+        if classes is None:
+            raise ValueError(
+                f"{type(self).__name__} builds its output layer from the classes in y: "
+                "call fit (or pass classes=...) before initialize()."
+            )
+        return len(classes)
+
+    def _module_factory(self):
+        if self.module is not None:
+            return self.module, {}
+        try:
+            return self._architectures[self.architecture]
+        except KeyError:
+            raise ValueError(
+                f"Unknown architecture {self.architecture!r}; choose one of "
+                f"{sorted(self._architectures)} or pass module=<torch.nn.Module class>."
+            ) from None
+
+    def initialize_module(self):
+        factory, preset = self._module_factory()
+        kwargs = self.get_params_for("module")
+        if not isinstance(factory, torch.nn.Module):
+            kwargs = {**preset, **kwargs}
+            if "n_classes" not in kwargs and _accepts(factory, "n_classes"):
+                kwargs["n_classes"] = self._n_outputs()
+        module = self.initialized_instance(factory, kwargs)
+        if self.init_from is not None:
+            self._load_pretrained(module)
+        if self.channels_last:
+            module = module.to(memory_format=torch.channels_last)
+        self.module_ = module
+        return self
+
+    def initialize_criterion(self):
+        kwargs = self.get_params_for("criterion")
+        criterion = self.criterion
+        if isinstance(criterion, type) and "reduction" not in kwargs:
+            # per-sample losses, weighted in get_loss (class_weight, sample_weight)
+            kwargs["reduction"] = "none"
+        self.criterion_ = self.initialized_instance(criterion, kwargs)
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        prefix = "iterator_train" if training else "iterator_valid"
+        iterator = self.iterator_train if training else self.iterator_valid
+        kwargs = self.get_params_for(prefix)
+        default_size = self.batch_size if training else max(self.batch_size,
+                                                             self.predict_batch_size)
+        kwargs.setdefault("batch_size", default_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        augment = self._make_augment() if training else None
+        if isinstance(iterator, type) and issubclass(iterator, BatchIterator):
+            if training:
+                kwargs.setdefault("shuffle", True)
+                kwargs.setdefault("generator",
+                                  torch.Generator().manual_seed(self._next_seed()))
+                kwargs.setdefault("augment", augment)
+        elif augment is not None:
+            raise ValueError(
+                "augment works with the default iterator_train (BatchIterator); with a "
+                f"custom iterator_train ({iterator!r}) augment inside its dataset instead."
+            )
+        elif training:
+            kwargs.setdefault("shuffle", True)
+        return iterator(dataset, **kwargs)
+
+    def _make_augment(self):
+        augment = self.augment
+        if augment is None or augment is False:
+            return None
+        rng = np.random.default_rng(self._next_seed())
+        if augment is True or isinstance(augment, (str, dict)):
+            from ..augmentation import random_affine
+
+            kwargs = dict(augment) if isinstance(augment, dict) else {}
+            return partial(_augment_batch, random_affine, kwargs, rng)
+        return partial(_augment_batch, augment, {}, rng)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        dataset = X
+        fraction = self._validation_fraction()
+        if not fraction:
+            return dataset, None
+        from sklearn.model_selection import train_test_split
+
+        labels = dataset.y.numpy()
+        n = len(labels)
+        n_valid = int(np.ceil(fraction * n))
+        counts = np.bincount(labels)
+        stratify = labels if counts[counts > 0].min() >= 2 and n_valid >= counts.size else None
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"validation_fraction={fraction} leaves no training or validation sample "
+                f"from {n} samples."
+            )
+        index_train, index_valid = train_test_split(
+            np.arange(n), test_size=n_valid, stratify=stratify,
+            random_state=getattr(self, "_split_seed_", 0),
+        )
+        return dataset.subset(np.sort(index_train)), dataset.subset(np.sort(index_valid))
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, Mapping):
+            x = x["X"]
+        x = to_tensor(x, device=self.device)
+        if self.channels_last and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.module_(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        if isinstance(self.criterion_, torch.nn.NLLLoss):
+            y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
+        loss = self.criterion_(y_pred, y_true)
+        if loss.ndim == 0:  # a criterion instance that reduces itself
+            return loss
+        weight = None
+        class_weight = getattr(self, "class_weight_", None)
+        if class_weight is not None:
+            weight = torch.as_tensor(class_weight, device=loss.device)[y_true]
+        if isinstance(X, Mapping) and "sample_weight" in X:
+            sample_weight = to_tensor(X["sample_weight"], device=loss.device)
+            weight = sample_weight if weight is None else weight * sample_weight
+        if weight is not None:
+            loss = loss * weight
+        return loss.mean()
+
+    # ------------------------------------------------------------------
+    # transfer learning
+    # ------------------------------------------------------------------
+    def _pretrained_state(self):
+        source = self.init_from
+        if isinstance(source, NeuralImageClassifier):
+            if not source.__sklearn_is_fitted__():
+                raise ValueError(
+                    "init_from is an unfitted estimator. Pass a fitted one, or (to survive "
+                    "clone(), e.g. in GridSearchCV) its weights: init_from=model.module_.state_dict()."
+                )
+            return source.module_.state_dict()
+        if isinstance(source, torch.nn.Module):
+            return source.state_dict()
+        if isinstance(source, Mapping):
+            return source
+        if isinstance(source, (str, os.PathLike)):
+            return torch.load(source, map_location="cpu", weights_only=True)
+        raise TypeError(
+            "init_from must be a fitted estimator, a torch module, a state dict or the path "
+            f"of a file written by save_params(f_params=...); got {type(source).__name__}."
+        )
+
+    def _load_pretrained(self, module):
+        """Copy every pretrained tensor except the output layer ``classifier``."""
+        state = self._pretrained_state()
+        own = module.state_dict()
+        body = [key for key in own if not key.startswith("classifier.")]
+        missing = [key for key in body if key not in state]
+        mismatched = [key for key in body if key in state and state[key].shape != own[key].shape]
+        if missing or mismatched:
+            raise ValueError(
+                "init_from does not match this network: "
+                f"missing {missing[:5]}, shape mismatch {mismatched[:5]}. Use the same "
+                "architecture and module__ parameters as the pretrained model."
+            )
+        for key in body:
+            own[key] = state[key].detach().to("cpu")
+        module.load_state_dict(own)
+        self.n_pretrained_tensors_ = len(body)
+
+    def __setstate__(self, state):
+        # "auto" is resolved for the machine that loads the model; a model
+        # trained on a GPU lands on the CPU where there is none.
+        device = state.get("device")
+        if device == "auto":
+            state["device"] = resolve_device("auto")
+        super().__setstate__(state)
+        if device == "auto":
+            self.device = "auto"

@@ -1,0 +1,168 @@
+"""``CharCNNClassifier``: a convolutional network that fits like a scikit-learn classifier."""
+
+import torch
+
+from ._base import NeuralImageClassifier
+from ._modules import DeepCNN, SeedCNN, SmallResNet
+
+__all__ = ["CharCNNClassifier"]
+
+
+class CharCNNClassifier(NeuralImageClassifier):
+    """Convolutional network classifier for 28x28 character images (skorch based).
+
+    A :class:`skorch.NeuralNetClassifier` with the scikit-learn contract in
+    full: any label type, images as flat ``(n, 784)``, ``(n, 28, 28)`` or
+    ``(n, 1, 28, 28)`` arrays of uint8 (0..255) or float (0..1),
+    ``class_weight``, ``sample_weight``, ``random_state``, cloning, pickling,
+    Pipeline and GridSearchCV. skorch's routing prefixes (``module__``,
+    ``optimizer__``, ``criterion__``, ``callbacks__``, ``iterator_train__``,
+    ...) work as in skorch.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        A custom network; ``None`` builds ``architecture``. A class receives
+        ``n_classes`` when its ``__init__`` accepts it, plus ``module__*``
+        parameters.
+    architecture : {"deep", "deep-se", "resnet", "seed"}, default="deep"
+        ``"seed"``: the seed CNN exactly (Conv32-Pool-Conv64-Pool-Conv64-
+        Dense128); ``"deep"``: VGG-style 3x3 conv blocks with batch norm and
+        dropout (:class:`~sklearn_emnist.neural.DeepCNN`); ``"deep-se"``: the
+        same with squeeze-and-excitation attention; ``"resnet"``: a small
+        ResNet (:class:`~sklearn_emnist.neural.SmallResNet`). Tune sizes with
+        ``module__channels=...``, ``module__dropout=...``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying each sample's loss by its class's weight, computed
+        exactly as scikit-learn does
+        (:func:`sklearn.utils.class_weight.compute_class_weight`): dict keys
+        are the labels as given in ``y``.
+    augment : bool, "affine", dict or callable, default=True
+        Train-time augmentation of every training batch (never at predict
+        time): ``True`` / ``"affine"`` applies
+        :func:`sklearn_emnist.augmentation.random_affine` with its defaults, a
+        dict passes keyword arguments to it, a callable is called as
+        ``augment(images, random_state=rng)`` on float32 ``(b, 28, 28)`` arrays.
+    lr_schedule : {"onecycle", "cosine", "step", "constant"}, callable or None, \
+            default="onecycle"
+        Learning-rate schedule stepped every batch over ``max_epochs``;
+        ``lr`` is the peak learning rate. A callable maps progress in [0, 1]
+        to a factor of ``lr``.
+    early_stopping : bool or int, default=False
+        Stop when the validation loss has not improved for 5 (or the given
+        number of) epochs, and restore the best weights (kept in memory: no
+        checkpoint files, safe under ``GridSearchCV(n_jobs=...)``).
+    validation_fraction : float in (0, 1) or None, default=None
+        Size of the stratified validation split carved from the training
+        data (``valid_loss`` / ``valid_acc`` in the history). ``None`` means
+        0.1 with early stopping and no split otherwise.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling, the validation split
+        and augmentation (torch's global RNG is left untouched). Results are
+        reproducible on the same machine and device.
+    n_threads : int or None, default=None
+        torch threads during fit / predict (restored afterwards). ``None``:
+        the limit a joblib parent exported (``OMP_NUM_THREADS``), else all
+        cores; so ``GridSearchCV(n_jobs=2)`` does not oversubscribe.
+    init_from : fitted estimator, state dict, path or None, default=None
+        Transfer learning: initialise every layer except the output layer
+        ``classifier`` from a model fitted on another split (e.g. digits),
+        then train on this data. Same architecture and ``module__`` settings
+        required. Because ``clone`` (GridSearchCV) returns *unfitted* copies
+        of estimator-valued parameters, pass ``model.module_.state_dict()``
+        where the estimator will be cloned.
+    channels_last : bool, default=False
+        Use the channels-last memory format (measured in
+        ``benchmarks/bench_neural.py``).
+    predict_batch_size : int, default=1024
+        Batch size for predict and validation (``iterator_valid__batch_size``
+        overrides it).
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+    lr : float, default=0.003
+        Peak learning rate.
+    max_epochs : int, default=12
+    batch_size : int, default=128
+    device : str, default="auto"
+        ``"auto"``: CUDA when available, else CPU. Pickled models load on a
+        CPU-only machine.
+    verbose : int, default=1
+        0: silent; 1: one line per epoch; 2: also a progress bar.
+    **kwargs
+        Any other :class:`skorch.NeuralNetClassifier` parameter or routed
+        ``prefix__name`` parameter.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        784.
+    class_weight_ : ndarray of shape (n_classes,) or None
+    module_ : torch.nn.Module
+    history_ : skorch.History
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emnist import CharCNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    >>> y = np.array(["a", "b"] * 20)
+    >>> clf = CharCNNClassifier(architecture="seed", max_epochs=1, verbose=0,
+    ...                         random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['a', 'b'], dtype='<U1')
+    >>> clf.predict(X[:3]).shape, clf.predict_proba(X[:3]).shape
+    ((3,), (3, 2))
+    """
+
+    _architectures = {
+        "seed": (SeedCNN, {}),
+        "deep": (DeepCNN, {}),
+        "deep-se": (DeepCNN, {"attention": True}),
+        "resnet": (SmallResNet, {}),
+    }
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        architecture="deep",
+        class_weight=None,
+        augment=True,
+        lr_schedule="onecycle",
+        early_stopping=False,
+        validation_fraction=None,
+        random_state=None,
+        n_threads=None,
+        init_from=None,
+        channels_last=False,
+        predict_batch_size=1024,
+        optimizer=torch.optim.AdamW,
+        lr=0.003,
+        max_epochs=12,
+        batch_size=128,
+        device="auto",
+        verbose=1,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            class_weight=class_weight,
+            augment=augment,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            n_threads=n_threads,
+            init_from=init_from,
+            channels_last=channels_last,
+            predict_batch_size=predict_batch_size,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.architecture = architecture

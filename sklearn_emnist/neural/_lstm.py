@@ -1,0 +1,146 @@
+"""``LSTMRowClassifier``: an LSTM over image rows that fits like a scikit-learn classifier."""
+
+import numbers
+
+import torch
+from sklearn.utils._param_validation import Interval
+
+from ._base import NeuralImageClassifier
+from ._modules import RowLSTM
+
+__all__ = ["LSTMRowClassifier"]
+
+
+class LSTMRowClassifier(NeuralImageClassifier):
+    """LSTM classifier that reads the 28 rows of an image as a sequence (skorch based).
+
+    Same contract and parameters as :class:`~sklearn_emnist.CharCNNClassifier`
+    (see there for ``class_weight``, ``augment``, ``lr_schedule``,
+    ``early_stopping``, ``validation_fraction``, ``random_state``,
+    ``n_threads``, ``init_from``, ``device``, ``verbose``); only the
+    architectures and the default recipe differ.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        A custom network; ``None`` builds a
+        :class:`~sklearn_emnist.neural.RowLSTM` from the sizes below.
+    hidden_size : int, default=128
+        LSTM units per direction.
+    num_layers : int, default=2
+        Stacked LSTM layers.
+    bidirectional : bool, default=True
+        Read the rows top-down and bottom-up.
+    dense_size : int, default=128
+        Width of the ReLU dense layer after the LSTM (0: none).
+    dropout : float, default=0.2
+        Dropout between LSTM layers and before the output layer.
+        The seed recipe is ``hidden_size=128, num_layers=1,
+        bidirectional=False, dense_size=128, dropout=0`` (see
+        ``sklearn_emnist.neural.make_recipe("lstm-seed")``).
+    class_weight, augment, lr_schedule, early_stopping, validation_fraction, \
+random_state, n_threads, init_from, channels_last, predict_batch_size
+        As in :class:`~sklearn_emnist.CharCNNClassifier`.
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+    lr : float, default=0.003
+    max_epochs : int, default=15
+    batch_size : int, default=128
+    device : str, default="auto"
+    verbose : int, default=1
+    **kwargs
+        Any other :class:`skorch.NeuralNetClassifier` parameter;
+        ``module__<name>`` overrides the sizes above.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        784.
+    class_weight_ : ndarray of shape (n_classes,) or None
+    module_ : torch.nn.Module
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emnist import LSTMRowClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((40, 784), dtype=np.float32)
+    >>> y = np.array([3, 7] * 20)
+    >>> clf = LSTMRowClassifier(hidden_size=16, num_layers=1, bidirectional=False,
+    ...                         max_epochs=1, verbose=0, random_state=0).fit(X, y)
+    >>> clf.classes_, clf.n_features_in_
+    (array([3, 7]), 784)
+    """
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        hidden_size=128,
+        num_layers=2,
+        bidirectional=True,
+        dense_size=128,
+        dropout=0.2,
+        class_weight=None,
+        augment=True,
+        lr_schedule="onecycle",
+        early_stopping=False,
+        validation_fraction=None,
+        random_state=None,
+        n_threads=None,
+        init_from=None,
+        channels_last=False,
+        predict_batch_size=1024,
+        optimizer=torch.optim.AdamW,
+        lr=0.003,
+        max_epochs=15,
+        batch_size=128,
+        device="auto",
+        verbose=1,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            class_weight=class_weight,
+            augment=augment,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            n_threads=n_threads,
+            init_from=init_from,
+            channels_last=channels_last,
+            predict_batch_size=predict_batch_size,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dense_size = dense_size
+        self.dropout = dropout
+
+    def _extra_parameter_constraints(self):
+        return {
+            "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
+            "num_layers": [Interval(numbers.Integral, 1, None, closed="left")],
+            "bidirectional": ["boolean"],
+            "dense_size": [Interval(numbers.Integral, 0, None, closed="left")],
+            "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        }
+
+    def _module_factory(self):
+        if self.module is not None:
+            return self.module, {}
+        return RowLSTM, {
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dense_size": self.dense_size,
+            "dropout": self.dropout,
+        }

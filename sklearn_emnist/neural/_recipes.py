@@ -1,0 +1,61 @@
+"""Named training recipes: the seed recipes and the tuned ones (the defaults).
+
+The benchmarks and users build them with :func:`make_recipe`; a recipe is
+only a dict of constructor parameters, so ``make_recipe(name, **overrides)``
+can change any of them.
+"""
+
+import torch
+
+__all__ = ["RECIPES", "make_recipe"]
+
+RECIPES = {
+    # the seed slides' CNN: Conv32-Pool-Conv64-Pool-Conv64-Dense128, Adam 1e-3, 10 epochs
+    "cnn-seed": ("CharCNNClassifier", {
+        "architecture": "seed", "augment": False, "lr_schedule": None,
+        "optimizer": torch.optim.Adam, "lr": 1e-3, "max_epochs": 10, "batch_size": 128,
+    }),
+    # the tuned CNN recipe (the estimator's defaults)
+    "cnn-deep": ("CharCNNClassifier", {}),
+    # the seed slides' LSTM over rows: 128 units, Dense128, Adam 1e-3, 10 epochs
+    "lstm-seed": ("LSTMRowClassifier", {
+        "hidden_size": 128, "num_layers": 1, "bidirectional": False, "dense_size": 128,
+        "dropout": 0.0, "augment": False, "lr_schedule": None,
+        "optimizer": torch.optim.Adam, "lr": 1e-3, "max_epochs": 10, "batch_size": 128,
+    }),
+    # the tuned LSTM recipe (the estimator's defaults)
+    "lstm-bilstm": ("LSTMRowClassifier", {}),
+}
+
+
+def make_recipe(name, **overrides):
+    """A new, unfitted estimator for the named recipe.
+
+    Parameters
+    ----------
+    name : str
+        One of ``RECIPES``: ``"cnn-seed"``, ``"cnn-deep"``, ``"lstm-seed"``,
+        ``"lstm-bilstm"``.
+    **overrides
+        Constructor parameters replacing the recipe's (e.g. ``random_state``).
+
+    Returns
+    -------
+    estimator : CharCNNClassifier or LSTMRowClassifier
+
+    Examples
+    --------
+    >>> from sklearn_emnist.neural import make_recipe
+    >>> clf = make_recipe("cnn-seed", random_state=0)
+    >>> clf.architecture, clf.max_epochs, clf.random_state
+    ('seed', 10, 0)
+    """
+    from . import _cnn, _lstm
+
+    try:
+        class_name, params = RECIPES[name]
+    except KeyError:
+        raise ValueError(f"Unknown recipe {name!r}; choose one of {sorted(RECIPES)}.") from None
+    cls = {"CharCNNClassifier": _cnn.CharCNNClassifier,
+           "LSTMRowClassifier": _lstm.LSTMRowClassifier}[class_name]
+    return cls(**{**params, **overrides})
