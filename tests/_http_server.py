@@ -12,6 +12,7 @@ Usage::
         url = server.url("emnist-mnist-test-labels-idx1-ubyte.gz")
         server.fail("/emnist-...gz", statuses=[503, 503])   # then success
         server.fault("/emnist-...gz", "corrupt", offset=100)
+        server.slow("/emnist-...gz", 1.0)                    # answer late
         ...
         server.requests        # list of Request(path, range, status, sent)
         server.bytes_served
@@ -22,6 +23,7 @@ or as session-scoped pytest fixtures (see tests/datasets/conftest.py), with
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -76,6 +78,7 @@ class LoopbackServer:
         self.requests = []
         self._faults = {}
         self._statuses = {}
+        self._delays = {}
         server = self
 
         class Handler(_Handler):
@@ -112,6 +115,11 @@ class LoopbackServer:
         with self._lock:
             self._faults["/" + str(path).lstrip("/")] = _Fault(kind, offset)
 
+    def slow(self, path, seconds):
+        """Wait ``seconds`` before answering each request for ``path``."""
+        with self._lock:
+            self._delays["/" + str(path).lstrip("/")] = float(seconds)
+
     def fail(self, path, statuses):
         """Answer the next requests for ``path`` with these status codes."""
         with self._lock:
@@ -122,6 +130,7 @@ class LoopbackServer:
         with self._lock:
             self._faults.clear()
             self._statuses.clear()
+            self._delays.clear()
             self.requests.clear()
 
     @property
@@ -161,6 +170,10 @@ class LoopbackServer:
         with self._lock:
             pending = self._statuses.get(path)
             return pending.pop(0) if pending else None
+
+    def _delay_for(self, path):
+        with self._lock:
+            return self._delays.get(path, 0.0)
 
     def _fault_for(self, path):
         with self._lock:
@@ -221,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
         range_header = self.headers.get("Range")
         request = Request(path, range_header, 0)
         owner._record(request)
+        if owner._delay_for(path):
+            time.sleep(owner._delay_for(path))
         status = owner._take_status(path)
         if status is not None:
             request.status = status

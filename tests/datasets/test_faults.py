@@ -188,6 +188,9 @@ def test_two_processes_fetching_at_once_share_one_download(range_server, tmp_pat
     home = tmp_path / "shared_home"
     script = tmp_path / "worker.py"
     script.write_text(_WORKER.format(root=str(ROOT)))
+    # a slow answer keeps the first process inside its download while the
+    # second one arrives, so the second really has to wait for the lock
+    range_server.slow(IMAGES, 1.5)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("SKLEARN_EMNIST_MIRROR", None)
     processes = [
