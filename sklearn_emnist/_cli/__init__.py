@@ -1,0 +1,1 @@
+"""Implementation of the ``sklearn-emnist`` command line (see :mod:`sklearn_emnist.cli`)."""

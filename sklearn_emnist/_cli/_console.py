@@ -1,0 +1,21 @@
+"""Messages for people go to stderr; results go to stdout."""
+
+import sys
+
+_quiet = False
+
+
+def set_quiet(quiet):
+    global _quiet
+    _quiet = bool(quiet)
+
+
+def info(message):
+    """A progress message (stderr), silenced by --quiet."""
+    if not _quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def result(text=""):
+    """A result line (stdout)."""
+    print(text, flush=True)

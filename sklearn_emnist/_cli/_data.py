@@ -1,0 +1,112 @@
+"""Data-source options shared by ``train`` and ``evaluate``."""
+
+from ._console import info
+from ._errors import EXIT_USAGE, CLIError
+
+
+def add_data_arguments(parser, *, default_subset):
+    """Options choosing the images: an EMNIST split (fetched) or a local folder."""
+    group = parser.add_argument_group(
+        "data",
+        "An EMNIST split fetched (and cached) with fetch_emnist, or IDX files in a local "
+        "folder (--folder, read with load_emnist_folder).",
+    )
+    group.add_argument(
+        "--split",
+        metavar="SPLIT",
+        help="EMNIST split: letters, digits, balanced, byclass, bymerge or mnist. With "
+        "--folder, the split whose labels the files use (guessed from --name when it starts "
+        "with a split name, e.g. letters-here).",
+    )
+    group.add_argument(
+        "--subset",
+        choices=("train", "test", "all"),
+        default=default_subset,
+        help=f"which part of the split (default: {default_subset}).",
+    )
+    group.add_argument(
+        "--folder", metavar="DIR", help="read <DIR>/<NAME>-<SUBSET>-{images-idx3,labels-idx1}"
+        "-ubyte[.gz] instead of fetching."
+    )
+    group.add_argument(
+        "--name", metavar="NAME", help="file name prefix inside --folder (default: emnist-<SPLIT>)."
+    )
+    group.add_argument(
+        "--n-samples", type=_positive_int, metavar="N",
+        help="use a stratified random sample of N images (default: all).",
+    )
+    group.add_argument(
+        "--data-home", metavar="DIR", help="cache folder (default: scikit-learn's data home, "
+        "~/scikit_learn_data or $SCIKIT_LEARN_DATA)."
+    )
+    group.add_argument(
+        "--mirror", metavar="URL_OR_PATH", help="where to download from instead of the official "
+        "URL: a base URL or folder holding the member files, or a copy of gzip.zip "
+        "(default: $SKLEARN_EMNIST_MIRROR, then the official URL)."
+    )
+    return group
+
+
+def _positive_int(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _guess_split(name):
+    from ..datasets import SPLITS
+
+    if name:
+        stem = name.removeprefix("emnist-")
+        for split in SPLITS:
+            if stem == split or stem.startswith(split + "-"):
+                return split
+    return None
+
+
+def load_data(args, *, default_split=None, random_state=None):
+    """Load the images the options describe; return the dataset Bunch."""
+    from ..datasets import SPLITS
+
+    split = args.split or (None if args.folder is None else _guess_split(args.name)) or default_split
+    if split is None:
+        raise CLIError(
+            "say which data to use: --split SPLIT (fetched), or --folder DIR --name NAME "
+            "[--split SPLIT].",
+            code=EXIT_USAGE,
+        )
+    if split not in SPLITS:
+        raise CLIError(
+            f"unknown split {split!r}; choose one of {', '.join(SPLITS)}.", code=EXIT_USAGE
+        )
+    if args.folder is not None:
+        if args.mirror is not None:
+            raise CLIError("--mirror is for fetching; it cannot be combined with --folder.",
+                           code=EXIT_USAGE)
+        from ..datasets import load_emnist_folder
+
+        where = f"{args.folder} ({args.name or 'emnist-' + split}, {args.subset})"
+        info(f"loading {where} ...")
+        bunch = load_emnist_folder(
+            args.folder, split=split, name=args.name, subset=args.subset,
+            data_home=args.data_home, n_samples=args.n_samples, random_state=random_state,
+        )
+    else:
+        if args.name is not None:
+            raise CLIError("--name needs --folder.", code=EXIT_USAGE)
+        from ..datasets import fetch_emnist
+
+        info(f"loading EMNIST {split} ({args.subset}) ...")
+        bunch = fetch_emnist(
+            split, subset=args.subset, data_home=args.data_home, mirror=args.mirror,
+            n_samples=args.n_samples, random_state=random_state,
+            progress=not getattr(args, "quiet", False),
+        )
+    info(f"  {len(bunch.target)} images, {len(bunch.target_names)} classes")
+    return bunch
