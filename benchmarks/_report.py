@@ -62,7 +62,7 @@ def load_records(paths):
     Records are returned in a stable order: seed recipes first, then the
     package's, then the rest by name.
     """
-    from .recipes import DEFAULT_MODELS
+    from .recipes import ORDER
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -78,7 +78,7 @@ def load_records(paths):
         if isinstance(record, dict) and record.get("schema") == SCHEMA:
             record["_file"] = str(file)
             records.append(record)
-    order = {name: i for i, name in enumerate(DEFAULT_MODELS)}
+    order = {name: i for i, name in enumerate(ORDER)}
     records.sort(
         key=lambda r: (
             r["protocol"],
@@ -162,7 +162,9 @@ def _comparisons(records, references):
     ok = _by_model(records)
     lines = []
     for family, seed_name, best_name in (
+        ("CNN", "seed-cnn", "short-cnn"),
         ("CNN", "seed-cnn", "best-cnn"),
+        ("LSTM", "seed-lstm", "short-lstm"),
         ("LSTM", "seed-lstm", "best-lstm"),
         ("KNN", "seed-knn", "best-knn"),
     ):

@@ -93,3 +93,12 @@ def test_class_balanced_sample_gives_small_classes_all_they_have():
     small = counts < per_class
     np.testing.assert_array_equal(sampled[small], counts[small])
     assert sampled[~small].min() >= per_class
+
+
+def test_split_source_goes_through_fetch_emnist_with_a_mirror(tmp_path):
+    mirror = require_shared("gzip")
+    loaded = load_source(parse_source("split:mnist"), "test", data_home=tmp_path, mirror=str(mirror))
+    assert loaded.data.shape == (10_000, 784)
+    assert loaded.target_names == [str(d) for d in range(10)]
+    assert np.bincount(loaded.target).min() > 800  # all ten digits, real labels
+    assert any(tmp_path.rglob("*.gz")) or any(tmp_path.rglob("*.npy"))  # cached in data_home
