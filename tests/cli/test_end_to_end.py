@@ -1,0 +1,150 @@
+"""The command line end to end, in subprocesses, on real EMNIST images.
+
+fetch (from a loopback HTTP mirror) -> train -> evaluate -> predict on PNG files
+written from real test images, compared with the saved model's own predict.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests._data import load_bench, require_shared
+from tests._http_server import LoopbackServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(*args, env):
+    process = subprocess.run(
+        [sys.executable, "-m", "sklearn_emnist", *map(str, args)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    return process
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    gzip_folder = require_shared("gzip")
+    bench = require_shared("bench")
+    tmp = tmp_path_factory.mktemp("cli")
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "SCIKIT_LEARN_DATA": str(tmp / "home"),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("SKLEARN_EMNIST_MIRROR", None)
+    with LoopbackServer(root=gzip_folder) as server:
+        fetched = run_cli("fetch", "mnist", "--subset", "test", "--mirror", server.url(""),
+                          "--json", env=env)
+        served = [request.path for request in server.requests]
+    model = tmp / "model.joblib"
+    trained = run_cli(
+        "train", "--split", "mnist", "--subset", "test", "--n-samples", "3000",
+        "--model", "knn", "--random-state", "0", "-o", model,
+        # an unreachable mirror: the fetch above filled the cache, nothing is downloaded
+        "--mirror", "http://127.0.0.1:9/unreachable", env=env,
+    )
+    return {"tmp": tmp, "env": env, "bench": bench, "model": model,
+            "fetched": fetched, "served": served, "trained": trained}
+
+
+def test_fetch_from_a_loopback_mirror(workspace):
+    fetched = workspace["fetched"]
+    assert fetched.returncode == 0, fetched.stderr
+    summary = json.loads(fetched.stdout)
+    assert summary == [{**summary[0], "split": "mnist", "subset": "test", "n_images": 10000,
+                        "n_classes": 10}]
+    assert any("emnist-mnist-test-images" in path for path in workspace["served"]) or any(
+        "gzip.zip" in path for path in workspace["served"]
+    ), workspace["served"]
+
+
+def test_train_saves_a_model_from_the_cache(workspace):
+    trained = workspace["trained"]
+    assert trained.returncode == 0, trained.stderr
+    assert workspace["model"].exists()
+    assert "saved knn model" in trained.stdout and "3000 images" in trained.stdout
+
+
+def test_evaluate_on_held_out_real_digits(workspace):
+    tmp, env = workspace["tmp"], workspace["env"]
+    report_path, plots = tmp / "report.json", tmp / "plots"
+    evaluated = run_cli(
+        "evaluate", workspace["model"], "--folder", workspace["bench"], "--name", "digits-here",
+        "--split", "digits", "--subset", "train", "--n-samples", "1000",
+        "--json", report_path, "--plots", plots, "--top", "5", env=env,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(report_path.read_text())
+    assert report["data"]["n_images"] == 1000
+    # KNN on 3000 real digits scores well above chance on unseen real digits
+    assert 0.8 < report["summary"]["accuracy"] <= 1.0
+    assert len(report["confused_pairs"]) == 5 and len(report["per_class"]) == 10
+    assert "most confused pairs" in evaluated.stdout and "macro" in evaluated.stdout
+    for name in ("confusion.png", "samples.png", "worst_errors.png"):
+        assert (plots / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluate_json_to_stdout(workspace):
+    evaluated = run_cli(
+        "evaluate", workspace["model"], "--split", "mnist", "--subset", "test",
+        "--n-samples", "300", "--json", "-", "--quiet", env=workspace["env"],
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert set(report["summary"]) >= {"accuracy", "macro", "micro", "weighted"}
+    assert evaluated.stderr == ""
+
+
+def test_predict_png_files_matches_the_model(workspace):
+    import joblib
+    from PIL import Image
+
+    tmp = workspace["tmp"]
+    X, y = load_bench("digits-here", "test", n_per_class=2, random_state=1)
+    files = []
+    for k, image in enumerate(X):
+        path = tmp / f"digit_{k:02d}.png"
+        # half as stored (light on dark), half as on paper (dark on light)
+        Image.fromarray(image if k % 2 else 255 - image).save(path)
+        files.append(path)
+    predicted = run_cli("predict", workspace["model"], *files, "--json", "--proba",
+                        env=workspace["env"])
+    assert predicted.returncode == 0, predicted.stderr
+    records = json.loads(predicted.stdout)
+    model = joblib.load(workspace["model"])["model"]
+    expected = model.predict(X)
+    assert [r["source"] for r in records] == [str(f) for f in files]
+    assert [r["label"] for r in records] == expected.tolist()
+    assert [r["character"] for r in records] == [str(label) for label in expected]
+    assert all(0 < r["probability"] <= 1 for r in records)
+
+
+def test_predict_idx_file_and_text_output(workspace):
+    from sklearn_emnist.datasets import write_idx
+
+    X, _ = load_bench("digits-here", "test", n_per_class=1, random_state=2)
+    path = workspace["tmp"] / "few-images-idx3-ubyte.gz"
+    write_idx(path, np.ascontiguousarray(X.transpose(0, 2, 1)))  # stored as EMNIST does
+    predicted = run_cli("predict", workspace["model"], path, env=workspace["env"])
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.strip().splitlines()
+    assert len(lines) == 10 and lines[3].startswith(f"{path}[3]\t")
+
+
+def test_predict_blank_image_exits_1(workspace):
+    from PIL import Image
+
+    blank = workspace["tmp"] / "blank.png"
+    Image.fromarray(np.full((40, 40), 255, dtype=np.uint8)).save(blank)
+    predicted = run_cli("predict", workspace["model"], blank, env=workspace["env"])
+    assert predicted.returncode == 1
+    assert "no ink found" in predicted.stderr and "Traceback" not in predicted.stderr

@@ -1,0 +1,94 @@
+"""In-process tests of the command line: help, usage errors and exit codes."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.cli import build_parser, main
+
+
+def test_help_lists_commands_and_exit_codes(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("fetch", "train", "evaluate", "predict", "benchmark"):
+        assert command in out
+    assert "exit codes:" in out and "130" in out
+
+
+@pytest.mark.parametrize("command", ["fetch", "train", "evaluate", "predict"])
+def test_every_command_has_help_with_examples(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"sklearn-emnist {command}" in out
+
+
+def test_version(capsys):
+    from sklearn_emnist import __version__
+
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+        (["train", "--split", "letters"], "-o/--output"),
+        (["train", "-o", "m.joblib", "--model", "svm"], "invalid choice"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--n-samples", "0"], "positive"),
+        (["train", "-o", "m.joblib"], "say which data to use"),
+        (["train", "-o", "m.joblib", "--split", "klingon"], "unknown split"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--name", "x"], "--name needs --folder"),
+        (["fetch", "klingon"], "unknown split"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_model_file_exits_1(tmp_path, capsys):
+    code = main(["predict", str(tmp_path / "nope.joblib"), "x.png"])
+    assert code == 1
+    assert "model file not found" in capsys.readouterr().err
+
+
+def test_corrupt_model_file_exits_1(tmp_path, capsys):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"this is not a pickle")
+    assert main(["evaluate", str(path), "--split", "letters"]) == 1
+    assert "not a readable model file" in capsys.readouterr().err
+
+
+def test_file_that_is_not_a_model_exits_1(tmp_path, capsys):
+    import joblib
+
+    path = tmp_path / "array.joblib"
+    joblib.dump(np.zeros(3), path)
+    assert main(["predict", str(path), "x.png"]) == 1
+    assert "not a fitted classifier" in capsys.readouterr().err
+
+
+def test_benchmark_hands_over_to_the_suite(capsys):
+    pytest.importorskip("benchmarks.run")
+    assert main(["benchmark", "list"]) == 0
+    assert "knn" in capsys.readouterr().out
+
+
+def test_benchmark_without_the_suite_exits_3(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "benchmarks.run", None)
+    assert main(["benchmark", "quick"]) == 3
+    assert "benchmarks/" in capsys.readouterr().err
+
+
+def test_parser_is_importable_without_torch():
+    import subprocess
+
+    code = (
+        "import sys; from sklearn_emnist.cli import build_parser; build_parser(); "
+        "assert 'torch' not in sys.modules and 'matplotlib' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert build_parser().prog == "sklearn-emnist"

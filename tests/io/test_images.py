@@ -1,0 +1,114 @@
+import io
+
+import numpy as np
+import pytest
+from sklearn.neighbors import KNeighborsClassifier
+
+from sklearn_emnist.io import image_to_emnist, load_image_file, load_image_files
+from tests._data import load_bench
+
+Image = pytest.importorskip("PIL.Image")
+
+
+def _photo_like(image, rng):
+    """A real EMNIST character as a phone photo of paper: dark ink on light, uneven
+    paper, 7x larger, off-centre on a bigger page, noise, JPEG."""
+    big = np.asarray(Image.fromarray(image).resize((196, 196), Image.Resampling.BICUBIC))
+    page = np.zeros((300, 260))
+    top, left = rng.integers(0, 300 - 196), rng.integers(0, 260 - 196)
+    page[top: top + 196, left: left + 196] = big
+    paper = 230 - 0.2 * np.arange(260)[None, :] + rng.normal(0, 4, page.shape)
+    photo = np.clip(paper - 0.8 * page, 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).convert("RGB").save(buffer, "JPEG", quality=85)
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def real_letters():
+    X_train, y_train = load_bench("letters-here", "train", n_per_class=150)
+    X_test, y_test = load_bench("letters-here", "test", n_per_class=4)
+    model = KNeighborsClassifier(n_neighbors=5).fit(X_train.reshape(len(X_train), -1), y_train)
+    return model, X_test, y_test
+
+
+def test_emnist_images_saved_as_png_come_back_unchanged(real_letters, tmp_path):
+    _, X, _ = real_letters
+    for k, image in enumerate(X[:10]):
+        light = tmp_path / f"light{k}.png"
+        dark = tmp_path / f"dark{k}.png"
+        Image.fromarray(image).save(light)  # as stored: light ink on black
+        Image.fromarray(255 - image).save(dark)  # as on paper: dark ink on white
+        np.testing.assert_array_equal(load_image_file(light), image)
+        np.testing.assert_array_equal(load_image_file(dark), image)
+    assert load_image_files([light, dark]).shape == (2, 28, 28)
+
+
+def test_photos_of_real_characters_are_read_like_the_originals(real_letters):
+    model, X, y = real_letters
+    rng = np.random.default_rng(0)
+    photos = [_photo_like(image, rng) for image in X]
+    original = model.predict(X.reshape(len(X), -1))
+    agreement = {}
+    for framing in ("emnist", "mnist"):
+        converted = np.stack([image_to_emnist(photo, framing=framing) for photo in photos])
+        assert converted.dtype == np.uint8 and converted.shape == X.shape
+        agreement[framing] = np.mean(model.predict(converted.reshape(len(X), -1)) == original)
+    # measured: about 0.8 with EMNIST framing, 0.5 with MNIST's 20x20 box
+    assert agreement["emnist"] >= 0.7, agreement
+    assert agreement["emnist"] > agreement["mnist"] + 0.1, agreement
+
+
+def test_framing_geometry():
+    page = np.full((300, 200), 250, dtype=np.uint8)
+    page[40:260, 60:90] = 10  # tall bar
+    page[240:260, 60:180] = 10  # foot: an "L", mass off the box centre
+    emnist = image_to_emnist(page)
+    rows = np.flatnonzero(emnist.max(axis=1))
+    cols = np.flatnonzero(emnist.max(axis=0))
+    assert rows[-1] - rows[0] + 1 == 24
+    assert abs((rows[0] + rows[-1]) / 2 - 13.5) <= 0.5
+    assert abs((cols[0] + cols[-1]) / 2 - 13.5) <= 0.5
+    mnist = image_to_emnist(page, framing="mnist")
+    rows = np.flatnonzero(mnist.max(axis=1))
+    assert rows[-1] - rows[0] + 1 == 20
+    rr, cc = np.indices(mnist.shape)
+    mass = mnist.astype(float) / mnist.sum()
+    assert abs((rr * mass).sum() - 13.5) <= 0.6 and abs((cc * mass).sum() - 13.5) <= 0.6
+    assert emnist[0, 0] == 0 and emnist.max() == 255
+
+
+def test_transparent_png_with_dark_ink(tmp_path):
+    rgba = np.zeros((100, 80, 4), dtype=np.uint8)
+    rgba[20:80, 35:45] = (0, 0, 0, 255)  # opaque black stroke, transparent elsewhere
+    path = tmp_path / "stroke.png"
+    Image.fromarray(rgba, mode="RGBA").save(path)
+    image = load_image_file(path)
+    assert image.max() == 255 and image[0].max() == 0
+    assert image[:, 13:15].max() == 255  # the stroke is in the middle
+
+
+def test_blank_image_is_refused():
+    with pytest.raises(ValueError, match="no ink found"):
+        image_to_emnist(np.full((50, 50), 200, dtype=np.uint8))
+
+
+def test_unreadable_and_missing_files(tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    with pytest.raises(ValueError, match="not an image file"):
+        load_image_file(bad)
+    with pytest.raises(FileNotFoundError, match="image file not found"):
+        load_image_file(tmp_path / "missing.png")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"invert": "maybe"}, "invert"), ({"framing": "square"}, "framing"), ({"box": 40}, "box")],
+)
+def test_bad_options(kwargs, message):
+    page = np.zeros((40, 40), dtype=np.uint8)
+    page[10:30, 18:22] = 255
+    with pytest.raises(ValueError, match=message):
+        image_to_emnist(page, **kwargs)
