@@ -65,6 +65,16 @@ class Options:
     timeout: float = 60.0
     progress: bool = True
 
+    def __post_init__(self):
+        import numbers
+
+        if isinstance(self.n_retries, bool) or not isinstance(self.n_retries, numbers.Integral) or self.n_retries < 0:
+            raise ValueError(f"n_retries must be an int >= 0, got {self.n_retries!r}.")
+        if isinstance(self.delay, bool) or not isinstance(self.delay, numbers.Real) or self.delay < 0:
+            raise ValueError(f"delay must be a number of seconds >= 0, got {self.delay!r}.")
+        if isinstance(self.timeout, bool) or not isinstance(self.timeout, numbers.Real) or self.timeout <= 0:
+            raise ValueError(f"timeout must be a number of seconds > 0, got {self.timeout!r}.")
+
 
 def _progress_bar(total, desc, options):
     """A tqdm bar, or None when disabled or tqdm is missing."""
@@ -74,7 +84,8 @@ def _progress_bar(total, desc, options):
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover
         return None
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+    # disable=None: no bar when stderr is not a terminal (logs, CI)
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False, disable=None)
 
 
 def _report_progress(bar, n_bytes):

@@ -214,3 +214,25 @@ def test_two_processes_fetching_at_once_share_one_download(range_server, tmp_pat
             f"emnist/gzip/{LABELS}",
         ]
     )
+
+
+def test_stalled_server_times_out_retries_then_reports(range_server, data_home):
+    range_server.slow(LABELS, 1.0)
+    with pytest.raises(DownloadError, match="failed after 2 attempts.*(timed out|Timeout)"):
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url, n_retries=1, timeout=0.2, **FAST)
+    assert range_server.count(LABELS) == 2
+    # the images member arrived verified before and may stay; nothing else does
+    assert cache_files(data_home) == [f"emnist/gzip/{IMAGES}"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(mirror="/no/such/folder"), "neither an http"),
+    (dict(n_retries=-1), "n_retries must be an int >= 0"),
+    (dict(delay="1"), "delay must be a number"),
+    (dict(timeout=0), "timeout must be a number of seconds > 0"),
+    (dict(subset="tset"), "Did you mean 'test'"),
+])
+def test_bad_arguments_fail_before_any_network_use(data_home, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fetch_emnist("mnist", **{"subset": "test", "progress": False, **kwargs})
+    assert cache_files(data_home) == []
