@@ -67,8 +67,6 @@ def make_bunch(
     return_X_y=False,
 ):
     """Map file labels to targets, sub-sample and package the result."""
-    from sklearn.utils import Bunch
-
     lookup = np.full(256, -1, dtype=np.int64)
     lookup[list(info.labels)] = np.arange(info.n_classes)
     target = lookup[labels]
@@ -91,6 +89,8 @@ def make_bunch(
     data = images.reshape(len(images), -1)
     if return_X_y:
         return data, target
+    from sklearn.utils import Bunch  # imported late: return_X_y does without it
+
     return Bunch(
         data=data,
         images=images,

@@ -44,9 +44,13 @@ def emnist_home(data_home=None):
     ``data_home`` defaults to :func:`sklearn.datasets.get_data_home`
     (``SCIKIT_LEARN_DATA`` or ``~/scikit_learn_data``).
     """
-    from sklearn.datasets import get_data_home
+    if data_home is None:
+        from sklearn.datasets import get_data_home
 
-    home = Path(get_data_home(data_home)) / "emnist"
+        data_home = get_data_home()
+    # an explicit data_home is used as is (what get_data_home does with it),
+    # without paying for the scikit-learn import
+    home = Path(data_home).expanduser() / "emnist"
     home.mkdir(parents=True, exist_ok=True)
     return home
 

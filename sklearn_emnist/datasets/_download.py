@@ -101,6 +101,10 @@ def _is_transient(exc):
     """Whether retrying after ``exc`` may succeed."""
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code in (408, 429)
+    if isinstance(exc, urllib.error.URLError) and isinstance(
+        exc.reason, (socket.gaierror, ConnectionRefusedError)
+    ):
+        return False  # offline or nothing listening: waiting will not help
     return isinstance(
         exc,
         (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, socket.timeout),
@@ -131,6 +135,8 @@ def with_retries(attempt, what, options):
                         f"{what}: {_describe(exc)} at {exc.url}. The address is wrong or the "
                         f"file has moved. {_OFFLINE_HINT}"
                     ) from exc
+                if isinstance(exc, urllib.error.URLError):
+                    raise DownloadError(f"{what}: cannot reach the server ({_describe(exc)}). {_OFFLINE_HINT}") from exc
                 raise
             if index == options.n_retries:
                 raise DownloadError(

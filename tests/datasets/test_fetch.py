@@ -16,6 +16,9 @@ from sklearn_emnist.datasets import _fetch
 from .conftest import cache_files
 
 FAST = dict(progress=False, delay=0.01)
+# one worker runs this module under `pytest -n 2 --dist loadgroup`, so the
+# 29 MB byclass file is fetched and decoded once
+pytestmark = pytest.mark.xdist_group("datasets_fetch")
 
 
 def _official_labels(gzip_folder, split, subset="test"):
