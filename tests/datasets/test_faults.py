@@ -237,3 +237,13 @@ def test_bad_arguments_fail_before_any_network_use(data_home, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fetch_emnist("mnist", **{"subset": "test", "progress": False, **kwargs})
     assert cache_files(data_home) == []
+
+
+def test_leftovers_of_a_killed_process_are_cleaned_up(range_server, data_home):
+    gzip_dir = data_home / "emnist" / "gzip"
+    gzip_dir.mkdir(parents=True)
+    (gzip_dir / f"{IMAGES}.4242-deadbeef.part").write_bytes(b"half a download")
+    (gzip_dir / f"{IMAGES}.lock").write_bytes(b"")  # flock died with its process
+    bunch = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, progress=True, delay=0.01)
+    assert len(bunch.target) == 10_000
+    assert not any(name.endswith((".part", ".lock")) for name in cache_files(data_home))
