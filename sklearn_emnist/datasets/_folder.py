@@ -162,7 +162,7 @@ def load_emnist_folder(
         images_file = _find_file(folder, name, part, "images-idx3")
         labels_file = _find_file(folder, name, part, "labels-idx1")
         key = _file_key(images_file, labels_file)
-        parts.append((f"{name}-{part}-{key}", lambda i=images_file, l=labels_file: (i, l)))
+        parts.append((f"{name}-{part}-{key}", lambda pair=(images_file, labels_file): pair))
         files += [images_file, labels_file]
     cache_folder = arrays_folder(data_home) / "folders" if cache else None
     images, labels = load_decoded(parts, cache_folder)
