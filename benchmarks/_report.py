@@ -191,9 +191,9 @@ def _comparisons(records, references):
                 seed["timing"]["predict_images_per_second"], 1e-9
             )
             parts.append(
-                f"{'+' if gap >= 0 else '−'}{abs(gap):.1f} points over the seed recipe measured "
-                f"in this run, fitting in {fit_ratio:.2f}× its time and predicting "
-                f"{speed_ratio:.2f}× as many images per second"
+                f"{abs(gap):.1f} points {'above' if gap >= 0 else 'below'} the seed recipe measured "
+                f"in this run ({format_percent(seed['metrics']['accuracy'])}), fitting in "
+                f"{fit_ratio:.2f}× its time and predicting {speed_ratio:.2f}× as many images per second"
             )
         if parts:
             lines.append(
@@ -285,11 +285,15 @@ def _pyplot():
 _FAMILY_COLORS = {"CNN": "tab:blue", "LSTM": "tab:orange", "KNN": "tab:green", "other": "tab:gray"}
 
 
+_MARKERS = {"seed-cnn": "o", "seed-lstm": "s", "seed-knn": "D", "short-cnn": "*", "best-cnn": "*",
+            "short-lstm": "P", "best-lstm": "P", "best-knn": "X"}
+
+
 def plot_accuracy_vs_fit_time(records, path, references=None):
     """Scatter of test accuracy against fit seconds (log scale), one point per model.
 
-    Published accuracies for the same split are drawn as dashed lines,
-    labelled "not measured here".
+    The legend gives each model's accuracy and fit time; published accuracies
+    for the same split are dashed lines labelled "not measured here".
     """
     plt = _pyplot()
     ok = [r for r in records if r.get("status") == "ok"]
@@ -297,47 +301,41 @@ def plot_accuracy_vs_fit_time(records, path, references=None):
         return None
     references = references if references is not None else load_references()
     first = ok[0]
-    fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
     for record in ok:
-        x = record["timing"]["fit_seconds"]
+        x = max(record["timing"]["fit_seconds"], 1e-3)
         y = 100 * record["metrics"]["accuracy"]
-        seed = record["model"].startswith("seed-")
         ax.scatter(
             x,
             y,
-            s=90,
+            s=150 if record["model"].startswith(("best", "short")) else 80,
             color=_FAMILY_COLORS.get(record["family"], "tab:gray"),
-            marker="o" if seed else "*",
+            marker=_MARKERS.get(record["model"], "o"),
             edgecolor="black",
             zorder=3,
+            label=f"{record['model']}: {y:.2f} %, fit {x:,.1f} s",
         )
-        ax.annotate(
-            f"{record['model']}\n{y:.1f} %",
-            (x, y),
-            textcoords="offset points",
-            xytext=(8, -4),
-            fontsize=9,
-        )
+    ax.set_xscale("log")
     for row in _references_for(references, first["dataset"]["split"], first["protocol"]):
         y = 100 * row["accuracy"]
-        ax.axhline(y, color=_FAMILY_COLORS.get(row["family"], "tab:gray"), ls="--", lw=0.8)
+        ax.axhline(y, color=_FAMILY_COLORS.get(row["family"], "tab:gray"), ls="--", lw=0.8, zorder=1)
         ax.text(
-            ax.get_xlim()[0],
+            0.005,
             y,
-            f" {row['label']}: {y:.1f} % (not measured here)",
+            f"{row['label']}: {format_percent(row['accuracy'], None)} (published, not measured here)",
+            transform=ax.get_yaxis_transform(),
             fontsize=7,
             va="bottom",
             color="dimgray",
         )
-    ax.set_xscale("log")
     ax.set_xlabel("fit time (seconds, log scale)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(
         f"{first['protocol']} protocol on {first['dataset']['name']}: "
-        f"{first['dataset']['n_train']:,} training / {first['dataset']['n_test']:,} test images\n"
-        "circles: seed recipes, stars: the package's recipes",
+        f"{first['dataset']['n_train']:,} training / {first['dataset']['n_test']:,} test images",
         fontsize=10,
     )
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, title="measured here")
     ax.grid(True, which="both", alpha=0.3)
     fig.savefig(path, dpi=110)
     plt.close(fig)

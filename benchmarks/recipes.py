@@ -27,7 +27,7 @@ KNeighborsClassifier(n_neighbors=3)
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Recipe", "RECIPES", "DEFAULT_MODELS", "ORDER", "build_estimator", "get_recipe"]
+__all__ = ["Recipe", "RECIPES", "ALIASES", "DEFAULT_MODELS", "ORDER", "build_estimator", "get_recipe"]
 
 
 @dataclass(frozen=True)
@@ -188,13 +188,25 @@ DEFAULT_MODELS = ("seed-cnn", "seed-lstm", "seed-knn", "short-cnn", "short-lstm"
 ORDER = ("seed-cnn", "seed-lstm", "seed-knn", "short-cnn", "best-cnn", "short-lstm", "best-lstm", "best-knn")
 
 
+# Short names (``--models cnn,lstm,knn``): the package's recipes.
+ALIASES = {"cnn": "best-cnn", "lstm": "best-lstm", "knn": "best-knn"}
+
+
 def get_recipe(name):
-    """The :class:`Recipe` called ``name``; a clear error listing the names otherwise."""
+    """The :class:`Recipe` called ``name`` (or an alias); a clear error listing the names otherwise.
+
+    Examples
+    --------
+    >>> from benchmarks.recipes import get_recipe
+    >>> get_recipe("knn").name
+    'best-knn'
+    """
     try:
-        return RECIPES[name]
+        return RECIPES[ALIASES.get(name, name)]
     except KeyError:
         raise ValueError(
-            f"unknown model recipe {name!r}; choose from {', '.join(sorted(RECIPES))}."
+            f"unknown model recipe {name!r}; choose from {', '.join(sorted(RECIPES))} "
+            f"(or {', '.join(ALIASES)} for the package's best-* recipes)."
         ) from None
 
 

@@ -239,11 +239,14 @@ def _dataset_entry(source, train_text, test_text, y_train, y_test, target_names)
 
 
 def _record_head(spec, recipe):
+    label = recipe.label
+    if spec["protocol"] == "quick" and recipe.family != "KNN":
+        label += " [quick: 1 epoch]"
     return {
         "schema": SCHEMA,
         "model": recipe.name,
         "family": recipe.family,
-        "label": recipe.label,
+        "label": label,
         "description": recipe.description,
         "protocol": spec["protocol"],
         "random_state": spec["random_state"],
@@ -349,8 +352,7 @@ def run_benchmark(
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
-    for name in models:
-        get_recipe(name)
+    models = [get_recipe(name).name for name in models]  # aliases -> names; unknown -> error
     resolved = [resolve_source(source=s) for s in sources] + [
         resolve_source(d, data_folder=data_folder) for d in datasets
     ]
