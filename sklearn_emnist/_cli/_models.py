@@ -36,6 +36,13 @@ def add_model_arguments(parser):
     return group
 
 
+def print_to_stderr(*args, **kwargs):
+    """skorch's epoch table goes to stderr, so stdout keeps only results."""
+    import sys
+
+    print(*args, file=sys.stderr, **kwargs)
+
+
 def flatten_images(X):
     """Images in any accepted shape -> (n, 784) float32 in [0, 1]."""
     from ..utils import check_images
@@ -104,7 +111,12 @@ def _neural(args, verbose):
     unknown = [name for name in params if name not in known]
     if unknown:  # an older estimator without some option
         raise CLIError(f"{Estimator.__name__} does not accept {unknown}.", code=2)
-    return Estimator(**params)
+    estimator = Estimator(**params)
+    try:
+        estimator.set_params(callbacks__print_log__sink=print_to_stderr)
+    except ValueError:  # no PrintLog callback under that name
+        pass
+    return estimator
 
 
 def build_model(args, *, verbose=1):

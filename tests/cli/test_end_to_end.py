@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sklearn_emnist.cli import main
 from tests._data import load_bench, require_shared
 from tests._http_server import LoopbackServer
 
@@ -52,7 +53,17 @@ def workspace(tmp_path_factory):
         # an unreachable mirror: the fetch above filled the cache, nothing is downloaded
         "--mirror", "http://127.0.0.1:9/unreachable", env=env,
     )
-    return {"tmp": tmp, "env": env, "bench": bench, "model": model,
+    # held-out real digits (digits-here train: no image in common with the EMNIST-MNIST test
+    # split the model is trained on), written as a small EMNIST-format folder
+    from sklearn_emnist.datasets import write_idx
+
+    X, y = load_bench("digits-here", "train", n_per_class=100, random_state=0)
+    held_out = tmp / "held-out"
+    held_out.mkdir()
+    write_idx(held_out / "digits-small-test-images-idx3-ubyte.gz",
+              np.ascontiguousarray(X.transpose(0, 2, 1)))
+    write_idx(held_out / "digits-small-test-labels-idx1-ubyte.gz", y.astype(np.uint8))
+    return {"tmp": tmp, "env": env, "bench": bench, "model": model, "held_out": held_out,
             "fetched": fetched, "served": served, "trained": trained}
 
 
@@ -78,9 +89,9 @@ def test_evaluate_on_held_out_real_digits(workspace):
     tmp, env = workspace["tmp"], workspace["env"]
     report_path, plots = tmp / "report.json", tmp / "plots"
     evaluated = run_cli(
-        "evaluate", workspace["model"], "--folder", workspace["bench"], "--name", "digits-here",
-        "--split", "digits", "--subset", "train", "--n-samples", "1000",
-        "--json", report_path, "--plots", plots, "--top", "5", env=env,
+        "evaluate", workspace["model"], "--folder", workspace["held_out"],
+        "--name", "digits-small", "--split", "digits", "--json", report_path, "--plots", plots,
+        "--top", "5", env=env,
     )
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads(report_path.read_text())
@@ -93,20 +104,26 @@ def test_evaluate_on_held_out_real_digits(workspace):
         assert (plots / name).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_evaluate_json_to_stdout(workspace):
-    evaluated = run_cli(
-        "evaluate", workspace["model"], "--split", "mnist", "--subset", "test",
-        "--n-samples", "300", "--json", "-", "--quiet", env=workspace["env"],
-    )
-    assert evaluated.returncode == 0, evaluated.stderr
-    report = json.loads(evaluated.stdout)
+def test_evaluate_json_to_stdout_from_the_fetched_cache(workspace, capsys):
+    code = main([
+        "evaluate", str(workspace["model"]), "--split", "mnist", "--subset", "test",
+        "--n-samples", "300", "--json", "-", "--quiet",
+        "--data-home", workspace["env"]["SCIKIT_LEARN_DATA"],
+        "--mirror", "http://127.0.0.1:9/unreachable",
+    ])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)
     assert set(report["summary"]) >= {"accuracy", "macro", "micro", "weighted"}
-    assert evaluated.stderr == ""
+    assert report["data"]["n_images"] == 300
+    assert captured.err == ""
 
 
-def test_predict_png_files_matches_the_model(workspace):
+def test_predict_png_and_idx_files_match_the_model(workspace):
     import joblib
     from PIL import Image
+
+    from sklearn_emnist.datasets import write_idx
 
     tmp = workspace["tmp"]
     X, y = load_bench("digits-here", "test", n_per_class=2, random_state=1)
@@ -116,35 +133,26 @@ def test_predict_png_files_matches_the_model(workspace):
         # half as stored (light on dark), half as on paper (dark on light)
         Image.fromarray(image if k % 2 else 255 - image).save(path)
         files.append(path)
-    predicted = run_cli("predict", workspace["model"], *files, "--json", "--proba",
+    idx_path = tmp / "few-images-idx3-ubyte.gz"
+    write_idx(idx_path, np.ascontiguousarray(X[:5].transpose(0, 2, 1)))  # stored as EMNIST does
+    predicted = run_cli("predict", workspace["model"], *files, idx_path, "--json", "--proba",
                         env=workspace["env"])
     assert predicted.returncode == 0, predicted.stderr
     records = json.loads(predicted.stdout)
     model = joblib.load(workspace["model"])["model"]
     expected = model.predict(X)
-    assert [r["source"] for r in records] == [str(f) for f in files]
-    assert [r["label"] for r in records] == expected.tolist()
-    assert [r["character"] for r in records] == [str(label) for label in expected]
+    sources = [str(f) for f in files] + [f"{idx_path}[{k}]" for k in range(5)]
+    assert [r["source"] for r in records] == sources
+    assert [r["label"] for r in records] == expected.tolist() + expected[:5].tolist()
+    assert [r["character"] for r in records[:20]] == [str(label) for label in expected]
     assert all(0 < r["probability"] <= 1 for r in records)
 
 
-def test_predict_idx_file_and_text_output(workspace):
-    from sklearn_emnist.datasets import write_idx
-
-    X, _ = load_bench("digits-here", "test", n_per_class=1, random_state=2)
-    path = workspace["tmp"] / "few-images-idx3-ubyte.gz"
-    write_idx(path, np.ascontiguousarray(X.transpose(0, 2, 1)))  # stored as EMNIST does
-    predicted = run_cli("predict", workspace["model"], path, env=workspace["env"])
-    assert predicted.returncode == 0, predicted.stderr
-    lines = predicted.stdout.strip().splitlines()
-    assert len(lines) == 10 and lines[3].startswith(f"{path}[3]\t")
-
-
-def test_predict_blank_image_exits_1(workspace):
+def test_predict_blank_image_exits_1(workspace, capsys):
     from PIL import Image
 
     blank = workspace["tmp"] / "blank.png"
     Image.fromarray(np.full((40, 40), 255, dtype=np.uint8)).save(blank)
-    predicted = run_cli("predict", workspace["model"], blank, env=workspace["env"])
-    assert predicted.returncode == 1
-    assert "no ink found" in predicted.stderr and "Traceback" not in predicted.stderr
+    assert main(["predict", str(workspace["model"]), str(blank)]) == 1
+    err = capsys.readouterr().err
+    assert "no ink found" in err and "Traceback" not in err

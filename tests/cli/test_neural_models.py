@@ -1,0 +1,61 @@
+"""train / evaluate with the neural models, in process (torch is already imported
+by the neural tests, so this stays quick)."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.cli import main
+from tests._data import load_bench
+
+pytestmark = pytest.mark.slow
+
+
+def _write_letters(folder, name, subset, n_per_class, random_state):
+    from sklearn_emnist.datasets import write_idx
+
+    X, y = load_bench("letters-here", subset, n_per_class=n_per_class, random_state=random_state)
+    # stored as EMNIST stores letters: transposed images, labels 1..26
+    write_idx(folder / f"{name}-{subset}-images-idx3-ubyte.gz",
+              np.ascontiguousarray(X.transpose(0, 2, 1)))
+    write_idx(folder / f"{name}-{subset}-labels-idx1-ubyte.gz", (y + 1).astype(np.uint8))
+
+
+def test_train_and_evaluate_a_cnn(tmp_path, capsys):
+    pytest.importorskip("skorch")
+    _write_letters(tmp_path, "letters-small", "train", 30, 0)
+    _write_letters(tmp_path, "letters-small", "test", 10, 0)
+    path = tmp_path / "cnn.joblib"
+    data = ["--folder", str(tmp_path), "--name", "letters-small", "--data-home", str(tmp_path)]
+    code = main([
+        "train", *data, "--model", "cnn", "--architecture", "seed", "--epochs", "2",
+        "--validation-fraction", "0.2", "--n-threads", "1", "--no-augment", "-o", str(path),
+    ])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "epoch" in captured.err and "epoch" not in captured.out  # skorch table on stderr
+    plots = tmp_path / "plots"
+    code = main(["evaluate", str(path), *data, "--plots", str(plots), "--json", "-", "-q"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)
+    assert report["data"]["n_images"] == 260 and report["summary"]["n_classes"] == 26
+    assert (plots / "training_curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert (plots / "worst_errors.png").exists()
+
+
+def test_lstm_and_cnn_options_reach_the_estimators():
+    pytest.importorskip("skorch")
+    from sklearn_emnist._cli._models import build_model
+
+    options = dict(n_neighbors=3, epochs=3, batch_size=64, lr=0.01, architecture=None,
+                   no_augment=True, validation_fraction=None, n_threads=1, random_state=7)
+    lstm = build_model(SimpleNamespace(model="lstm", **options), verbose=0)
+    assert type(lstm).__name__ == "LSTMRowClassifier"
+    params = lstm.get_params()
+    assert (params["max_epochs"], params["batch_size"], params["lr"]) == (3, 64, 0.01)
+    assert params["augment"] is False and params["random_state"] == 7
+    cnn = build_model(SimpleNamespace(model="cnn", **{**options, "architecture": "seed"}))
+    assert cnn.get_params()["architecture"] == "seed"
