@@ -151,7 +151,7 @@ def main(argv=None):
         if args.traceback:
             raise
         return _error(f"{type(exc).__name__}: {exc}", EXIT_ERROR)
-    except Exception as exc:  # noqa: BLE001 - one clear line, the rest with --traceback
+    except Exception as exc:
         if args.traceback:
             raise
         return _error(

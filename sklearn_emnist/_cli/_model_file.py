@@ -89,7 +89,7 @@ def load_model(path):
             "(cnn/lstm models need torch and skorch).",
             code=3,
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - joblib/pickle raise many types
+    except Exception as exc:
         raise CLIError(
             f"{path}: not a readable model file ({type(exc).__name__}: {exc}). Was it written by "
             "'sklearn-emnist train' with compatible package versions?"

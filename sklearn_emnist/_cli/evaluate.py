@@ -116,7 +116,7 @@ def run(args):
     table = per_class_table(y_true, y_pred, labels=labels, target_names=names, sort_by="f1")
     report = {
         "model": os.fspath(args.model),
-        "data": {"split": bunch.split, "subset": bunch.subset, "n_images": int(len(y_true)),
+        "data": {"split": bunch.split, "subset": bunch.subset, "n_images": len(y_true),
                  "source": args.folder or "fetch_emnist", "name": args.name},
         "summary": summary.to_dict(),
         "predict_seconds": round(seconds, 3),

@@ -60,8 +60,8 @@ def run(args):
             record = {
                 "split": split,
                 "subset": subset,
-                "n_images": int(len(bunch.target)),
-                "n_classes": int(len(bunch.target_names)),
+                "n_images": len(bunch.target),
+                "n_classes": len(bunch.target_names),
                 "seconds": round(seconds, 3),
                 "files": [str(f) for f in getattr(bunch, "files", [])],
             }

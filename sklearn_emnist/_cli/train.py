@@ -44,7 +44,7 @@ def run(args):
         "subset": bunch.subset,
         "source": args.folder or "fetch_emnist",
         "name": args.name,
-        "n_samples": int(len(bunch.target)),
+        "n_samples": len(bunch.target),
         "random_state": args.random_state,
         "fit_seconds": round(seconds, 3),
     }

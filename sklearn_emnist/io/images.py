@@ -174,8 +174,8 @@ def image_to_emnist(image, *, invert="auto", fit="auto", framing="emnist", box=N
     else:  # centre of the bounding box
         centre_row = (glyph.shape[0] - 1) / 2
         centre_col = (glyph.shape[1] - 1) / 2
-    top = int(round((SIZE - 1) / 2 - centre_row))
-    left = int(round((SIZE - 1) / 2 - centre_col))
+    top = round((SIZE - 1) / 2 - centre_row)
+    left = round((SIZE - 1) / 2 - centre_col)
     # keep the whole glyph inside the frame even when its mass is off-centre
     top = min(max(top, 0), SIZE - glyph.shape[0])
     left = min(max(left, 0), SIZE - glyph.shape[1])

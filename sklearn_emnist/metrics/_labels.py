@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.utils.multiclass import unique_labels
 
-__all__ = ["resolve_labels", "check_label_arrays"]
+__all__ = ["check_label_arrays", "resolve_labels"]
 
 
 def check_label_arrays(y_true, y_pred):

@@ -105,6 +105,6 @@ def classification_summary(y_true, y_pred, *, labels=None, target_names=None, sa
     return ClassificationSummary(
         accuracy=accuracy,
         n_samples=int(np.asarray(y_true).shape[0]),
-        n_classes=int(len(labels)),
+        n_classes=len(labels),
         **averages,
     )

@@ -12,8 +12,8 @@ from ._images import SampleImagesDisplay, WorstErrorsDisplay
 from ._lookalike import LOOKALIKE_GROUPS
 
 __all__ = [
-    "CharConfusionMatrixDisplay",
     "LOOKALIKE_GROUPS",
+    "CharConfusionMatrixDisplay",
     "SampleImagesDisplay",
     "TrainingCurvesDisplay",
     "WorstErrorsDisplay",

@@ -264,7 +264,7 @@ class CharConfusionMatrixDisplay:
         if values_format is None:
             fmt = (lambda v: f"{100 * v:.0f}") if normalized else (lambda v: f"{v:.0f}")
         else:
-            fmt = lambda v: format(v, values_format)  # noqa: E731
+            fmt = lambda v: format(v, values_format)
         if include_values == "auto":
             if n <= 30:
                 show = matrix > 0

@@ -9,7 +9,7 @@ first character found in the table.
 
 import numpy as np
 
-__all__ = ["LOOKALIKE_GROUPS", "lookalike_order", "cluster_order"]
+__all__ = ["LOOKALIKE_GROUPS", "cluster_order", "lookalike_order"]
 
 LOOKALIKE_GROUPS = (
     "0OoQD",

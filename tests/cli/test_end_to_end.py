@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 def run_cli(*args, env):
-    process = subprocess.run(
+    process = subprocess.run(  # noqa: PLW1510 - callers check returncode
         [sys.executable, "-m", "sklearn_emnist", *map(str, args)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
@@ -126,7 +126,7 @@ def test_predict_png_and_idx_files_match_the_model(workspace):
     from sklearn_emnist.datasets import write_idx
 
     tmp = workspace["tmp"]
-    X, y = load_bench("digits-here", "test", n_per_class=2, random_state=1)
+    X, _ = load_bench("digits-here", "test", n_per_class=2, random_state=1)
     files = []
     for k, image in enumerate(X):
         path = tmp / f"digit_{k:02d}.png"

@@ -46,7 +46,7 @@ def test_emnist_images_saved_as_png_come_back_unchanged(real_letters, tmp_path):
 
 
 def test_photos_of_real_characters_are_read_like_the_originals(real_letters):
-    model, X, y = real_letters
+    model, X, _ = real_letters
     rng = np.random.default_rng(0)
     photos = [_photo_like(image, rng) for image in X]
     original = model.predict(X.reshape(len(X), -1))

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
+import matplotlib.pyplot as plt
+from sklearn.neighbors import KNeighborsClassifier
 
-from sklearn_emnist.plotting import CharConfusionMatrixDisplay  # noqa: E402
-from tests._data import load_bench  # noqa: E402
+from sklearn_emnist.plotting import CharConfusionMatrixDisplay
+from tests._data import load_bench
 
-from ._helpers import LETTERS, byclass_names, is_png, letters_knn  # noqa: E402
+from ._helpers import LETTERS, byclass_names, is_png, letters_knn
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_62_class_matrix_renders_with_every_character_label(byclass_predictions,
     assert shown == display.display_labels and sorted(shown) == sorted(names)
     assert len(display.ax_.get_xticks()) == 62
     # a person can read 62 labels: the figure gives each cell at least 0.2 inch
-    width, height = display.figure_.get_size_inches()
+    _, height = display.figure_.get_size_inches()
     assert height / 62 >= 0.2
     np.testing.assert_allclose(display.confusion_matrix.sum(axis=1), 1.0)
 

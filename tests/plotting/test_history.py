@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from sklearn_emnist.plotting import TrainingCurvesDisplay  # noqa: E402
-from tests._data import load_bench  # noqa: E402
+from sklearn_emnist.plotting import TrainingCurvesDisplay
+from tests._data import load_bench
 
-from ._helpers import is_png  # noqa: E402
+from ._helpers import is_png
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def test_curves_from_a_real_skorch_net(fitted_net, tmp_path):
 
 
 def test_curves_on_one_axes_use_a_twin_axis():
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     history = {"train_loss": [1.0, 0.5], "valid_acc": [0.6, 0.8]}
     display = TrainingCurvesDisplay.from_history(history, ax=ax)
     assert display.ax_ is ax
@@ -64,7 +64,7 @@ def test_curves_reject_unknown_keys_and_unfitted_nets():
         TrainingCurvesDisplay.from_history([{"epoch": 1, "train_loss": 1.0}], keys=["valid_acc"])
 
     class Unfitted:
-        history = []
+        history = ()
 
     with pytest.raises(ValueError, match="fit it first"):
         TrainingCurvesDisplay.from_estimator(Unfitted())

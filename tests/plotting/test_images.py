@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.svm import LinearSVC  # noqa: E402
+import matplotlib.pyplot as plt
+from sklearn.svm import LinearSVC
 
-from sklearn_emnist.plotting import SampleImagesDisplay, WorstErrorsDisplay  # noqa: E402
-from tests._data import load_bench  # noqa: E402
+from sklearn_emnist.plotting import SampleImagesDisplay, WorstErrorsDisplay
+from tests._data import load_bench
 
-from ._helpers import LETTERS, flatten, is_png, letters_knn  # noqa: E402
+from ._helpers import LETTERS, flatten, is_png, letters_knn
 
 
 @pytest.fixture(scope="module")
