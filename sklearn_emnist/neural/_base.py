@@ -229,16 +229,32 @@ class NeuralImageClassifier(NeuralNetClassifier):
     @contextmanager
     def _runtime(self, seed=True):
         """Concrete device, thread count and (in fit) a seeded private torch RNG."""
-        device_param = self.device
-        with torch_threads(effective_n_threads(self.n_threads)):
+        n_threads = effective_n_threads(self.n_threads)
+        if seed:
+            self.n_threads_ = n_threads
+        with torch_threads(n_threads):
             with torch.random.fork_rng(devices=[], enabled=seed):
                 if seed:
                     torch.manual_seed(self._next_seed())
-                self.device = resolve_device(device_param)
-                try:
+                with self._resolved_device():
                     yield
-                finally:
-                    self.device = device_param
+
+    @contextmanager
+    def _resolved_device(self):
+        """skorch reads ``self.device`` directly: make "auto" concrete inside."""
+        device_param = self.device
+        resolved = resolve_device(device_param)
+        self.device = resolved
+        try:
+            yield
+        finally:
+            if self.device is resolved:  # unless the block set a new device
+                self.device = device_param
+
+    def set_params(self, **kwargs):
+        # re-initialising a fitted net's module moves it to self.device
+        with self._resolved_device():
+            return super().set_params(**kwargs)
 
     # ------------------------------------------------------------------
     # fit / predict
@@ -313,7 +329,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def check_data(self, X, y=None):
         # labels are validated and encoded in fit; nothing to infer here
@@ -458,7 +475,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         return self.module_(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=self.device)
+        y_true = to_tensor(y_true, device=y_pred.device)
         if isinstance(self.criterion_, torch.nn.NLLLoss):
             y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
         loss = self.criterion_(y_pred, y_true)

@@ -97,6 +97,9 @@ class CharCNNClassifier(NeuralImageClassifier):
     n_features_in_ : int
         784.
     class_weight_ : ndarray of shape (n_classes,) or None
+        Weight of each class in the loss (``None`` without class_weight).
+    n_threads_ : int
+        torch threads used by the last fit.
     module_ : torch.nn.Module
     history_ : skorch.History
 

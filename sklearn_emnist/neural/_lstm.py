@@ -57,6 +57,9 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
     n_features_in_ : int
         784.
     class_weight_ : ndarray of shape (n_classes,) or None
+        Weight of each class in the loss (``None`` without class_weight).
+    n_threads_ : int
+        torch threads used by the last fit.
     module_ : torch.nn.Module
 
     Examples

@@ -91,8 +91,8 @@ class DeepCNN(nn.Module):
         Number of output logits.
     channels : tuple of int, default=(32, 64, 128)
         Channels of each block; each block halves the image size.
-    convs_per_block : int, default=2
-        3x3 convolutions per block.
+    convs_per_block : int or tuple of int, default=2
+        3x3 convolutions per block (a tuple gives one count per block).
     dense_size : int, default=256
         Width of the hidden dense layer.
     dropout : float, default=0.3
@@ -113,8 +113,10 @@ class DeepCNN(nn.Module):
                  dense_size=256, dropout=0.3, attention=False):
         super().__init__()
         layers, c_in, size = [], 1, 28
-        for c_out in channels:
-            for i in range(convs_per_block):
+        if isinstance(convs_per_block, int):
+            convs_per_block = (convs_per_block,) * len(channels)
+        for c_out, n_convs in zip(channels, convs_per_block):
+            for i in range(n_convs):
                 layers += _conv_bn(c_in if i == 0 else c_out, c_out)
             if attention:
                 layers.append(SqueezeExcite(c_out))

@@ -91,3 +91,6 @@ class LRSchedule(Callback):
         for group in net.optimizer_.param_groups:
             group["lr"] = group["initial_lr"] * factor
         self.step_ += 1
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])

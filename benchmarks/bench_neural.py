@@ -1,0 +1,394 @@
+"""Benchmarks of the neural estimators (CharCNNClassifier, LSTMRowClassifier).
+
+Importable functions and a command line; every run writes one JSON record
+(metrics, fit seconds, predict images per second, peak memory, the command,
+the machine and the package versions) into ``benchmarks/results/neural/``.
+
+Commands (run from the repository root)::
+
+    # hyper-parameter choice: 40,000 class-balanced training images, scored on
+    # a disjoint class-balanced sample of the *training* file (never test)
+    python benchmarks/bench_neural.py tune --recipe cnn-deep --set max_epochs=8
+
+    # the seed protocol: 40,000 class-balanced images of letters-here train,
+    # scored on letters-here test (7,800); --protocol full uses all of train
+    python benchmarks/bench_neural.py protocol --recipe cnn-seed
+
+    # skorch loop vs a plain PyTorch loop over the same network and batches
+    python benchmarks/bench_neural.py overhead
+
+    # channels-last, inference batch size, torch.compile, thread settings
+    python benchmarks/bench_neural.py speed
+
+Recipes are :data:`sklearn_emnist.neural.RECIPES`; ``--set key=value``
+overrides any constructor parameter (values are Python literals, e.g.
+``--set module__channels=(32,64,128)``).
+"""
+
+import argparse
+import ast
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks._machine import describe_machine, package_versions, peak_rss_mb  # noqa: E402
+from benchmarks.datasets import class_balanced_indices, load_source, resolve_source  # noqa: E402
+
+RESULTS = REPO_ROOT / "benchmarks" / "results" / "neural"
+
+__all__ = [
+    "load_protocol",
+    "evaluate",
+    "run_recipe",
+    "loop_overhead",
+    "speed_options",
+    "main",
+]
+
+
+def _load(dataset, subset):
+    source = resolve_source(dataset)
+    loaded = load_source(source, subset)
+    return loaded.data.reshape(-1, 28, 28), loaded.target, loaded.target_names
+
+
+def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_valid=None,
+                  random_state=0):
+    """Training and evaluation data of a protocol.
+
+    Parameters
+    ----------
+    dataset : str
+        A benchmark set (``letters-here``, ``digits-here``, ``byclass-here``).
+    protocol : {"seed", "full", "tune"}
+        ``seed``: a class-balanced ``n_train`` sample of train, scored on
+        test. ``full``: all of train, scored on test. ``tune``: the same
+        ``n_train`` sample, scored on a disjoint class-balanced sample of the
+        remaining *training* images (``n_valid``, default: as many as test
+        has), so that hyper-parameters are never chosen on test.
+    random_state : int
+        Seed of the samples.
+
+    Returns
+    -------
+    X_train, y_train, X_eval, y_eval, target_names
+    """
+    X, y, names = _load(dataset, "train")
+    if protocol == "full":
+        index = np.arange(len(y))
+    else:
+        index = class_balanced_indices(y, n_train, random_state)
+    if protocol == "tune":
+        rest = np.setdiff1d(np.arange(len(y)), index)
+        if n_valid is None:
+            n_valid = len(_load(dataset, "test")[1])
+        valid = rest[class_balanced_indices(y[rest], n_valid, random_state + 1)]
+        return X[index], y[index], X[valid], y[valid], names
+    X_test, y_test, _ = _load(dataset, "test")
+    return X[index], y[index], X_test, y_test, names
+
+
+def evaluate(estimator, X_train, y_train, X_eval, y_eval):
+    """Fit, predict, and return metrics and timings as a dict."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    start = time.perf_counter()
+    estimator.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    y_pred = estimator.predict(X_eval)
+    predict_seconds = time.perf_counter() - start
+    metrics = {"accuracy": float(accuracy_score(y_eval, y_pred))}
+    for average in ("macro", "micro"):
+        p, r, f, _ = precision_recall_fscore_support(y_eval, y_pred, average=average,
+                                                     zero_division=0)
+        metrics.update({f"{average}_precision": float(p), f"{average}_recall": float(r),
+                        f"{average}_f1": float(f)})
+    history = getattr(estimator, "history_", None)
+    return {
+        "metrics": metrics,
+        "fit_seconds": round(fit_seconds, 2),
+        "predict_seconds": round(predict_seconds, 3),
+        "predict_images_per_second": round(len(y_eval) / predict_seconds, 1),
+        "epochs_run": len(history) if history is not None else None,
+        "epoch_seconds": [round(h["dur"], 2) for h in history] if history is not None else None,
+        "train_loss": [round(h["train_loss"], 4) for h in history] if history is not None else None,
+    }
+
+
+def _describe_params(estimator):
+    out = {}
+    for key, value in estimator.get_params(deep=False).items():
+        if key.startswith("_"):
+            continue
+        out[key] = value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
+    return out
+
+
+def _record(kind, payload, args_line=None):
+    record = {
+        "kind": kind,
+        "command": args_line or " ".join([Path(sys.executable).name, *sys.argv]),
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": describe_machine(),
+        "versions": package_versions(),
+        "env": {k: os.environ[k] for k in ("OMP_NUM_THREADS",) if k in os.environ},
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    record.update(payload)
+    return record
+
+
+def _write(record, name):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2, default=repr) + "\n")
+    print(f"wrote {path.relative_to(REPO_ROOT)}")
+    return path
+
+
+def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=None,
+               random_state=0, n_train=40_000):
+    """Build a named recipe, fit it on a protocol's data and measure it.
+
+    Returns
+    -------
+    record : dict
+        JSON-ready; see the module docstring.
+    """
+    from sklearn_emnist.neural import make_recipe
+
+    overrides = dict(overrides or {})
+    overrides.setdefault("random_state", random_state)
+    estimator = make_recipe(recipe, **overrides)
+    X_train, y_train, X_eval, y_eval, _ = load_protocol(
+        dataset, protocol, n_train=n_train, random_state=random_state)
+    result = evaluate(estimator, X_train, y_train, X_eval, y_eval)
+    return _record("tune" if protocol == "tune" else "protocol", {
+        "recipe": recipe,
+        "estimator": type(estimator).__name__,
+        "params": _describe_params(estimator),
+        "overrides": {k: repr(v) for k, v in overrides.items()},
+        "dataset": dataset,
+        "protocol": protocol,
+        "evaluated_on": "train (disjoint validation sample)" if protocol == "tune" else "test",
+        "n_train": int(len(y_train)),
+        "n_eval": int(len(y_eval)),
+        **result,
+    })
+
+
+def _time_it(function, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def loop_overhead(*, n=8192, batch_size=128, epochs=2, architecture="seed", n_threads=1,
+                  random_state=0):
+    """Seconds per epoch of ``CharCNNClassifier.fit`` vs a plain PyTorch loop.
+
+    Both train the same network (same initial weights) with the same
+    optimizer on the same shuffled mini-batches, without augmentation or
+    validation; the plain loop is the minimal ``for xb, yb in batches:
+    zero_grad / forward / cross_entropy / backward / step``. The two are
+    interleaved epoch by epoch so that load drift on a shared machine hits
+    both alike; the reported ratio is median(skorch) / median(plain).
+    """
+    import torch
+
+    from sklearn_emnist.neural import CharCNNClassifier
+
+    rng = np.random.default_rng(random_state)
+    X = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 26, size=n)
+    y[:26] = np.arange(26)
+    torch.set_num_threads(n_threads)
+
+    clf = CharCNNClassifier(architecture=architecture, augment=False, lr_schedule=None,
+                            optimizer=torch.optim.Adam, lr=1e-3, max_epochs=1,
+                            batch_size=batch_size, verbose=0, random_state=random_state,
+                            n_threads=n_threads, device="cpu", warm_start=True)
+    clf.fit(X[:256], y[:256])  # initialise (and warm up) once
+
+    plain_model = type(clf.module_)(n_classes=26)
+    plain_model.load_state_dict(clf.module_.state_dict())
+    optimizer = torch.optim.Adam(plain_model.parameters(), lr=1e-3)
+    X_t = torch.from_numpy(X.astype(np.float32) / 255).reshape(n, 1, 28, 28)
+    y_t = torch.from_numpy(y.astype(np.int64))
+    generator = torch.Generator().manual_seed(random_state)
+
+    def plain_epoch():
+        plain_model.train()
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, batch_size):
+            index = order[start:start + batch_size]
+            optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(plain_model(X_t[index]), y_t[index])
+            loss.backward()
+            optimizer.step()
+
+    def skorch_epoch():
+        clf.fit(X, y)  # warm_start: one more epoch, same network
+
+    plain, wrapped = [], []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        plain_epoch()
+        plain.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        skorch_epoch()
+        wrapped.append(time.perf_counter() - start)
+    ratio = float(np.median(wrapped) / np.median(plain))
+    return {
+        "architecture": architecture, "n_images": n, "batch_size": batch_size,
+        "n_threads": n_threads, "epochs": epochs,
+        "plain_seconds_per_epoch": [round(t, 3) for t in plain],
+        "skorch_seconds_per_epoch": [round(t, 3) for t in wrapped],
+        "ratio_skorch_over_plain": round(ratio, 4),
+        "note": "skorch epoch includes input validation (check_images) and the float32 "
+                "conversion of the whole array, done once per fit call",
+    }
+
+
+def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0):
+    """Effect of channels-last, inference batch size, torch.compile and threads.
+
+    Each figure is a ratio against the default setting measured in the same
+    run (best of 3), on random images (speed does not depend on content).
+    """
+    import torch
+
+    from sklearn_emnist.neural import CharCNNClassifier
+
+    rng = np.random.default_rng(random_state)
+    X = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+    y = np.arange(n) % 26
+    results = {"architecture": architecture, "n_images": n}
+
+    def make(**kw):
+        params = dict(architecture=architecture, augment=False, max_epochs=1,
+                      batch_size=batch_size, verbose=0, random_state=random_state,
+                      device="cpu")
+        params.update(kw)
+        return CharCNNClassifier(**params)
+
+    # threads (training one epoch and predicting)
+    threads = {}
+    for n_threads in (1, 2):
+        clf = make(n_threads=n_threads)
+        threads[n_threads] = {
+            "fit_seconds": round(_time_it(lambda: clf.fit(X, y), repeat=2), 3),
+            "predict_seconds": round(_time_it(lambda: clf.predict(X)), 3),
+        }
+    results["threads"] = threads
+
+    # channels-last
+    base = make(n_threads=1).fit(X[:512], y[:512])
+    cl = make(n_threads=1, channels_last=True).fit(X[:512], y[:512])
+    fit_base = _time_it(lambda: base.fit(X, y), repeat=2)
+    fit_cl = _time_it(lambda: cl.fit(X, y), repeat=2)
+    pred_base = _time_it(lambda: base.predict(X))
+    pred_cl = _time_it(lambda: cl.predict(X))
+    results["channels_last"] = {
+        "fit_seconds": {"default": round(fit_base, 3), "channels_last": round(fit_cl, 3)},
+        "predict_seconds": {"default": round(pred_base, 3), "channels_last": round(pred_cl, 3)},
+        "fit_ratio": round(fit_cl / fit_base, 3),
+        "predict_ratio": round(pred_cl / pred_base, 3),
+    }
+
+    # inference batch size
+    by_size = {}
+    for size in (128, 256, 1024, 4096):
+        base.set_params(predict_batch_size=size)
+        by_size[size] = round(n / _time_it(lambda: base.predict(X)), 1)
+    results["predict_images_per_second_by_batch_size"] = by_size
+
+    # torch.compile (skorch's compile=True); first call includes compilation
+    try:
+        comp = make(n_threads=1, compile=True)
+        start = time.perf_counter()
+        comp.fit(X[:512], y[:512])
+        compile_seconds = time.perf_counter() - start
+        fit_comp = _time_it(lambda: comp.fit(X, y), repeat=2)
+        pred_comp = _time_it(lambda: comp.predict(X))
+        results["torch_compile"] = {
+            "first_fit_seconds_incl_compile": round(compile_seconds, 2),
+            "fit_ratio": round(fit_comp / fit_base, 3),
+            "predict_ratio": round(pred_comp / pred_base, 3),
+            "note": "fit re-initialises the module, so every fit recompiles",
+        }
+    except Exception as exc:  # noqa: BLE001 - report, don't fail the benchmark
+        results["torch_compile"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    return results
+
+
+def _parse_overrides(pairs):
+    out = {}
+    for pair in pairs or []:
+        key, _, value = pair.partition("=")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("tune", "protocol"):
+        p = sub.add_parser(name)
+        p.add_argument("--recipe", required=True)
+        p.add_argument("--dataset", default="letters-here")
+        p.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE")
+        p.add_argument("--random-state", type=int, default=0)
+        p.add_argument("--n-train", type=int, default=40_000)
+        p.add_argument("--tag", default="")
+        if name == "protocol":
+            p.add_argument("--protocol", choices=("seed", "full"), default="seed")
+    p = sub.add_parser("overhead")
+    p.add_argument("--architecture", default="seed")
+    p.add_argument("--n", type=int, default=8192)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("speed")
+    p.add_argument("--architecture", default="deep")
+    args = parser.parse_args(argv)
+
+    if args.command in ("tune", "protocol"):
+        protocol = "tune" if args.command == "tune" else args.protocol
+        overrides = _parse_overrides(args.overrides)
+        record = run_recipe(args.recipe, dataset=args.dataset, protocol=protocol,
+                            overrides=overrides, random_state=args.random_state,
+                            n_train=args.n_train)
+        print(json.dumps(record["metrics"]), "fit", record["fit_seconds"], "s")
+        tag = f"-{args.tag}" if args.tag else ""
+        name = f"{args.command}-{args.dataset}-{protocol}-{args.recipe}{tag}"
+        _write(record, name)
+    elif args.command == "overhead":
+        result = loop_overhead(architecture=args.architecture, n=args.n, epochs=args.epochs,
+                               n_threads=args.threads)
+        print(json.dumps(result, indent=2))
+        _write(_record("overhead", result), f"overhead-{args.architecture}")
+    elif args.command == "speed":
+        result = speed_options(architecture=args.architecture)
+        print(json.dumps(result, indent=2))
+        _write(_record("speed", result), f"speed-{args.architecture}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

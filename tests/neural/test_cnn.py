@@ -1,0 +1,368 @@
+"""CharCNNClassifier on real EMNIST images: the scikit-learn contract in full."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklearn_emnist import CharCNNClassifier
+
+from .conftest import LETTERS, TINY_CNN
+
+
+def cnn(**overrides):
+    """The tiny test CNN with some parameters replaced."""
+    return CharCNNClassifier(**{**TINY_CNN, **overrides})
+
+
+def test_short_fit_on_real_letters_learns(letters_train, letters_test):
+    X, y = letters_train
+    X_test, y_test = letters_test
+    clf = cnn(max_epochs=3).fit(X, y)
+    # 26 classes: chance is 3.8 %
+    assert clf.score(X_test, y_test) > 0.5
+
+
+def test_string_labels_are_decoded(fitted_letters_cnn, letters_test):
+    X_test, y_test = letters_test
+    np.testing.assert_array_equal(fitted_letters_cnn.classes_, LETTERS)
+    y_pred = fitted_letters_cnn.predict(X_test)
+    assert y_pred.dtype.kind == "U"
+    assert set(y_pred) <= set(LETTERS)
+    assert fitted_letters_cnn.score(X_test, LETTERS[y_test]) > 1 / 26
+
+
+def test_fitted_attributes(fitted_letters_cnn):
+    assert fitted_letters_cnn.n_features_in_ == 784
+    assert fitted_letters_cnn.module_.classifier.out_features == 26
+    assert fitted_letters_cnn.n_threads_ == 1
+
+
+def test_every_input_layout_gives_the_same_probabilities(fitted_letters_cnn, letters_test):
+    images = letters_test[0][:50]
+    reference = fitted_letters_cnn.predict_proba(images)
+    np.testing.assert_allclose(reference.sum(axis=1), 1.0, rtol=1e-5)
+    for X in (images.reshape(50, 784), images[:, None], images.astype(np.float64) / 255,
+              (images / 255).astype(np.float32).reshape(50, 784).tolist()):
+        np.testing.assert_allclose(fitted_letters_cnn.predict_proba(X), reference, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.full((3, 784), np.nan), "NaN"),
+        (np.zeros((3, 700)), "28x28"),
+        (np.full((3, 784), 300), "out of range"),
+        (np.full((3, 784), 2.0), "scaled to \\[0, 1\\]"),
+    ],
+)
+def test_bad_images_get_clear_errors(fitted_letters_cnn, X, match):
+    with pytest.raises(ValueError, match=match):
+        fitted_letters_cnn.predict(X)
+    with pytest.raises(ValueError, match=match):
+        cnn().fit(X, [0, 1, 0])
+
+
+def test_predict_before_fit_raises_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        CharCNNClassifier().predict(np.zeros((1, 784)))
+
+
+def test_clone_keeps_every_parameter_and_drops_the_fit(fitted_letters_cnn):
+    fitted_letters_cnn.set_params(module__dense_size=32)
+    copy = clone(fitted_letters_cnn)
+    assert copy.get_params(deep=False).keys() == fitted_letters_cnn.get_params(deep=False).keys()
+    assert copy.module__channels == (8, 16)
+    assert copy.architecture == "deep" and copy.device == "auto"
+    assert not hasattr(copy, "classes_inferred_") and not hasattr(copy, "n_features_in_")
+
+
+def test_pickle_round_trip_predicts_the_same(fitted_letters_cnn, letters_test):
+    X_test = letters_test[0][:64]
+    loaded = pickle.loads(pickle.dumps(fitted_letters_cnn))
+    np.testing.assert_array_equal(loaded.predict(X_test), fitted_letters_cnn.predict(X_test))
+    assert loaded.device == "auto"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="fakes a GPU model on a CPU-only machine")
+def test_model_pickled_on_gpu_loads_on_cpu(fitted_letters_cnn, letters_test):
+    """A net whose device says "cuda" (as when trained on a GPU) unpickles on a CPU box.
+
+    The pickled weights are torch-serialised with their device; skorch maps
+    them with ``map_location`` to the CPU when CUDA is missing.
+    """
+    X_test = letters_test[0][:64]
+    expected = fitted_letters_cnn.predict(X_test)
+    gpu_like = pickle.loads(pickle.dumps(fitted_letters_cnn))
+    gpu_like.device = "cuda"
+    blob = pickle.dumps(gpu_like)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skorch warns that it falls back to the CPU
+        loaded = pickle.loads(blob)
+    assert str(loaded.device) == "cpu"
+    assert next(loaded.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X_test), expected)
+
+
+def test_random_state_makes_fits_reproducible(letters_train, letters_test):
+    X, y = letters_train[0][:400], letters_train[1][:400]
+    X_test = letters_test[0][:50]
+    first = cnn().fit(X, y).predict_proba(X_test)
+    again = cnn().fit(X, y).predict_proba(X_test)
+    other = cnn(random_state=1).fit(X, y).predict_proba(X_test)
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_global_torch_rng_is_left_alone(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    cnn().fit(X, y)
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+
+
+def test_class_weight_is_computed_as_scikit_learn_does(letters_train):
+    X, y = letters_train
+    keep = (y < 3) | (np.arange(len(y)) % 4 == 0)  # make classes 0..2 frequent
+    X, labels = X[keep], LETTERS[y[keep]]
+    balanced = cnn(class_weight="balanced", max_epochs=0)
+    balanced.fit(X, labels)
+    expected = compute_class_weight("balanced", classes=np.unique(labels), y=labels)
+    np.testing.assert_allclose(balanced.class_weight_, expected, rtol=1e-6)
+    as_dict = cnn(class_weight={"a": 5.0}, max_epochs=0).fit(X, labels)
+    assert as_dict.class_weight_[0] == 5.0 and np.all(as_dict.class_weight_[1:] == 1.0)
+
+
+def test_class_and_sample_weights_multiply_each_sample_loss(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    clf = cnn(class_weight={3: 4.0}, max_epochs=0).fit(X, y)
+    logits = torch.randn(6, 26)
+    y_true = torch.tensor([3, 3, 0, 1, 2, 5])
+    sample_weight = torch.tensor([1.0, 0.5, 2.0, 0.0, 1.0, 1.0])
+    per_sample = torch.nn.functional.cross_entropy(logits, y_true, reduction="none")
+    weight = torch.tensor([4.0, 4.0, 1, 1, 1, 1]) * sample_weight
+    loss = clf.get_loss(logits, y_true, X={"X": None, "sample_weight": sample_weight})
+    torch.testing.assert_close(loss, (per_sample * weight).mean())
+
+
+def test_balanced_class_weight_raises_recall_of_a_rare_class(letters_train):
+    X, y = letters_train
+    rare = (y == 0) & (np.arange(len(y)) % 6 != 0)  # keep 1/6 of the 'a's
+    X, y = X[~rare], y[~rare]
+    params = {**TINY_CNN, "max_epochs": 2}
+    plain = CharCNNClassifier(**params).fit(X, y)
+    weighted = CharCNNClassifier(**params, class_weight="balanced").fit(X, y)
+    assert (weighted.predict(X) == 0).sum() > (plain.predict(X) == 0).sum()
+
+
+def test_sample_weight_zero_means_ignored(letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    half = np.arange(len(y)) < 150
+    weights = half.astype(float)
+    weighted = cnn(batch_size=300).fit(X, y, sample_weight=weights)
+    subset = cnn(batch_size=300, classes=np.arange(26))
+    # the zero-weighted half only dilutes the mean: same direction, same first step
+    subset.fit(X[half], y[half])
+    a = weighted.module_.classifier.weight.detach()
+    b = subset.module_.classifier.weight.detach()
+    # Adam's first step is sign-based: the two agree in sign almost everywhere
+    assert (torch.sign(a - a.mean()) == torch.sign(b - b.mean())).float().mean() > 0.9
+
+
+def torch_threads_used(estimator, X, y):
+    """A 'scorer' reporting the torch threads the estimator's fit used."""
+    return estimator.n_threads_
+
+
+def test_grid_search_with_two_workers_splits_the_cores(letters_train):
+    import joblib
+
+    X, y = letters_train[0][:520], letters_train[1][:520]
+    search = GridSearchCV(cnn(n_threads=None), {"lr": [1e-3, 3e-3]}, cv=2, n_jobs=2,
+                          scoring={"accuracy": "accuracy", "threads": torch_threads_used},
+                          refit="accuracy")
+    search.fit(X, y)
+    # each of the 2 worker processes trains on its share of the cores
+    expected = max(joblib.cpu_count() // 2, 1)
+    np.testing.assert_array_equal(search.cv_results_["mean_test_threads"], [expected] * 2)
+    assert search.best_estimator_.predict(X[:5]).shape == (5,)
+
+
+def test_works_inside_a_pipeline(letters_train, letters_test):
+    X, y = letters_train
+    pipe = make_pipeline(FunctionTransformer(lambda images: images.reshape(len(images), -1)),
+                         cnn())
+    pipe.fit(X, LETTERS[y])
+    assert pipe.predict(letters_test[0][:5]).dtype.kind == "U"
+
+
+def test_transfer_learning_copies_all_but_the_output_layer(digits_train, letters_train,
+                                                           letters_test):
+    digits = cnn().fit(*digits_train)
+    X, y = letters_train
+    start = cnn(init_from=digits, max_epochs=0).fit(X, y)
+    for name, tensor in digits.module_.state_dict().items():
+        if not name.startswith("classifier."):
+            torch.testing.assert_close(start.module_.state_dict()[name], tensor)
+    assert start.module_.classifier.out_features == 26
+    assert digits.module_.classifier.out_features == 10
+    # fine-tuning from the state dict (what survives clone) learns the letters
+    tuned = CharCNNClassifier(**{**TINY_CNN, "max_epochs": 2},
+                              init_from=digits.module_.state_dict())
+    tuned = clone(tuned).fit(X, y)
+    assert tuned.score(*letters_test) > 0.3
+
+
+def test_transfer_learning_from_another_architecture_is_refused(digits_train, letters_train):
+    digits = cnn().fit(*digits_train)
+    wrong = cnn(module__channels=(8, 32), init_from=digits)
+    with pytest.raises(ValueError, match="init_from does not match"):
+        wrong.fit(*letters_train)
+    with pytest.raises(ValueError, match="unfitted"):
+        cnn(init_from=clone(digits)).fit(*letters_train)
+
+
+def test_warm_start_and_partial_fit_continue_training(letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    clf = cnn(warm_start=True).fit(X, y)
+    weights = clf.module_.classifier.weight.detach().clone()
+    clf.fit(X, y)
+    assert len(clf.history) == 2
+    assert not torch.equal(weights, clf.module_.classifier.weight)
+    clf.partial_fit(X[:100], y[:100])
+    assert len(clf.history) == 3
+    with pytest.raises(ValueError, match="not seen in the first fit"):
+        clf.partial_fit(X[:10], np.full(10, 99))
+
+
+def test_partial_fit_accepts_classes_up_front(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    only_two = np.isin(y, [0, 1])
+    clf = cnn()
+    clf.partial_fit(X[only_two], y[only_two], classes=np.arange(26))
+    assert clf.module_.classifier.out_features == 26
+    clf.partial_fit(X, y)  # later calls may bring the other classes
+
+
+def test_early_stopping_stops_and_keeps_a_stratified_validation_split(letters_train):
+    X, y = letters_train
+    clf = cnn(max_epochs=30, lr=0.0, early_stopping=1,
+                            validation_fraction=0.25)
+    clf.fit(X, y)
+    assert len(clf.history) == 2  # lr=0: the validation loss cannot improve
+    train, valid = clf.get_split_datasets(clf._prepare_fit(X, y, None, reset=False))
+    assert len(valid) == int(np.ceil(0.25 * len(y)))
+    assert set(np.bincount(valid.y.numpy())) == {15}  # 60 per class -> 15 per class
+
+
+def test_lr_schedules_follow_their_shape(letters_train):
+    X, y = letters_train[0][:256], letters_train[1][:256]
+    lrs = {}
+    for schedule in ("cosine", "onecycle", "step"):
+        clf = cnn(max_epochs=4, lr_schedule=schedule, lr=0.01)
+        clf.fit(X, y)
+        lrs[schedule] = clf.history[:, "lr"]
+    assert lrs["cosine"] == sorted(lrs["cosine"], reverse=True) and lrs["cosine"][-1] < 1e-3
+    assert lrs["onecycle"][0] > lrs["onecycle"][-1] and max(lrs["onecycle"]) <= 0.01
+    assert lrs["step"][0] == pytest.approx(0.01) and lrs["step"][-1] == pytest.approx(1e-4)
+
+
+def test_augmentation_touches_training_batches_only(letters_train, letters_test):
+    X, y = letters_train[0][:256], letters_train[1][:256]
+    calls = []
+
+    def shift_right(images, random_state):
+        calls.append(images.shape)
+        return np.roll(images, 1, axis=2)
+
+    clf = cnn(max_epochs=2, augment=shift_right).fit(X, y)
+    assert sum(shape[0] for shape in calls) == 2 * 256
+    n_calls = len(calls)
+    clf.predict(letters_test[0])
+    assert len(calls) == n_calls
+    # the shared random_affine is the default augmentation
+    cnn(augment={"rotation": 5.0}).fit(X, y)
+
+
+def test_skorch_routing_prefixes_still_work(letters_train):
+    X, y = letters_train[0][:256], letters_train[1][:256]
+    clf = cnn(module__dense_size=12, optimizer__weight_decay=0.5,
+                            criterion__label_smoothing=0.1, iterator_train__batch_size=32,
+                            callbacks__print_log=None)
+    clf.fit(X, y)
+    assert clf.module_.classifier.in_features == 12
+    assert clf.optimizer_.param_groups[0]["weight_decay"] == 0.5
+    assert clf.criterion_.label_smoothing == 0.1
+    assert clf.history[-1, "train_batch_count"] == 8
+    clf.set_params(module__dense_size=20).fit(X, y)
+    assert clf.module_.classifier.in_features == 20
+    with pytest.raises(ValueError, match="did you mean module__"):
+        cnn(module_dense_size=3).fit(X, y)
+
+
+def test_verbose_switches_the_progress_display(letters_train, capsys):
+    X, y = letters_train[0][:128], letters_train[1][:128]
+    cnn().fit(X, y)
+    assert capsys.readouterr().out == ""
+    cnn(verbose=1).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_custom_module_and_architectures(letters_train):
+    X, y = letters_train[0][:128], letters_train[1][:128]
+
+    class Linear(torch.nn.Module):
+        def __init__(self, n_classes):
+            super().__init__()
+            self.classifier = torch.nn.Linear(784, n_classes)
+
+        def forward(self, X):
+            return self.classifier(X.flatten(1))
+
+    plain = {k: v for k, v in TINY_CNN.items() if not k.startswith("module__")}
+    clf = CharCNNClassifier(**plain, module=Linear).fit(X, y)
+    assert clf.module_.classifier.out_features == 26 and clf.predict(X).shape == (128,)
+    for architecture in ("seed", "resnet", "deep-se"):
+        params = {**TINY_CNN, "architecture": architecture}
+        if architecture == "seed":
+            params = {k: v for k, v in params.items() if not k.startswith("module__")}
+        if architecture == "resnet":
+            params.pop("module__convs_per_block"), params.pop("module__dense_size")
+        clf = CharCNNClassifier(**params).fit(X, y)
+        assert clf.predict_proba(X[:3]).shape == (3, 26)
+    with pytest.raises(ValueError, match="architecture"):
+        cnn(architecture="vgg99").fit(X, y)
+
+
+def test_channels_last_trains_an_equivalent_network(letters_train, letters_test):
+    X, y = letters_train[0][:256], letters_train[1][:256]
+    default = cnn().fit(X, y)
+    cl = cnn(channels_last=True).fit(X, y)
+    weight = cl.module_.features[0].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    # same seed, same batches: only floating-point summation order differs
+    agree = np.mean(default.predict(letters_test[0]) == cl.predict(letters_test[0]))
+    assert agree > 0.9
+
+
+def test_invalid_parameters_are_named(letters_train):
+    X, y = letters_train[0][:64], letters_train[1][:64]
+    with pytest.raises(ValueError, match="class_weight"):
+        cnn(class_weight="balance").fit(X, y)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        cnn(validation_fraction=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="train_split"):
+        cnn(train_split=lambda ds, y: (ds, None)).fit(X, y)
+    with pytest.raises(ValueError, match="only one class"):
+        cnn().fit(X, np.zeros(len(X), int))
