@@ -156,3 +156,17 @@ def test_predict_blank_image_exits_1(workspace, capsys):
     assert main(["predict", str(workspace["model"]), str(blank)]) == 1
     err = capsys.readouterr().err
     assert "no ink found" in err and "Traceback" not in err
+
+
+def test_evaluate_per_class_table_in_text(workspace, capsys):
+    code = main([
+        "evaluate", str(workspace["model"]), "--folder", str(workspace["held_out"]),
+        "--name", "digits-small", "--per-class", "--top", "3", "--quiet",
+        "--data-home", workspace["env"]["SCIKIT_LEARN_DATA"],
+    ])
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    header = next(k for k, line in enumerate(lines) if "top_confusion" in line)
+    assert len(lines[header + 1:header + 11]) == 10  # one row per digit
+    assert sum("<->" in line for line in lines) == 3

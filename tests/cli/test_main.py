@@ -92,3 +92,24 @@ def test_parser_is_importable_without_torch():
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert build_parser().prog == "sklearn-emnist"
+
+
+def test_fetch_of_a_corrupt_file_exits_1_and_names_the_checksum(tmp_path, capsys):
+    from tests._data import require_shared
+    from tests._http_server import LoopbackServer
+
+    gzip_folder = require_shared("gzip")
+    with LoopbackServer(root=gzip_folder) as server:
+        server.fault("/emnist-mnist-test-labels-idx1-ubyte.gz", "corrupt", offset=100)
+        code = main(["fetch", "mnist", "--subset", "test", "--mirror", server.url(""),
+                     "--data-home", str(tmp_path), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "SHA-256" in err or "checksum" in err.lower()
+    assert "Traceback" not in err
+
+
+def test_fetch_offline_without_cache_exits_1(tmp_path, capsys):
+    code = main(["fetch", "letters", "--offline", "--data-home", str(tmp_path), "--quiet"])
+    assert code == 1
+    assert "DataNotCachedError" in capsys.readouterr().err
