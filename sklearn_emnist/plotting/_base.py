@@ -4,7 +4,11 @@ import numpy as np
 
 from ..metrics._labels import resolve_labels
 
-__all__ = ["check_matplotlib", "label_names", "make_axes_grid"]
+__all__ = ["CHARACTER_FONT", "check_matplotlib", "label_names", "make_axes_grid"]
+
+# Characters are written in DejaVu Sans Mono (shipped with matplotlib), where the
+# look-alikes this package is about differ: I has serifs, l a tail, 0 a dot.
+CHARACTER_FONT = "DejaVu Sans Mono"
 
 
 def check_matplotlib(caller):

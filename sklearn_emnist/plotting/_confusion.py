@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix as _confusion_matrix
 
 from ..metrics._labels import check_label_arrays, resolve_labels
-from ._base import check_matplotlib
+from ._base import CHARACTER_FONT, check_matplotlib
 from ._lookalike import cluster_order, lookalike_order
 
 __all__ = ["CharConfusionMatrixDisplay"]
@@ -293,9 +293,9 @@ class CharConfusionMatrixDisplay:
                     color="white" if dark else "black",
                 )
 
-        label_size = 10 if n <= 30 else 8.5
-        ax.set_xticks(np.arange(n), labels=names, fontsize=label_size)
-        ax.set_yticks(np.arange(n), labels=names, fontsize=label_size)
+        label_size = 11 if n <= 30 else 10
+        ax.set_xticks(np.arange(n), labels=names, fontsize=label_size, family=CHARACTER_FONT)
+        ax.set_yticks(np.arange(n), labels=names, fontsize=label_size, family=CHARACTER_FONT)
         ax.tick_params(axis="x", top=True, labeltop=True, bottom=True, labelbottom=True)
         ax.tick_params(axis="y", left=True, labelleft=True, right=True, labelright=n > 30)
         ax.tick_params(length=2, pad=1.5)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..utils import check_images
-from ._base import check_matplotlib, label_names, make_axes_grid
+from ._base import CHARACTER_FONT, check_matplotlib, label_names, make_axes_grid
 
 __all__ = ["SampleImagesDisplay", "WorstErrorsDisplay"]
 
@@ -28,7 +28,8 @@ def _draw_grid(display, plt, *, ax, ncols, cmap, caller):
             continue
         axis.imshow(images[k], cmap=cmap, vmin=0, vmax=255, interpolation="nearest")
         title, color = display._title(k)
-        axis.set_title(title, fontsize=9, color=color, pad=2, linespacing=1.0)
+        axis.set_title(title, fontsize=9, color=color, pad=2, linespacing=1.0,
+                       family=CHARACTER_FONT)
         for spine in axis.spines.values():
             spine.set_edgecolor(color)
             spine.set_linewidth(1.5 if color != "black" else 0.5)
