@@ -28,7 +28,17 @@ def add_parser(subparsers, formatter):
 
 
 def run_benchmarks(argv):
-    """Call ``benchmarks.run.main(argv)``; a clear error when it is not importable."""
+    """Call ``benchmarks.run.main(argv)``; a clear error when it is not importable.
+
+    The console script does not put the current folder on ``sys.path``; when it
+    is a source checkout (it holds ``benchmarks/run.py``), it is added.
+    """
+    import os
+    import sys
+
+    cwd = os.getcwd()
+    if os.path.isfile(os.path.join(cwd, "benchmarks", "run.py")) and cwd not in sys.path:
+        sys.path.insert(0, cwd)
     try:
         from benchmarks.run import main
     except ImportError as exc:
