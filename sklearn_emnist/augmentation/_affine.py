@@ -269,11 +269,58 @@ def random_affine(
     # q = A^-1 (p - c - t) + c = A^-1 (p - c) + (c - A^-1 t)
     bx = cx - a00 * tx - a01 * ty
     by = cy - a10 * tx - a11 * ty
+    warp = warp_affine(
+        stack,
+        (a00, a01, a10, a11),
+        (bx, by),
+        rng=rng if elastic is not None else None,
+        elastic=elastic,
+        integer=integer,
+        out_dtype=np.uint8 if integer else in_dtype,
+    )
+    if in_dtype.kind == "b":
+        warp = warp >= 128
+    elif integer and in_dtype != np.uint8:
+        warp = warp.astype(in_dtype)
+    return warp.reshape(in_shape)
+
+
+def warp_affine(
+    stack, inverse, offset, *, rng=None, elastic=None, integer=False, out_dtype=np.float32
+):
+    """Resample every image of a stack through its own affine map (private helper).
+
+    Output pixel ``p = (x, y)`` (relative to the image centre) takes its value
+    from input position ``q = inverse @ p + offset`` (absolute pixel
+    coordinates), by bilinear interpolation, 0 outside the frame. Processed in
+    blocks of ``_CHUNK`` images so temporary memory stays bounded.
+
+    Parameters
+    ----------
+    stack : ndarray of shape (n, h, w)
+        uint8 (0..255) or float images.
+    inverse : tuple of four arrays of shape (n, 1, 1)
+        ``a00, a01, a10, a11`` of each image's inverse matrix.
+    offset : tuple of two arrays of shape (n, 1, 1)
+        ``bx, by``.
+    rng, elastic : optional
+        Random generator and ``(alpha, sigma)`` of an elastic warp.
+    integer : bool
+        Round and clip the result to 0..255 (else clip to [0, 1]).
+    out_dtype : dtype
+
+    Returns
+    -------
+    ndarray of shape (n, h, w) and dtype ``out_dtype``
+    """
+    a00, a01, a10, a11 = (np.asarray(v, dtype=np.float32) for v in inverse)
+    bx, by = (np.asarray(v, dtype=np.float32) for v in offset)
+    n, h, w = stack.shape
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     xs -= cx
     ys -= cy
-
-    out = np.empty((n, h, w), dtype=np.uint8 if integer else in_dtype)
+    out = np.empty((n, h, w), dtype=out_dtype)
     for start in range(0, n, _CHUNK):
         part = slice(start, min(start + _CHUNK, n))
         qx = a00[part] * xs
@@ -291,11 +338,7 @@ def random_affine(
         else:
             np.clip(warped, 0.0, 1.0, out=warped)
         out[part] = warped
-    if in_dtype.kind == "b":
-        out = out >= 128
-    elif integer and in_dtype != np.uint8:
-        out = out.astype(in_dtype)
-    return out.reshape(in_shape)
+    return out
 
 
 def _elastic_warp(rng, qx, qy, alpha, sigma):
