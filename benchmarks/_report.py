@@ -217,9 +217,13 @@ def _describe_machine(record):
     gpu_text = (
         ", ".join(d["name"] for d in gpu.get("devices", [])) if gpu.get("available") else "no GPU"
     )
+    requested = (record.get("threads") or {}).get("requested")
+    threads = f"{requested} thread(s) per model" if requested else "every usable core per model"
+    load = machine.get("load_average_1min")
     return (
         f"{machine['cpu_model']}, {machine['cores_usable']} usable cores of "
-        f"{machine['cores_logical']}, {machine['memory_gb']} GB RAM, {gpu_text}; "
+        f"{machine['cores_logical']}, {machine['memory_gb']} GB RAM, {gpu_text}; {threads}; "
+        f"load average {load} when the run started; "
         f"Python {versions.get('python')}, torch {versions.get('torch')}, "
         f"scikit-learn {versions.get('scikit-learn')}, skorch {versions.get('skorch')}"
     )

@@ -214,7 +214,7 @@ def run_worker(spec):
                 )
             ),
         },
-        threads=_threads(),
+        threads=dict(_threads(), requested=spec.get("threads")),
         wall_seconds=round(time.perf_counter() - started, 3),
     )
     _write_record(record, spec["record_path"])
@@ -298,6 +298,9 @@ def _results_folder(results, protocol, source, train_size):
     return Path(results) / name
 
 
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 def _run_in_subprocess(spec, timeout):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(spec, handle)
@@ -306,6 +309,8 @@ def _run_in_subprocess(spec, timeout):
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     )
+    if spec.get("threads"):
+        env.update({name: str(spec["threads"]) for name in _THREAD_VARIABLES})
     try:
         process = subprocess.run(
             [sys.executable, "-m", "benchmarks", "_worker", spec_path],
@@ -337,6 +342,7 @@ def run_benchmark(
     mirror=None,
     in_process=False,
     timeout=None,
+    threads=None,
     verbose=1,
     plots=True,
     argv=None,
@@ -383,6 +389,7 @@ def run_benchmark(
             test_size=test_size,
             verbose=verbose,
             in_process=in_process,
+            threads=threads,
             record_path=str(folder / f"{model}.json"),
         )
         elapsed = time.perf_counter() - run_started
@@ -391,6 +398,8 @@ def run_benchmark(
             f"{elapsed / 60:.1f} min elapsed ==="
         )
         if in_process:
+            if threads:  # read by the estimators' n_threads=None at fit time
+                os.environ.update({name: str(threads) for name in _THREAD_VARIABLES})
             try:
                 run_worker(spec)
                 status, error = "ok", None
@@ -462,6 +471,10 @@ def build_parser():
         sub.add_argument("--mirror", default=None, help="fetch_emnist mirror (URL or folder)")
         sub.add_argument("--timeout", type=float, default=None,
                          help="seconds after which one model's run is stopped and recorded as such")
+        sub.add_argument("--threads", type=int, default=None,
+                         help="threads per model (OMP_NUM_THREADS of its process; default: "
+                              "every usable core). 1 is much faster on a machine busy with "
+                              "other work, where threads spin waiting for each other")
         sub.add_argument("--in-process", action="store_true",
                          help="run models in this process (peak memory then shared)")
         sub.add_argument("--quiet", action="store_true", help="no per-epoch lines")
@@ -545,6 +558,7 @@ def main(argv=None):
             mirror=args.mirror,
             in_process=args.in_process,
             timeout=args.timeout,
+            threads=args.threads,
             verbose=0 if args.quiet else 1,
             plots=not args.no_plots,
             argv=argv,
