@@ -36,6 +36,17 @@ _LAZY = {
     "TrainingCurvesDisplay": "sklearn_emnist.plotting",
     "CharCNNClassifier": "sklearn_emnist.neural",
     "LSTMRowClassifier": "sklearn_emnist.neural",
+    "export_onnx": "sklearn_emnist.deploy",
+    "load_onnx": "sklearn_emnist.deploy",
+    "OnnxCharClassifier": "sklearn_emnist.deploy",
+    "quantize_dynamic": "sklearn_emnist.deploy",
+    "quantize_onnx": "sklearn_emnist.deploy",
+    "save_model": "sklearn_emnist.deploy",
+    "load_model": "sklearn_emnist.deploy",
+    "read_model_header": "sklearn_emnist.deploy",
+    "save_weights": "sklearn_emnist.deploy",
+    "load_weights": "sklearn_emnist.deploy",
+    "ModelVersionWarning": "sklearn_emnist.deploy",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

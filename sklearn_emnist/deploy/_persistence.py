@@ -1,0 +1,567 @@
+"""Saving and loading fitted models: a versioned model file and a weights-only route.
+
+Model file (:func:`save_model` / :func:`load_model`), format version 2::
+
+    SKLEARN-EMNIST-MODEL\\n          magic line
+    {"format_version": 2, ...}\\n    one line of JSON: the header
+    <joblib pickle of the model>     (compressed)
+
+The header records the estimator class, the versions of sklearn_emnist,
+scikit-learn, skorch, torch, numpy and Python, the device the model was on,
+``classes_`` and any metadata given; it is read *before* the pickle, so a
+version mismatch is reported (:class:`ModelVersionWarning`) even when the
+unpickling then fails, and ``head -c 2000 model.skem`` shows it.
+:func:`load_model` also reads the CLI's format version 1 (a joblib dict with a
+``"model"`` key) and plain joblib/pickle files of an estimator.
+
+Caveats of pickles, handled or documented here:
+
+- Loading a pickle runs code: load only files you trust.
+- A pickle is tied to the package versions that wrote it; load it with the
+  same versions (the warning names each difference). For long-term storage
+  use :func:`save_weights`: tensors and JSON only, no code.
+- A model trained on a GPU loads on a CPU-only machine: skorch maps the
+  tensors to the CPU (``device="auto"`` resolves to the CPU; an explicit
+  ``device="cuda"`` becomes ``"cpu"`` with skorch's ``DeviceWarning``).
+  ``load_model(path, device="cpu")`` forces the CPU on a GPU machine too.
+
+Weights-only route (:func:`save_weights` / :func:`load_weights`), skorch's own
+``save_params`` / ``load_params``::
+
+    folder/params.pt        net.save_params(f_params=...)   (torch, weights_only)
+    folder/history.json     net.save_params(f_history=...)
+    folder/estimator.json   class, constructor parameters, classes_, versions
+
+:func:`load_weights` rebuilds the estimator from ``estimator.json``, calls
+``initialize()`` and then ``load_params(f_params=..., f_history=...)``, which
+is exactly how to do it by hand with skorch.
+"""
+
+import datetime
+import importlib
+import importlib.metadata
+import json
+import os
+import platform
+import warnings
+
+import numpy as np
+
+from .._version import __version__
+
+__all__ = [
+    "ModelVersionWarning",
+    "save_model",
+    "load_model",
+    "read_model_header",
+    "save_weights",
+    "load_weights",
+]
+
+MAGIC = b"SKLEARN-EMNIST-MODEL\n"
+FORMAT = "sklearn-emnist-model"
+FORMAT_VERSION = 2
+WEIGHTS_FORMAT = "sklearn-emnist-weights"
+WEIGHTS_FORMAT_VERSION = 1
+_HEADER_LIMIT = 1 << 20  # a header line longer than 1 MiB is not ours
+# distribution name -> header key
+_PACKAGES = {"scikit-learn": "scikit-learn", "skorch": "skorch", "torch": "torch",
+             "numpy": "numpy"}
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file was written with other package versions than those installed.
+
+    Pickled models are only guaranteed to load and predict identically with
+    the versions that wrote them. Re-save the model with the installed
+    versions once it is checked, or keep its weights with
+    :func:`save_weights`.
+    """
+
+
+def _installed_version(distribution):
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def current_versions():
+    """Versions of the packages a model file depends on (installed now).
+
+    Examples
+    --------
+    >>> from sklearn_emnist.deploy._persistence import current_versions
+    >>> sorted(current_versions())[:3]
+    ['numpy', 'python', 'scikit-learn']
+    """
+    versions = {"sklearn_emnist": __version__, "python": platform.python_version()}
+    for distribution, key in _PACKAGES.items():
+        version = _installed_version(distribution)
+        if version is not None:
+            versions[key] = version
+    return versions
+
+
+def _version_mismatches(saved):
+    now = current_versions()
+    mismatches = []
+    for key, version in sorted((saved or {}).items()):
+        if key == "python":
+            # pickles move between Python versions; compare major.minor only
+            same = version.split(".")[:2] == now.get(key, "").split(".")[:2]
+        else:
+            same = version == now.get(key)
+        if not same:
+            mismatches.append((key, version, now.get(key, "not installed")))
+    return mismatches
+
+
+def _warn_versions(saved, path, what="model file"):
+    mismatches = _version_mismatches(saved)
+    if mismatches:
+        listing = ", ".join(f"{key} {old} (installed: {new})" for key, old, new in mismatches)
+        warnings.warn(
+            f"{path}: the {what} was written with {listing}. Predictions may differ or "
+            "loading may fail; check the model on known data, then save it again with the "
+            "installed versions (or move it with save_weights/load_weights).",
+            ModelVersionWarning,
+            stacklevel=3,
+        )
+    return mismatches
+
+
+def _qualified_name(obj):
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _json_or_none(value):
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+def _describe(estimator, metadata):
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "estimator": _qualified_name(estimator),
+        "versions": current_versions(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None:
+        classes = np.asarray(classes)
+        header["classes"] = _json_or_none(classes.tolist())
+        header["classes_dtype"] = classes.dtype.str
+    device = getattr(estimator, "device", None)
+    if isinstance(device, str):
+        header["device"] = device
+    quantized = getattr(estimator, "quantized_", None)
+    if quantized is not None:
+        header["quantized"] = _json_or_none(quantized)
+    if metadata:
+        try:
+            header["metadata"] = json.loads(json.dumps(dict(metadata)))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"metadata must be JSON-serialisable (str, numbers, lists, dicts): {exc}"
+            ) from None
+    return header
+
+
+def save_model(estimator, path, *, metadata=None, compress=3):
+    """Save a fitted model with a versioned header (joblib).
+
+    Parameters
+    ----------
+    estimator : object
+        Any fitted estimator or pipeline (neural ones included; quantized
+        copies from :func:`quantize_dynamic` too).
+    path : str or path-like
+        File to write (conventionally ``*.skem`` or ``*.joblib``). Written
+        to ``path + ".part"`` first and renamed, so a crash never leaves a
+        half-written model under the final name.
+    metadata : dict or None, default=None
+        JSON-serialisable facts to keep beside the model (training split,
+        command line, scores ...); returned in the header.
+    compress : int, default=3
+        joblib compression level (0: none).
+
+    Returns
+    -------
+    path : str
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn_emnist.deploy import save_model, load_model, read_model_header
+    >>> model = DummyClassifier().fit([[0], [1]], ["a", "b"])
+    >>> path = save_model(model, os.path.join(tempfile.mkdtemp(), "m.skem"),
+    ...                   metadata={"split": "letters"})
+    >>> header = read_model_header(path)
+    >>> header["format_version"], header["estimator"], header["metadata"]
+    (2, 'sklearn.dummy.DummyClassifier', {'split': 'letters'})
+    >>> load_model(path).predict([[0]])
+    array(['a'], dtype='<U1')
+    """
+    import joblib
+
+    header = _describe(estimator, metadata)
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.part"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(MAGIC)
+            handle.write(json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
+            joblib.dump(estimator, handle, compress=compress)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _read_header(handle, path):
+    """Header of a format-2 file, the handle left at the pickle; None otherwise."""
+    if handle.read(len(MAGIC)) != MAGIC:
+        handle.seek(0)
+        return None
+    line = handle.readline(_HEADER_LIMIT)
+    try:
+        header = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: corrupt sklearn-emnist model header ({exc}).") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{path}: corrupt sklearn-emnist model header (not a {FORMAT} header).")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: model file format version {version!r} is newer than this sklearn-emnist "
+            f"({__version__}) understands (up to {FORMAT_VERSION}); upgrade sklearn-emnist."
+        )
+    return header
+
+
+def read_model_header(path):
+    """The header of a model file, without unpickling the model.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    header : dict
+        ``format``, ``format_version``, ``estimator``, ``versions``,
+        ``created``, ``classes`` (when JSON-able), ``device``,
+        ``metadata`` ... For files without a header (plain joblib pickles
+        or the CLI's format 1) an empty dict.
+
+    Examples
+    --------
+    >>> from sklearn_emnist.deploy import read_model_header
+    >>> read_model_header("missing.skem")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: model file not found: missing.skem
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"model file not found: {path}")
+    with open(path, "rb") as handle:
+        return _read_header(handle, path) or {}
+
+
+def _unpickle(handle, path, header):
+    import joblib
+
+    try:
+        return joblib.load(handle)
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"{path}: the model needs the module {exc.name!r}, which is not installed "
+            "(neural models need torch and skorch: pip install sklearn-emnist).",
+            name=exc.name,
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - unpickling raises many types
+        saved = (header or {}).get("versions")
+        hint = ""
+        if saved:
+            differ = _version_mismatches(saved)
+            if differ:
+                hint = " It was written with " + ", ".join(
+                    f"{key} {old} (installed: {new})" for key, old, new in differ
+                ) + "; install those versions to load it."
+        raise RuntimeError(
+            f"{path}: cannot unpickle the model ({type(exc).__name__}: {exc}).{hint}"
+        ) from exc
+
+
+def _to_device(estimator, device):
+    module = getattr(estimator, "module_", None)
+    if module is None or not hasattr(estimator, "device"):
+        raise TypeError(
+            f"device= applies to neural estimators (with module_); got {type(estimator).__name__}."
+        )
+    for name in ("module_", "criterion_"):
+        part = getattr(estimator, name, None)
+        if part is not None:
+            part.to(device)
+    estimator.device = device
+    return estimator
+
+
+def load_model(path, *, device=None, return_header=False):
+    """Load a model saved by :func:`save_model` (or a plain joblib file).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Only load files you trust: unpickling runs code.
+    device : str or None, default=None
+        For neural estimators: move the network to this device after loading
+        (e.g. ``"cpu"`` on a GPU machine). Without it, a model trained on a
+        GPU still loads on a CPU-only machine (its tensors are mapped to the
+        CPU).
+    return_header : bool, default=False
+        Also return the header dict (empty for files without one).
+
+    Returns
+    -------
+    estimator : object
+    header : dict
+        Only with ``return_header=True``.
+
+    Warns
+    -----
+    ModelVersionWarning
+        When the file was written with other versions of sklearn_emnist,
+        scikit-learn, skorch, torch, numpy or another Python minor version.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Missing file; corrupt header; a format newer than this package.
+    ModuleNotFoundError, RuntimeError
+        The pickle needs a package that is missing, or cannot be unpickled
+        (the message names the version differences).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn_emnist.deploy import save_model, load_model
+    >>> path = save_model(DummyClassifier().fit([[0], [1]], [3, 4]),
+    ...                   os.path.join(tempfile.mkdtemp(), "m.skem"))
+    >>> model, header = load_model(path, return_header=True)
+    >>> model.classes_, header["classes"]
+    (array([3, 4]), [3, 4])
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"model file not found: {path}")
+    with open(path, "rb") as handle:
+        header = _read_header(handle, path)
+        if header is not None:
+            _warn_versions(header.get("versions"), path)
+        payload = _unpickle(handle, path, header)
+    if header is None:
+        header = {}
+        if isinstance(payload, dict) and payload.get("format") == FORMAT and "model" in payload:
+            # format 1: the CLI's joblib dict {"format", "format_version", "model", ...}
+            header = {key: value for key, value in payload.items() if key != "model"}
+            if header.get("format_version", 1) > 1:
+                raise ValueError(f"{path}: unknown model file layout {header['format_version']}.")
+            _warn_versions(header.get("versions"), path)
+            payload = payload["model"]
+    if device is not None:
+        _to_device(payload, device)
+    return (payload, header) if return_header else payload
+
+
+# ----------------------------------------------------------------------
+# weights only: skorch save_params / load_params
+# ----------------------------------------------------------------------
+_PARAMS_FILE = "params.pt"
+_HISTORY_FILE = "history.json"
+_ESTIMATOR_FILE = "estimator.json"
+
+
+def _encode_param(name, value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        encoded = [_encode_param(name, item) for item in value]
+        return {"__tuple__": encoded} if isinstance(value, tuple) else encoded
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode_param(name, k), _encode_param(name, v)]
+                             for k, v in value.items()]}
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")
+                                   and "<" not in value.__qualname__):
+        return {"__import__": f"{value.__module__}:{value.__qualname__}"}
+    raise TypeError(
+        f"parameter {name}={value!r} cannot be stored as JSON by save_weights; "
+        "use save_model (a pickle) for this estimator, or set the parameter to an "
+        "importable class / function."
+    )
+
+
+def _import(reference):
+    module_name, _, qualname = reference.partition(":")
+    obj = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _decode_param(value):
+    if isinstance(value, list):
+        return [_decode_param(item) for item in value]
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(_decode_param(item) for item in value["__tuple__"])
+        if "__dict__" in value:
+            return {_decode_param(k): _decode_param(v) for k, v in value["__dict__"]}
+        if "__import__" in value:
+            return _import(value["__import__"])
+    return value
+
+
+# parameters that only matter for the first fit and must not run again
+_RESET_ON_LOAD = {"init_from": None, "warm_start": False}
+
+
+def save_weights(estimator, folder):
+    """Save a fitted neural classifier as weights + JSON (skorch ``save_params``).
+
+    No pickle is involved: ``params.pt`` holds tensors only (loaded with
+    ``torch.load(weights_only=True)``), ``history.json`` the training
+    history and ``estimator.json`` the class, the constructor parameters,
+    ``classes_`` and the package versions. Safer to share and more durable
+    across versions than :func:`save_model`.
+
+    Parameters
+    ----------
+    estimator : CharCNNClassifier or LSTMRowClassifier
+        Fitted, not quantized.
+    folder : str or path-like
+        Created if needed; the three files are overwritten.
+
+    Returns
+    -------
+    folder : str
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from sklearn_emnist import CharCNNClassifier
+    >>> from sklearn_emnist.deploy import save_weights, load_weights
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(40, 784), dtype=np.uint8)
+    >>> clf = CharCNNClassifier(architecture="seed", max_epochs=1, verbose=0,
+    ...                         random_state=0).fit(X, ["x", "y"] * 20)
+    >>> folder = save_weights(clf, tempfile.mkdtemp())
+    >>> clone = load_weights(folder)
+    >>> bool((clone.predict_proba(X) == clf.predict_proba(X)).all())
+    True
+    """
+    from ._onnx import _check_fitted_estimator
+
+    _check_fitted_estimator(estimator)
+    if getattr(estimator, "quantized_", None) is not None:
+        raise ValueError("save_weights stores float networks; save a quantized copy with "
+                         "save_model, or save the float estimator and quantize after loading.")
+    params = {name: value for name, value in estimator.get_params(deep=False).items()
+              if not name.startswith("_")}
+    for name in _RESET_ON_LOAD:
+        params.pop(name, None)
+    encoded = {name: _encode_param(name, value) for name, value in params.items()}
+    classes = np.asarray(estimator.classes_)
+    description = {
+        "format": WEIGHTS_FORMAT,
+        "format_version": WEIGHTS_FORMAT_VERSION,
+        "estimator": f"{type(estimator).__module__}:{type(estimator).__qualname__}",
+        "params": encoded,
+        "classes": _encode_param("classes_", classes.tolist()),
+        "classes_dtype": classes.dtype.str,
+        "versions": current_versions(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    folder = os.fspath(folder)
+    os.makedirs(folder, exist_ok=True)
+    estimator.save_params(f_params=os.path.join(folder, _PARAMS_FILE),
+                          f_history=os.path.join(folder, _HISTORY_FILE))
+    with open(os.path.join(folder, _ESTIMATOR_FILE), "w", encoding="utf-8") as handle:
+        json.dump(description, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    return folder
+
+
+def load_weights(folder, *, device="cpu"):
+    """Rebuild a neural classifier saved by :func:`save_weights`.
+
+    The skorch route, step by step: build the estimator from the stored
+    parameters, give it its classes, ``initialize()``, then
+    ``load_params(f_params=..., f_history=...)``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+    device : str, default="cpu"
+        Device of the rebuilt network (``"auto"``: CUDA when available).
+
+    Returns
+    -------
+    estimator : CharCNNClassifier or LSTMRowClassifier
+        Ready to predict; ``classes_`` and ``history_`` restored.
+
+    Warns
+    -----
+    ModelVersionWarning
+        When the files were written with other package versions.
+    """
+    folder = os.fspath(folder)
+    description_path = os.path.join(folder, _ESTIMATOR_FILE)
+    if not os.path.exists(description_path):
+        raise FileNotFoundError(
+            f"{folder} holds no {_ESTIMATOR_FILE}; write the folder with "
+            "sklearn_emnist.deploy.save_weights(estimator, folder)."
+        )
+    with open(description_path, encoding="utf-8") as handle:
+        description = json.load(handle)
+    if description.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(f"{description_path}: not a {WEIGHTS_FORMAT} description.")
+    if description.get("format_version", 0) > WEIGHTS_FORMAT_VERSION:
+        raise ValueError(
+            f"{description_path}: format version {description['format_version']} is newer than "
+            f"this sklearn-emnist understands ({WEIGHTS_FORMAT_VERSION}); upgrade sklearn-emnist."
+        )
+    _warn_versions(description.get("versions"), folder, what="weights folder")
+    cls = _import(description["estimator"])
+    params = {name: _decode_param(value) for name, value in description["params"].items()}
+    params.update(_RESET_ON_LOAD)
+    from ..neural._threads import resolve_device
+
+    # skorch's initialize() needs a concrete device ("auto" is resolved in fit)
+    params["device"] = resolve_device(device)
+    estimator = cls(**params)
+    classes = np.asarray(_decode_param(description["classes"]),
+                         dtype=description.get("classes_dtype"))
+    if estimator.classes is None:
+        # what fit would have inferred from y: the output layer needs its size
+        estimator.classes_inferred_ = classes
+    estimator.n_features_in_ = 784
+    estimator.initialize()
+    estimator.load_params(f_params=os.path.join(folder, _PARAMS_FILE),
+                          f_history=os.path.join(folder, _HISTORY_FILE))
+    estimator.module_.eval()
+    estimator.device = device
+    return estimator
