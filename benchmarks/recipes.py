@@ -90,7 +90,7 @@ def _seed_lstm(protocol, random_state, verbose):
 def _best_knn(protocol, random_state, verbose):
     from sklearn_emnist import make_knn_pipeline
 
-    return make_knn_pipeline()
+    return make_knn_pipeline(random_state=random_state)
 
 
 def _best_cnn(protocol, random_state, verbose):

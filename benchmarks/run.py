@@ -398,6 +398,7 @@ def run_benchmark(
             f"{elapsed / 60:.1f} min elapsed ==="
         )
         if in_process:
+            saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
             if threads:  # read by the estimators' n_threads=None at fit time
                 os.environ.update({name: str(threads) for name in _THREAD_VARIABLES})
             try:
@@ -406,6 +407,12 @@ def run_benchmark(
             except Exception:  # noqa: BLE001 - recorded, the run goes on
                 status, error = "failed", traceback.format_exc()
                 _say(error)
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
         else:
             status, error = _run_in_subprocess(spec, timeout)
         if status != "ok":

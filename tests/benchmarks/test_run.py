@@ -1,0 +1,171 @@
+"""The benchmark runner end to end in quick mode (tiny real subsets), so it cannot rot."""
+
+import json
+import os
+import re
+
+import pytest
+
+from benchmarks import run
+from benchmarks._report import format_percent, load_records, render_markdown
+from benchmarks.recipes import DEFAULT_MODELS, build_estimator
+from tests._data import require_shared
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """A quick run of all six recipes on real letters-here subsets.
+
+    The KNN recipes run as the runner runs every model by default, each in a
+    fresh process; the four neural ones run in this process (--in-process)
+    so that torch and skorch are imported once, keeping the test short; one
+    thread per model, as the test suite runs two workers on two cores.
+    """
+    folder = require_shared("bench")
+    results = tmp_path_factory.mktemp("results")
+    common = ["quick", "--dataset", "letters-here", "--data-folder", str(folder),
+              "--results", str(results), "--quiet", "--threads", "1"]
+    status_subprocess = run.main(common + ["--models", "seed-knn,best-knn", "--no-plots"])
+    status_in_process = run.main(
+        common + ["--models", "seed-cnn,seed-lstm,short-cnn,short-lstm", "--in-process"]
+    )
+    return max(status_subprocess, status_in_process), results / "quick-letters-here"
+
+
+def test_quick_run_succeeds_and_writes_one_record_per_model(quick_run):
+    status, folder = quick_run
+    assert status == 0
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(DEFAULT_MODELS)
+    for name in ("table.md", "accuracy_vs_fit_time.png", "per_class_recall.png"):
+        assert (folder / name).stat().st_size > 1000
+
+
+def test_records_hold_metrics_timings_memory_and_provenance(quick_run):
+    _, folder = quick_run
+    record = json.loads((folder / "seed-knn.json").read_text())
+    assert record["status"] == "ok"
+    metrics = record["metrics"]
+    assert 1 / 26 < metrics["accuracy"] <= 1  # learned something from 780 real images
+    assert metrics["recall_micro"] == pytest.approx(metrics["accuracy"])
+    assert set(metrics["per_class_recall"]) == set("abcdefghijklmnopqrstuvwxyz")
+    assert record["dataset"]["n_train"] == 26 * 30 and record["dataset"]["n_test"] == 26 * 10
+    assert record["dataset"]["train_class_counts"] == [30] * 26
+    assert record["timing"]["fit_seconds"] >= 0 and record["timing"]["predict_images_per_second"] > 0
+    assert record["memory"]["peak_rss_mb"] >= record["memory"]["rss_before_fit_mb"] > 10
+    assert "fresh process" in record["memory"]["method"]
+    assert record["params"]["n_neighbors"] == 3
+    assert record["machine"]["cores_usable"] >= 1 and record["machine"]["cpu_model"]
+    assert record["versions"]["scikit-learn"] and record["command"].startswith("python -m benchmarks quick")
+
+
+def test_neural_records_come_from_one_epoch_of_the_real_recipes(quick_run):
+    _, folder = quick_run
+    expected = {
+        "seed-cnn": {"architecture": "seed", "augment": False},
+        "short-cnn": {"augment": True},
+        "seed-lstm": {"hidden_size": 128, "num_layers": 1, "bidirectional": False},
+        "short-lstm": {"bidirectional": True},
+    }
+    for model, params in expected.items():
+        record = json.loads((folder / f"{model}.json").read_text())
+        assert record["status"] == "ok", record.get("error")
+        assert record["params"]["max_epochs"] == 1
+        assert {key: record["params"][key] for key in params} == params, model
+        assert record["label"].endswith("[quick: 1 epoch]")
+        assert 0 <= record["metrics"]["accuracy"] <= 1
+        assert "--in-process" in record["memory"]["method"]
+        assert record["threads"]["requested"] == 1
+
+
+def test_table_is_built_from_the_json_records(quick_run, tmp_path):
+    _, folder = quick_run
+    table = (folder / "table.md").read_text()
+    for record in load_records(folder):
+        assert record["status"] == "ok", (record["model"], record.get("error"))
+        row = next(line for line in table.splitlines() if line.startswith(f"| {record['label']} |"))
+        assert format_percent(record["metrics"]["accuracy"]) in row
+        assert format_percent(record["metrics"]["f1_macro"]) in row
+    # change a record, rebuild: the table follows the record
+    copy = tmp_path / "quick-letters-here"
+    copy.mkdir()
+    record = json.loads((folder / "seed-knn.json").read_text())
+    record["metrics"]["accuracy"] = 0.12345
+    (copy / "seed-knn.json").write_text(json.dumps(record))
+    assert run.main(["table", str(copy), "--no-plots"]) == 0
+    assert "| 12.35 % |" in (copy / "table.md").read_text()
+
+
+def test_reference_rows_are_marked_not_measured(quick_run):
+    _, folder = quick_run
+    records = load_records(folder)
+    for record in records:
+        record["protocol"] = "seed"  # the seed slides' rows apply to the seed protocol
+    table = render_markdown(records)
+    reference_rows = [line for line in table.splitlines() if line.startswith("| *")]
+    assert all("| *published, not measured here* [" in line for line in reference_rows)
+    assert all(line.endswith("| this run |") for line in table.splitlines()
+               if line.startswith("| ") and not line.startswith(("| *", "| Model")))
+    labels = [re.match(r"\| \*(.+?)\*", line).group(1) for line in reference_rows]
+    assert labels == [
+        "Seed slides: CNN",
+        "Seed slides: LSTM",
+        "Seed slides: KNN",
+        "WaveMix-Lite (published best, letters)",
+        "OPIUM (EMNIST paper baseline)",
+    ]
+    assert "| 92 % | 92 % | 92 % |" in reference_rows[0] and "95.96 %" in reference_rows[3]
+    assert "arXiv:2205.14375" in table
+
+
+def test_failing_model_is_recorded_and_run_goes_on(tmp_path, monkeypatch):
+    folder = require_shared("bench")
+
+    def broken(protocol, random_state, verbose):
+        raise RuntimeError("recipe exploded")
+
+    from benchmarks import recipes
+
+    recipe = recipes.RECIPES["seed-knn"]
+    monkeypatch.setitem(
+        recipes.RECIPES, "seed-knn", recipes.Recipe(recipe.name, recipe.family, recipe.label,
+                                                    recipe.description, broken)
+    )
+    status = run.main(
+        ["quick", "--dataset", "letters-here", "--data-folder", str(folder), "--results",
+         str(tmp_path), "--models", "seed-knn", "--in-process", "--no-plots"]
+    )
+    record = json.loads((tmp_path / "quick-letters-here" / "seed-knn.json").read_text())
+    assert status == 1 and record["status"] == "failed" and "recipe exploded" in record["error"]
+    assert "**failed**" in (tmp_path / "quick-letters-here" / "table.md").read_text()
+
+
+def test_unknown_model_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["quick", "--models", "seed-knn,svm"])
+    assert exit_info.value.code == 2
+    assert "unknown model recipe 'svm'" in capsys.readouterr().err
+
+
+def test_seed_recipes_are_the_seed_models():
+    assert build_estimator("seed-knn").get_params()["n_neighbors"] == 3
+
+
+def test_json_safe_turns_estimators_into_text():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    params = run.json_safe(make_pipeline(StandardScaler()).get_params(deep=True))
+    json.dumps(params)
+    assert params["standardscaler__with_mean"] is True
+
+
+def test_in_process_thread_setting_is_recorded_and_restored(tmp_path, monkeypatch):
+    folder = require_shared("bench")
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    status = run.main(
+        ["quick", "--dataset", "letters-here", "--data-folder", str(folder), "--results",
+         str(tmp_path), "--models", "seed-knn", "--in-process", "--no-plots", "--threads", "3"]
+    )
+    record = json.loads((tmp_path / "quick-letters-here" / "seed-knn.json").read_text())
+    assert status == 0 and record["threads"]["OMP_NUM_THREADS"] == "3"
+    assert os.environ["OMP_NUM_THREADS"] == "7"
