@@ -9,6 +9,7 @@ Usage (from the repository root)::
     python -m benchmarks quick --dataset letters-here --results /tmp/bench   # tiny, for tests
     python -m benchmarks table benchmarks/results/seed-letters-here          # rebuild table + plots
     python -m benchmarks readers                                # fetch/reader system benchmark
+    python -m benchmarks summary                                # targets + all records: results/SUMMARY.md
     python -m benchmarks list                                   # models and data sets
 
 Protocols:
@@ -52,6 +53,7 @@ __all__ = ["main", "build_parser", "run_benchmark", "run_worker", "json_safe"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO_ROOT / "benchmarks" / "results"
 SCHEMA = "sklearn-emnist-benchmark/1"
+RUN_SCHEMA = "sklearn-emnist-benchmark-run/1"
 PROTOCOLS = ("seed", "full", "quick")
 SEED_TRAIN_SIZE = 40_000
 QUICK_TRAIN_PER_CLASS = 30
@@ -419,6 +421,26 @@ def run_benchmark(
             _say(f"[{model}] {status}: {error.strip().splitlines()[-1]}")
             _write_record(_failure_record(spec, status, error), spec["record_path"])
         outcome.setdefault(folder, []).append(spec["record_path"])
+    total_seconds = time.perf_counter() - run_started
+    statuses = {}
+    for folder, paths in outcome.items():
+        for path in paths:
+            record = json.loads(Path(path).read_text(encoding="utf-8"))
+            statuses.setdefault(folder, {})[record["model"]] = record["status"]
+    for folder, paths in outcome.items():  # the run as a whole, for the summary's time target
+        _write_record(
+            {
+                "schema": RUN_SCHEMA,
+                "command": shared["command"],
+                "models": list(models),
+                "statuses": statuses[folder],
+                "total_seconds": round(total_seconds, 1),
+                "n_datasets": len(outcome),
+                "date": _machine.utc_now(),
+                "threads": threads,
+            },
+            folder / "run.json",
+        )
     reports = {}
     for folder, paths in outcome.items():
         records = load_records(folder)  # includes earlier records of other models
@@ -486,6 +508,10 @@ def build_parser():
                          help="run models in this process (peak memory then shared)")
         sub.add_argument("--quiet", action="store_true", help="no per-epoch lines")
         sub.add_argument("--no-plots", action="store_true")
+    summary = commands.add_parser(
+        "summary", help="the issues' targets and every record on one page (results/SUMMARY.md)"
+    )
+    summary.add_argument("--results", default=str(DEFAULT_RESULTS))
     table = commands.add_parser("table", help="rebuild table.md and plots from JSON records")
     table.add_argument("folders", nargs="+")
     table.add_argument("--no-plots", action="store_true")
@@ -549,6 +575,14 @@ def main(argv=None):
         return 0
     if args.command == "table":
         return _main_table(args.folders, not args.no_plots)
+    if args.command == "summary":
+        from ._report import render_summary
+
+        text = render_summary(args.results)
+        Path(args.results).mkdir(parents=True, exist_ok=True)
+        (Path(args.results) / "SUMMARY.md").write_text(text, encoding="utf-8")
+        print(text)
+        return 0
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     try:
         reports = run_benchmark(

@@ -35,7 +35,10 @@ def quick_run(tmp_path_factory):
 def test_quick_run_succeeds_and_writes_one_record_per_model(quick_run):
     status, folder = quick_run
     assert status == 0
-    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(DEFAULT_MODELS)
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted([*DEFAULT_MODELS, "run"])
+    last_run = json.loads((folder / "run.json").read_text())
+    assert last_run["models"] == ["seed-cnn", "seed-lstm", "short-cnn", "short-lstm"]
+    assert set(last_run["statuses"].values()) == {"ok"} and last_run["total_seconds"] > 0
     for name in ("table.md", "accuracy_vs_fit_time.png", "per_class_recall.png"):
         assert (folder / name).stat().st_size > 1000
 
@@ -169,3 +172,30 @@ def test_in_process_thread_setting_is_recorded_and_restored(tmp_path, monkeypatc
     record = json.loads((tmp_path / "quick-letters-here" / "seed-knn.json").read_text())
     assert status == 0 and record["threads"]["OMP_NUM_THREADS"] == "3"
     assert os.environ["OMP_NUM_THREADS"] == "7"
+
+
+def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
+    import shutil
+
+    _, folder = quick_run
+    seed_folder = tmp_path / "seed-letters-here"  # the targets look for the seed protocol
+    seed_folder.mkdir()
+    for model in ("seed-knn", "best-knn"):
+        shutil.copy(folder / f"{model}.json", seed_folder)
+    (tmp_path / "knn").mkdir()
+    (tmp_path / "knn" / "other.json").write_text(
+        json.dumps({"kind": "protocol", "dataset": "letters-here", "pipeline": {"accuracy": 0.925}})
+    )
+    assert run.main(["summary", "--results", str(tmp_path)]) == 0
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    best = json.loads((folder / "best-knn.json").read_text())
+    seed = json.loads((folder / "seed-knn.json").read_text())
+    row = next(line for line in summary.splitlines() if "KNN pipeline, seed protocol" in line)
+    assert format_percent(best["metrics"]["accuracy"]) in row
+    assert ("| yes |" in row) == (best["metrics"]["accuracy"] >= 0.915)
+    ratio = best["timing"]["predict_images_per_second"] / seed["timing"]["predict_images_per_second"]
+    row = next(line for line in summary.splitlines() if "images/s as brute-force" in line)
+    assert f"{ratio:.2f}×" in row
+    row = next(line for line in summary.splitlines() if "CharCNNClassifier, full protocol" in line)
+    assert "not run yet" in row
+    assert "| `knn/other.json` | kind=protocol, dataset=letters-here | pipeline: 92.50 % |" in summary
