@@ -18,7 +18,7 @@ Protocols:
   ``--random-state``), scored on the whole test part of the data set;
 - ``full``: all training images, scored on the whole test part;
 - ``quick``: tiny class-balanced subsets (30 training and 10 test images per
-  class), tiny networks, one epoch: checks that everything runs.
+  class), the same recipes trained for one epoch: checks that everything runs.
 
 Each model runs in a fresh Python process (so its peak resident memory is its
 own), writes one JSON record to ``<results>/<protocol>-<dataset>/<model>.json``;
@@ -311,6 +311,7 @@ def _run_in_subprocess(spec, timeout):
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     )
+    env["PYTHONUNBUFFERED"] = "1"  # per-epoch lines appear at once, also in a log file
     if spec.get("threads"):
         env.update({name: str(spec["threads"]) for name in _THREAD_VARIABLES})
     try:
@@ -466,7 +467,7 @@ def build_parser():
     for protocol, text in (
         ("seed", "the seed protocol: class-balanced 40,000 training images"),
         ("full", "the full protocol: all training images"),
-        ("quick", "tiny subsets, tiny networks, one epoch (a smoke test)"),
+        ("quick", "tiny subsets (30 training / 10 test images per class), one epoch (a smoke test)"),
     ):
         sub = commands.add_parser(protocol, help=text, description=f"Run {text}.")
         sub.add_argument(
@@ -486,7 +487,9 @@ def build_parser():
         sub.add_argument(
             "--models",
             default=",".join(DEFAULT_MODELS),
-            help="comma-separated recipes (default: all six): " + ", ".join(RECIPES),
+            help="comma-separated recipes, default " + ",".join(DEFAULT_MODELS)
+            + " (the seed's three and the package's three, the neural ones time-bounded); all: "
+            + ", ".join(RECIPES) + " (aliases cnn, lstm, knn = best-*)",
         )
         sub.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root folder")
         sub.add_argument("--random-state", type=int, default=0)
