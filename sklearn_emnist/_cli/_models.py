@@ -1,6 +1,5 @@
 """The models ``train`` can build, and their command-line options."""
 
-import numpy as np
 
 from ._errors import EXIT_MISSING, CLIError
 
@@ -11,11 +10,11 @@ def add_model_arguments(parser):
     group = parser.add_argument_group("model")
     group.add_argument(
         "--model", choices=MODELS, default="knn",
-        help="knn: k-nearest neighbours on pixels (no torch needed, fast to fit, slow to "
-        "predict); cnn: CharCNNClassifier; lstm: LSTMRowClassifier (default: knn).",
+        help="knn: make_knn_pipeline (deskew, HOG, PCA, k-nearest neighbours; no torch, "
+        "quick to fit); cnn: CharCNNClassifier; lstm: LSTMRowClassifier (default: knn).",
     )
-    group.add_argument("--n-neighbors", type=int, default=3, metavar="K",
-                       help="knn: number of neighbours (default: 3).")
+    group.add_argument("--n-neighbors", type=int, default=None, metavar="K",
+                       help="knn: number of neighbours (default: make_knn_pipeline's).")
     group.add_argument("--epochs", type=int, default=10, metavar="N",
                        help="cnn/lstm: training epochs (default: 10).")
     group.add_argument("--batch-size", type=int, default=128, metavar="N",
@@ -43,38 +42,13 @@ def print_to_stderr(*args, **kwargs):
     print(*args, file=sys.stderr, **kwargs)
 
 
-def flatten_images(X):
-    """Images in any accepted shape -> (n, 784) float32 in [0, 1]."""
-    from ..utils import check_images
-
-    images = check_images(X, dtype=np.float32)
-    return images.reshape(len(images), -1)
-
-
 def _knn(args):
-    try:
-        from .. import make_knn_pipeline
-    except ImportError:
-        make_knn_pipeline = None
-    if make_knn_pipeline is not None:
-        try:
-            return make_knn_pipeline(n_neighbors=args.n_neighbors)
-        except TypeError:
-            return make_knn_pipeline().set_params(
-                **{
-                    name: args.n_neighbors
-                    for name in make_knn_pipeline().get_params()
-                    if name.endswith("n_neighbors")
-                }
-            )
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
+    from ..neighbors import make_knn_pipeline
 
-    return make_pipeline(
-        FunctionTransformer(flatten_images),
-        KNeighborsClassifier(n_neighbors=args.n_neighbors, n_jobs=1),
-    )
+    params = {"random_state": args.random_state}
+    if args.n_neighbors is not None:
+        params["n_neighbors"] = args.n_neighbors
+    return make_knn_pipeline(**params)
 
 
 def _neural(args, verbose):
@@ -122,7 +96,7 @@ def _neural(args, verbose):
 def build_model(args, *, verbose=1):
     """A fresh, unfitted estimator for ``args.model``."""
     if args.model == "knn":
-        if args.n_neighbors < 1:
+        if args.n_neighbors is not None and args.n_neighbors < 1:
             raise CLIError("--n-neighbors must be at least 1.", code=2)
         return _knn(args)
     if args.epochs < 1 or args.batch_size < 1:

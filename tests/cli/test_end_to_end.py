@@ -120,10 +120,10 @@ def test_evaluate_json_to_stdout_from_the_fetched_cache(workspace, capsys):
 
 
 def test_predict_png_and_idx_files_match_the_model(workspace):
-    import joblib
     from PIL import Image
 
     from sklearn_emnist.datasets import write_idx
+    from sklearn_emnist.deploy import load_model
 
     tmp = workspace["tmp"]
     X, _ = load_bench("digits-here", "test", n_per_class=2, random_state=1)
@@ -139,7 +139,7 @@ def test_predict_png_and_idx_files_match_the_model(workspace):
                         env=workspace["env"])
     assert predicted.returncode == 0, predicted.stderr
     records = json.loads(predicted.stdout)
-    model = joblib.load(workspace["model"])["model"]
+    model = load_model(workspace["model"])
     expected = model.predict(X)
     sources = [str(f) for f in files] + [f"{idx_path}[{k}]" for k in range(5)]
     assert [r["source"] for r in records] == sources
