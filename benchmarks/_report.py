@@ -274,7 +274,15 @@ def render_markdown(records, references=None, *, title=None):
         lines += [f"- [{key}] {references['sources'][key]}" for key in used_sources]
         lines.append("")
     lines += ["Records:", ""]
-    lines += [f"- `{Path(r['_file']).name}`: {r['description']}" for r in records if "_file" in r]
+    for r in records:
+        if "_file" not in r:
+            continue
+        requested = (r.get("threads") or {}).get("requested")
+        lines.append(
+            f"- `{Path(r['_file']).name}` ({r['date']}, "
+            f"{f'{requested} thread(s)' if requested else 'all cores'}, load average "
+            f"{r['machine'].get('load_average_1min')} at the start of the run): {r['description']}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,9 @@ import pytest
 from benchmarks import bench_readers
 from tests._data import require_shared
 
+# one worker runs the module-scoped benchmark run once (pytest -n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("benchmarks-readers")
+
 
 @pytest.fixture(scope="module")
 def readers_record(tmp_path_factory):

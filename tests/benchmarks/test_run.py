@@ -11,6 +11,9 @@ from benchmarks._report import format_percent, load_records, render_markdown
 from benchmarks.recipes import DEFAULT_MODELS, build_estimator
 from tests._data import require_shared
 
+# one worker runs the module-scoped benchmark run once (pytest -n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("benchmarks-quick-run")
+
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
