@@ -15,17 +15,30 @@ layouts; nothing of their parsing is changed):
   folder: verify SHA-256, decode, cache) and warm (the cache);
 - ``sklearn_emnist.datasets.load_emnist_folder`` cold and warm, and the bare
   ``read_idx`` (+ the upright transpose);
-- PyPI ``emnist``: ``extract_test_samples(split)`` on a zip holding the two
+- PyPI ``emnist``: ``extract_samples(split, subset)`` on a zip holding the two
   files under the official member names (``gzip/emnist-...gz``, stored),
   pointed at through ``emnist.CACHE_FILE_PATH`` (it only reads its own cached
-  copy of the whole official zip);
+  copy of the whole official zip). Its ``parse_idx`` calls ``int()`` on a
+  one-element array, which NumPy 2.x refuses ("only 0-dimensional arrays can
+  be converted to Python scalars"): with NumPy 2 it fails, and the record
+  says so;
 - ``python-mnist``: ``MNIST(folder, return_type="numpy")``,
   ``select_emnist(split)``, ``load_testing()`` (``load_training()`` for train):
   its own API on the folder, pure Python parsing and rotation;
 - ``idx2numpy``: ``convert_from_file(gzip.open(file))`` + transpose copy;
 - ``torchvision`` EMNIST's reader (``datasets.mnist.read_image_file`` /
   ``read_label_file`` on the decompressed files, + transpose): tried in a
-  child process; when it does not import, the record says why.
+  child process; when it does not import, the record says why. Without
+  torchvision installed, ``--torchvision-path`` tries an unpacked wheel
+  without touching the environment, e.g. the release matching torch 2.13::
+
+      pip download torchvision==0.28.0 --no-deps -d /tmp/tv
+      python -m zipfile -e /tmp/tv/torchvision-0.28.0-*.whl /tmp/tvsite
+      python -m benchmarks readers --torchvision-path /tmp/tvsite
+
+  (PyPI's Linux wheel is built against the CUDA torch of PyPI; against the
+  CPU-only torch 2.13.0+cpu it fails to import: ``operator torchvision::nms
+  does not exist``.)
 
 Run ``python -m benchmarks readers --help``.
 """
@@ -332,7 +345,8 @@ def run_readers(
                            agrees_with_read_idx=_same(outcome["output"], reference))
             else:
                 row.update(status="not importable", error=outcome["error"],
-                           torchvision_path=str(torchvision_path) if torchvision_path else None)
+                           torchvision_path=str(torchvision_path) if torchvision_path else None,
+                           torchvision_tried=_wheel_versions(torchvision_path))
             rows.append(row)
     timed = {r["reader"]: r["best_seconds"] for r in rows if r.get("status") == "ok"}
     for row in rows:
@@ -367,6 +381,13 @@ def run_readers(
     (results / f"{stem}.md").write_text(render_readers_markdown(record), encoding="utf-8")
     print(render_readers_markdown(record))
     return record
+
+
+def _wheel_versions(folder):
+    """Name-version of the distributions unpacked in ``folder`` (from their dist-info)."""
+    if not folder:
+        return None
+    return sorted(p.name[: -len(".dist-info")] for p in Path(folder).glob("*.dist-info")) or None
 
 
 def _reader_versions():
@@ -407,8 +428,9 @@ def render_readers_markdown(record):
                 f"{_ratio(row.get('x_fetch_warm'))} | {agrees} | {row['how']} |"
             )
         else:
+            tried = f" Tried: {', '.join(row['torchvision_tried'])}." if row.get("torchvision_tried") else ""
             lines.append(
-                f"| {row['reader']} | {row['status']} | — | — | — | {row['how']}. "
+                f"| {row['reader']} | {row['status']} | — | — | — | {row['how']}.{tried} "
                 f"Error: `{row.get('error', '')[:200]}` |"
             )
     machine = record["machine"]
