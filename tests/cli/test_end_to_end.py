@@ -19,7 +19,7 @@ from tests._http_server import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cli-end-to-end")]
 
 
 def run_cli(*args, env):

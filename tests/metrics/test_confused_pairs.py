@@ -8,6 +8,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn_emnist.metrics import ConfusedPair, most_confused_pairs
 from tests._data import load_bench, require_shared
 
+pytestmark = pytest.mark.xdist_group("metrics-real-pairs")
+
 
 def _byclass_names():
     mapping = require_shared("gzip", "emnist-byclass-mapping.txt")

@@ -13,6 +13,8 @@ from tests._data import load_bench
 
 from ._helpers import LETTERS, byclass_names, is_png, letters_knn
 
+pytestmark = pytest.mark.xdist_group("plotting-byclass-knn")
+
 
 @pytest.fixture(scope="module")
 def byclass_predictions():

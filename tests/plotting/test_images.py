@@ -11,6 +11,8 @@ from tests._data import load_bench
 
 from ._helpers import LETTERS, flatten, is_png, letters_knn
 
+pytestmark = pytest.mark.xdist_group("plotting-letters-knn")
+
 
 @pytest.fixture(scope="module")
 def model_and_test():
