@@ -355,7 +355,7 @@ def run_readers(
         for base, key in (("gzip -dc (floor)", "x_gzip_floor"), ("fetch_emnist warm", "x_fetch_warm"),
                           ("fetch_emnist cold", "x_fetch_cold")):
             if base in timed:
-                row[key] = round(row["best_seconds"] / timed[base], 3)
+                row[key] = row["best_seconds"] / timed[base]
     record = {
         "schema": SCHEMA,
         "split": split,
