@@ -1,17 +1,19 @@
-"""Scale-out helpers: thread limits per worker and searches on a Dask cluster.
+"""Scale-out helpers: worker set-up for torch and searches on a Dask cluster.
 
 ``sklearn_emnist.parallel`` does not import dask, distributed, torch or skorch
 until a helper that needs them is used.
 """
 
+from ._malloc import tune_malloc
 from ._threads import limit_threads, set_worker_threads
 
 __all__ = [
     "PerFitCheckpoint",
-    "WorkerThreadsPlugin",
+    "TorchWorkerPlugin",
     "dask_backend",
     "limit_threads",
     "set_worker_threads",
+    "tune_malloc",
     "worker_scratch_dir",
 ]
 
@@ -21,10 +23,10 @@ def __getattr__(name):
         from ._checkpoint import PerFitCheckpoint
 
         return PerFitCheckpoint
-    if name == "WorkerThreadsPlugin":
-        from ._dask_plugin import WorkerThreadsPlugin
+    if name == "TorchWorkerPlugin":
+        from ._dask_plugin import TorchWorkerPlugin
 
-        return WorkerThreadsPlugin
+        return TorchWorkerPlugin
     if name in ("dask_backend", "worker_scratch_dir"):
         from . import _dask
 

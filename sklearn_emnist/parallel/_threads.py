@@ -39,7 +39,7 @@ def set_worker_threads(n_threads=1):
     imported, calls ``torch.set_num_threads``. It never imports torch itself,
     so it costs nothing in a process that only runs classical models.
 
-    :class:`~sklearn_emnist.parallel.WorkerThreadsPlugin` calls it on every
+    :class:`~sklearn_emnist.parallel.TorchWorkerPlugin` calls it on every
     worker of a Dask cluster, including workers that join later.
 
     Parameters

@@ -7,6 +7,7 @@ be the same.
 """
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -58,19 +59,29 @@ def letters():
     return X.reshape(len(X), -1), y
 
 
-def _torch_threads_and_env():
+def _worker_setup_report():
     import torch
 
-    return torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"), os.getpid()
+    from sklearn_emnist.parallel._malloc import applied_malloc_settings
+
+    return {
+        "torch_threads": torch.get_num_threads(),
+        "omp": os.environ.get("OMP_NUM_THREADS"),
+        "pid": os.getpid(),
+        "malloc": applied_malloc_settings(),
+    }
 
 
-def test_workers_are_separate_processes_with_one_torch_thread(client):
+def test_workers_are_separate_processes_set_up_for_torch(client):
     with dask_backend(client, n_threads=1):
-        report = client.run(_torch_threads_and_env)
+        report = list(client.run(_worker_setup_report).values())
     assert len(report) == 2
-    pids = {pid for _, _, pid in report.values()}
+    pids = {r["pid"] for r in report}
     assert len(pids) == 2 and os.getpid() not in pids
-    assert all(threads == 1 and env == "1" for threads, env, _ in report.values())
+    assert all(r["torch_threads"] == 1 and r["omp"] == "1" for r in report)
+    if sys.platform.startswith("linux"):
+        assert all(r["malloc"] == {"mmap_threshold": 32 << 20, "trim_threshold": 128 << 20}
+                   for r in report)
 
 
 def test_scratch_dirs_never_collide_across_workers(client, tmp_path):
