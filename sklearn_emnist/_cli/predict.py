@@ -16,8 +16,9 @@ EXAMPLES = """examples:
 
 Image files (PNG, JPEG, BMP, ...) each hold one character, dark ink on light paper or
 light on dark; each is converted to EMNIST's format: grey, inverted if dark-on-light,
-background removed, cropped to the ink, scaled to fit 24x24 (--framing emnist) or 20x20
-(--framing mnist) keeping its aspect, centred in 28x28. A 28x28 image is taken as already
+background removed (uneven lighting too), cropped to the ink, thin pen strokes widened,
+scaled to fit 24x24 (--framing emnist) or 20x20 (--framing mnist) keeping its aspect,
+centred in 28x28. A 28x28 image is taken as already
 EMNIST-framed. IDX files (.gz or raw) hold many images, stored transposed as in the
 official EMNIST files (--idx-orientation upright for files that are not)."""
 
