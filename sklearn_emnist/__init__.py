@@ -47,6 +47,8 @@ _LAZY = {
     "save_weights": "sklearn_emnist.deploy",
     "load_weights": "sklearn_emnist.deploy",
     "ModelVersionWarning": "sklearn_emnist.deploy",
+    "image_to_emnist": "sklearn_emnist.io",
+    "load_image_file": "sklearn_emnist.io",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
