@@ -158,8 +158,8 @@ def _describe(estimator, metadata):
         header["classes"] = _json_or_none(classes.tolist())
         header["classes_dtype"] = classes.dtype.str
     device = getattr(estimator, "device", None)
-    if isinstance(device, str):
-        header["device"] = device
+    if device is not None:
+        header["device"] = str(device)
     quantized = getattr(estimator, "quantized_", None)
     if quantized is not None:
         header["quantized"] = _json_or_none(quantized)

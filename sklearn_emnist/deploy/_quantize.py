@@ -19,6 +19,7 @@ Always measure the accuracy change on held-out real data
 
 import copy
 import os
+import shutil
 import tempfile
 import warnings
 
@@ -127,8 +128,9 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
 
     Parameters
     ----------
-    estimator : CharCNNClassifier or LSTMRowClassifier
-        Fitted.
+    estimator : CharCNNClassifier, LSTMRowClassifier, str or path-like
+        A fitted estimator (exported first with :func:`export_onnx`), or
+        the path of a float ``.onnx`` file that :func:`export_onnx` wrote.
     path : str or path-like
         Where to write the quantized ``.onnx`` model.
     X_calibration : array-like of images, default=None
@@ -142,7 +144,8 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
         int8 weights of ``MatMul``/``Gemm``/``LSTM``, activations quantized
         at run time; convolutions stay float.
     input_dtype : {"uint8", "float32"}, default="uint8"
-        Input of the graph, as in :func:`export_onnx`.
+        Input of the graph, as in :func:`export_onnx` (for an exported file:
+        read from its metadata).
     per_channel : bool, default=True
         One scale per output channel of each weight (more accurate).
     calibration_batch_size : int, default=256
@@ -169,7 +172,11 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
     >>> q.metadata_["quantization"], q.predict(X[:4]).shape
     ('static-qdq-int8', (4,))
     """
-    _check_fitted_estimator(estimator)
+    exported = isinstance(estimator, (str, os.PathLike))
+    if exported:
+        input_dtype = _exported_input_dtype(estimator)
+    else:
+        _check_fitted_estimator(estimator)
     if method not in ("static", "dynamic"):
         raise ValueError(f"method must be 'static' or 'dynamic', got {method!r}.")
     calibration = None
@@ -194,7 +201,10 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
     with tempfile.TemporaryDirectory(prefix="sklearn_emnist_quant_") as folder:
         float_path = os.path.join(folder, "float.onnx")
         prepared_path = os.path.join(folder, "prepared.onnx")
-        export_onnx(estimator, float_path, input_dtype=input_dtype)
+        if exported:
+            shutil.copyfile(estimator, float_path)
+        else:
+            export_onnx(estimator, float_path, input_dtype=input_dtype)
         _drop_value_info(float_path)
         ortq.quant_pre_process(float_path, prepared_path, skip_symbolic_shape=True)
         tmp = f"{path}.part"
@@ -225,6 +235,22 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
             if os.path.exists(tmp):
                 os.remove(tmp)
     return load_onnx(path, n_threads=n_threads)
+
+
+def _exported_input_dtype(path):
+    import onnx
+
+    from ._onnx import read_onnx_metadata
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"ONNX model file not found: {os.fspath(path)}")
+    metadata = read_onnx_metadata(onnx.load(path, load_external_data=False))
+    if "classes" not in metadata or "quantization" in metadata:
+        raise ValueError(
+            f"{os.fspath(path)} is not a float model written by "
+            "sklearn_emnist.deploy.export_onnx; pass the fitted estimator or such a file."
+        )
+    return metadata.get("input_dtype", "uint8")
 
 
 def _drop_value_info(path):

@@ -210,7 +210,8 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self._run(X)[1]]
+        index = self._run(X)[1]
+        return self.classes_[index]
 
     def __getstate__(self):
         state = self.__dict__.copy()

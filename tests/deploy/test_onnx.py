@@ -1,0 +1,175 @@
+"""ONNX export and the onnxruntime classifier, on real letters.
+
+Parity rule asserted here (and stated in the docs): on real test images the
+exported graph predicts *identical* classes and probabilities within
+``atol=1e-5`` of the estimator's ``predict_proba``.
+"""
+
+import json
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from sklearn_emnist.deploy import OnnxCharClassifier, export_onnx, load_onnx
+from tests.deploy.conftest import LETTERS
+
+onnxruntime = pytest.importorskip("onnxruntime")
+
+ATOL = 1e-5
+
+
+def _raw_session(path):
+    return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize("name", ["cnn", "lstm"])
+def test_parity_on_real_test_images(request, name, letters_test):
+    estimator = request.getfixturevalue(name)
+    path = request.getfixturevalue(f"{name}_onnx_path")
+    X, _ = letters_test
+    onnx_clf = load_onnx(path, n_threads=1)
+    expected = estimator.predict_proba(X)
+    np.testing.assert_array_equal(onnx_clf.predict(X), estimator.predict(X))
+    np.testing.assert_allclose(onnx_clf.predict_proba(X), expected, rtol=0, atol=ATOL)
+    # the predictions are informative (not a constant class), so parity means something
+    assert len(np.unique(onnx_clf.predict(X))) >= 10
+
+
+def test_models_learned_something(cnn, lstm, letters_test):
+    X, y = letters_test
+    assert cnn.score(X, LETTERS[y]) > 0.4  # chance: 1/26
+    assert lstm.score(X, y) > 0.2
+
+
+def test_graph_takes_uint8_flat_images_and_returns_probabilities_and_index(
+        cnn, cnn_onnx_path, letters_test):
+    session = _raw_session(cnn_onnx_path)
+    (inp,) = session.get_inputs()
+    assert (inp.name, inp.type, inp.shape[1]) == ("images", "tensor(uint8)", 784)
+    assert [o.name for o in session.get_outputs()] == ["probabilities", "label"]
+    X, _ = letters_test
+    proba, index = session.run(None, {"images": X.reshape(len(X), 784)})
+    assert proba.dtype == np.float32 and index.dtype == np.int64
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    np.testing.assert_array_equal(index, proba.argmax(axis=1))
+    # the labels travel in the metadata: index -> 'a'..'z' without the estimator
+    meta = session.get_modelmeta().custom_metadata_map
+    classes = np.asarray(json.loads(meta["sklearn_emnist.classes"]))
+    np.testing.assert_array_equal(classes, cnn.classes_)
+    np.testing.assert_array_equal(classes[index], cnn.predict(X))
+    assert meta["sklearn_emnist.input_dtype"] == "uint8"
+
+
+def test_dynamic_batch_dimension(cnn_onnx_path, cnn, letters_test):
+    X, _ = letters_test
+    session = _raw_session(cnn_onnx_path)
+    full = cnn.predict_proba(X)
+    for n in (1, 3, 257):
+        proba, _ = session.run(None, {"images": X[:n].reshape(n, 784)})
+        assert proba.shape == (n, 26)
+        np.testing.assert_allclose(proba, full[:n], rtol=0, atol=ATOL)
+
+
+def test_float32_input_graph(lstm, onnx_folder, letters_test):
+    path = export_onnx(lstm, onnx_folder / "lstm-float.onnx", input_dtype="float32",
+                       exporter="torchscript", opset=17)
+    session = _raw_session(path)
+    assert session.get_inputs()[0].type == "tensor(float)"
+    X, _ = letters_test
+    floats = X.reshape(len(X), 784).astype(np.float32) / 255
+    proba, _ = session.run(None, {"images": floats})
+    np.testing.assert_allclose(proba, lstm.predict_proba(X), rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(load_onnx(path).predict(floats), lstm.predict(X))
+
+
+def test_wrapper_accepts_every_shape_and_dtype_predict_accepts(cnn_onnx_path, cnn, letters_test):
+    X, _ = letters_test
+    X = X[:50]
+    onnx_clf = load_onnx(cnn_onnx_path)
+    expected = cnn.predict(X)
+    for variant in (X, X.reshape(50, 784), X.reshape(50, 1, 28, 28), X / 255.0,
+                    (X / 255.0).astype(np.float32)):
+        np.testing.assert_array_equal(onnx_clf.predict(variant), expected)
+    assert onnx_clf.classes_.dtype == cnn.classes_.dtype
+    assert onnx_clf.score(X, expected) == 1.0
+
+
+def test_wrapper_validates_images_like_the_estimator(cnn_onnx_path):
+    onnx_clf = load_onnx(cnn_onnx_path)
+    with pytest.raises(ValueError, match="28x28"):
+        onnx_clf.predict(np.zeros((2, 100), dtype=np.uint8))
+    with pytest.raises(ValueError, match="out of range"):
+        onnx_clf.predict(np.full((2, 784), 2.0))
+
+
+def test_wrapper_pickles_with_its_model(cnn_onnx_path, letters_test):
+    X, _ = letters_test
+    onnx_clf = load_onnx(cnn_onnx_path)
+    restored = pickle.loads(pickle.dumps(onnx_clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), onnx_clf.predict_proba(X))
+
+
+def test_unloaded_wrapper_and_foreign_models_are_refused(cnn_onnx_path, tmp_path):
+    with pytest.raises(NotFittedError, match="load_onnx"):
+        OnnxCharClassifier(cnn_onnx_path).predict(np.zeros((1, 784), np.uint8))
+    with pytest.raises(FileNotFoundError, match="export_onnx"):
+        load_onnx(tmp_path / "missing.onnx")
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])], "foreign",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 784])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 784])],
+    )
+    foreign = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)],
+                                ir_version=9)
+    onnx.save(foreign, tmp_path / "foreign.onnx")
+    with pytest.raises(ValueError, match="not written by sklearn_emnist"):
+        load_onnx(tmp_path / "foreign.onnx")
+    (tmp_path / "garbage.onnx").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="onnxruntime cannot load"):
+        load_onnx(tmp_path / "garbage.onnx")
+
+
+def test_export_refuses_unfitted_and_non_neural_models(tmp_path, letters_train):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sklearn_emnist import CharCNNClassifier
+
+    with pytest.raises(NotFittedError):
+        export_onnx(CharCNNClassifier(), tmp_path / "x.onnx")
+    X, y = letters_train
+    knn = KNeighborsClassifier(1).fit(X[:50].reshape(50, -1), y[:50])
+    with pytest.raises(TypeError, match="skl2onnx"):
+        export_onnx(knn, tmp_path / "x.onnx")
+
+
+def test_export_parameter_errors(cnn, tmp_path):
+    with pytest.raises(ValueError, match="input_dtype"):
+        export_onnx(cnn, tmp_path / "x.onnx", input_dtype="float64")
+    with pytest.raises(ValueError, match="opset >= 18"):
+        export_onnx(cnn, tmp_path / "x.onnx", opset=17)
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_running_an_exported_model_needs_no_torch(cnn_onnx_path, letters_test, tmp_path):
+    X, _ = letters_test
+    np.save(tmp_path / "x.npy", X[:20])
+    code = (
+        "import sys, numpy as np\n"
+        "from sklearn_emnist.deploy import load_onnx\n"
+        f"clf = load_onnx({str(cnn_onnx_path)!r}, n_threads=1)\n"
+        f"print(''.join(clf.predict(np.load({str(tmp_path / 'x.npy')!r}))))\n"
+        "print('torch' in sys.modules, 'skorch' in sys.modules)\n"
+    )
+    from tests._data import ROOT
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True, timeout=120).stdout.split()
+    assert out[1:] == ["False", "False"]
+    assert out[0] == "".join(load_onnx(cnn_onnx_path).predict(X[:20]))

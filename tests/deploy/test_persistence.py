@@ -1,0 +1,186 @@
+"""Versioned model files and skorch's save_params route, with real trained models."""
+
+import json
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+
+from sklearn_emnist.deploy import (
+    ModelVersionWarning,
+    load_model,
+    load_weights,
+    quantize_dynamic,
+    read_model_header,
+    save_model,
+    save_weights,
+)
+from sklearn_emnist.deploy._persistence import MAGIC
+
+
+def _rewrite_header(path, change):
+    """Edit the JSON header of a saved model file in place (the pickle is kept)."""
+    with open(path, "rb") as handle:
+        assert handle.read(len(MAGIC)) == MAGIC
+        header = json.loads(handle.readline())
+        rest = handle.read()
+    change(header)
+    with open(path, "wb") as handle:
+        handle.write(MAGIC + json.dumps(header).encode() + b"\n" + rest)
+
+
+def test_round_trip_keeps_predictions_and_records_versions(cnn, letters_test, tmp_path):
+    X, _ = letters_test
+    path = save_model(cnn, tmp_path / "cnn.skem", metadata={"split": "letters", "epochs": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same versions: no warning at all
+        loaded, header = load_model(path, return_header=True)
+    np.testing.assert_array_equal(loaded.predict_proba(X), cnn.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), cnn.predict(X))
+    assert header["format_version"] == 2
+    assert header["estimator"] == "sklearn_emnist.neural._cnn.CharCNNClassifier"
+    assert {"sklearn_emnist", "scikit-learn", "skorch", "torch", "numpy", "python"} <= set(
+        header["versions"])
+    assert header["classes"] == list("abcdefghijklmnopqrstuvwxyz")
+    assert header["metadata"] == {"split": "letters", "epochs": 2}
+    assert read_model_header(path) == header
+    assert not (tmp_path / "cnn.skem.part").exists()
+
+
+def test_version_mismatch_warns_naming_package_and_versions(cnn, tmp_path):
+    path = save_model(cnn, tmp_path / "cnn.skem")
+    _rewrite_header(path, lambda h: h["versions"].update(torch="1.0.0", skorch="0.9.0"))
+    with pytest.warns(ModelVersionWarning) as record:
+        loaded = load_model(path)
+    (message,) = [str(w.message) for w in record if w.category is ModelVersionWarning]
+    assert "torch 1.0.0 (installed: " in message and "skorch 0.9.0 (installed: " in message
+    assert "scikit-learn" not in message  # only the packages that differ
+    assert loaded.classes_.tolist() == cnn.classes_.tolist()
+
+
+def test_header_is_read_before_the_pickle(cnn, tmp_path):
+    path = save_model(cnn, tmp_path / "cnn.skem")
+    _rewrite_header(path, lambda h: h["versions"].update(torch="1.0.0"))
+    with open(path, "r+b") as handle:  # break the pickle, keep the header
+        handle.seek(-200, 2)
+        handle.write(b"\0" * 200)
+    with pytest.warns(ModelVersionWarning, match="torch 1.0.0"):
+        with pytest.raises(RuntimeError, match=r"cannot unpickle.*torch 1\.0\.0"):
+            load_model(path)
+
+
+def test_newer_format_and_corrupt_header_are_refused(cnn, tmp_path):
+    path = save_model(cnn, tmp_path / "cnn.skem")
+    _rewrite_header(path, lambda h: h.update(format_version=99))
+    with pytest.raises(ValueError, match="newer than this sklearn-emnist"):
+        load_model(path)
+    (tmp_path / "bad.skem").write_bytes(MAGIC + b"{not json\n")
+    with pytest.raises(ValueError, match="corrupt"):
+        load_model(tmp_path / "bad.skem")
+    with pytest.raises(FileNotFoundError, match="model file not found"):
+        load_model(tmp_path / "missing.skem")
+
+
+def test_cli_format_1_and_plain_joblib_files_load(lstm, letters_test, tmp_path):
+    X, _ = letters_test
+    cli_file = tmp_path / "cli.joblib"
+    joblib.dump({"format": "sklearn-emnist-model", "format_version": 1, "model": lstm,
+                 "target_names": ["a"], "versions": {"torch": "0.1"}}, cli_file)
+    with pytest.warns(ModelVersionWarning, match="torch 0.1"):
+        model, header = load_model(cli_file, return_header=True)
+    assert header["target_names"] == ["a"] and "model" not in header
+    np.testing.assert_array_equal(model.predict(X), lstm.predict(X))
+    joblib.dump(lstm, tmp_path / "plain.joblib")
+    assert read_model_header(tmp_path / "plain.joblib") == {}
+    np.testing.assert_array_equal(load_model(tmp_path / "plain.joblib").predict(X),
+                                  lstm.predict(X))
+
+
+def test_gpu_trained_model_loads_on_cpu(cnn, letters_test, tmp_path):
+    import torch
+    from skorch.exceptions import DeviceWarning
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the CPU-only machine's side")
+    X, _ = letters_test
+    # a model whose device says CUDA, as a net trained on a GPU has
+    path = save_model(cnn, tmp_path / "gpu.skem")
+    original = cnn.device
+    try:
+        cnn.device = "cuda"
+        save_model(cnn, path)
+    finally:
+        cnn.device = original
+    assert read_model_header(path)["device"] == "cuda"
+    with pytest.warns(DeviceWarning, match="cuda"):
+        loaded = load_model(path)
+    assert str(loaded.device) == "cpu"
+    assert next(loaded.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), cnn.predict(X))
+    # device="auto" resolves to the loading machine
+    cnn.device = "auto"
+    try:
+        save_model(cnn, path)
+    finally:
+        cnn.device = original
+    loaded = load_model(path, device="cpu")
+    assert str(loaded.device) == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), cnn.predict(X))
+
+
+def test_quantized_model_round_trip(lstm, letters_test, tmp_path):
+    X, _ = letters_test
+    quantized = quantize_dynamic(lstm)
+    path = save_model(quantized, tmp_path / "q.skem")
+    assert read_model_header(path)["quantized"]["method"] == "dynamic"
+    np.testing.assert_array_equal(load_model(path).predict_proba(X), quantized.predict_proba(X))
+
+
+def test_save_weights_route_rebuilds_an_identical_model(cnn, letters_test, tmp_path):
+    X, _ = letters_test
+    folder = save_weights(cnn, tmp_path / "weights")
+    assert sorted(p.name for p in folder_path(folder).iterdir()) == [
+        "estimator.json", "history.json", "params.pt"]
+    description = json.loads((folder_path(folder) / "estimator.json").read_text())
+    assert description["params"]["optimizer"] == {"__import__": "torch.optim.adam:Adam"}
+    rebuilt = load_weights(folder)
+    np.testing.assert_array_equal(rebuilt.predict_proba(X), cnn.predict_proba(X))
+    np.testing.assert_array_equal(rebuilt.classes_, cnn.classes_)
+    assert rebuilt.get_params()["module__channels"] == (8, 16)
+    assert len(rebuilt.history_) == len(cnn.history_)
+
+
+def test_skorch_save_params_by_hand(lstm, letters_test, tmp_path):
+    """The documented manual route: same parameters, classes, initialize(), load_params()."""
+    from sklearn_emnist import LSTMRowClassifier
+
+    X, _ = letters_test
+    lstm.save_params(f_params=tmp_path / "params.pt")
+    params = lstm.get_params(deep=False)
+    params.update(device="cpu", classes=lstm.classes_)
+    fresh = LSTMRowClassifier(**params)
+    fresh.initialize()
+    fresh.load_params(f_params=tmp_path / "params.pt")
+    fresh.n_features_in_ = 784  # what fit sets; predict checks it
+    np.testing.assert_array_equal(fresh.predict_proba(X), lstm.predict_proba(X))
+    np.testing.assert_array_equal(fresh.predict(X), lstm.predict(X))
+
+
+def test_weights_version_mismatch_warns_and_quantized_refused(lstm, tmp_path):
+    folder = folder_path(save_weights(lstm, tmp_path / "w"))
+    description = json.loads((folder / "estimator.json").read_text())
+    description["versions"]["scikit-learn"] = "0.1"
+    (folder / "estimator.json").write_text(json.dumps(description))
+    with pytest.warns(ModelVersionWarning, match="scikit-learn 0.1"):
+        load_weights(folder)
+    with pytest.raises(ValueError, match="float networks"):
+        save_weights(quantize_dynamic(lstm), tmp_path / "q")
+    with pytest.raises(FileNotFoundError, match="save_weights"):
+        load_weights(tmp_path / "empty")
+
+
+def folder_path(folder):
+    from pathlib import Path
+
+    return Path(folder)

@@ -1,0 +1,122 @@
+"""Int8 quantization: accuracy kept on real test images, same API, smaller models.
+
+Bound asserted here: on 520 real test images the quantized model's accuracy
+is within 2 percentage points of the float model's and it agrees with the
+float predictions on at least 95 % of the images. (These test nets are tiny
+and barely trained, so their probabilities are flat and flip more easily
+than a trained model's; the benchmark measures the trained model: see
+benchmarks/results/inference.)
+"""
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.deploy import quantize_dynamic, quantize_onnx
+from tests.deploy.conftest import LETTERS
+
+pytest.importorskip("onnxruntime")
+
+MAX_ACCURACY_LOSS = 0.02
+MIN_AGREEMENT = 0.95
+
+
+def _labels(estimator, y):
+    return LETTERS[y] if estimator.classes_.dtype.kind == "U" else y
+
+
+def _assert_close_to_float(quantized, estimator, letters_test):
+    X, y = letters_test
+    y = _labels(estimator, y)
+    float_pred, quant_pred = estimator.predict(X), quantized.predict(X)
+    assert np.mean(quant_pred == float_pred) >= MIN_AGREEMENT
+    assert quantized.score(X, y) >= estimator.score(X, y) - MAX_ACCURACY_LOSS
+    np.testing.assert_array_equal(quantized.classes_, estimator.classes_)
+
+
+@pytest.mark.parametrize("name", ["cnn", "lstm"])
+def test_dynamic_quantization_keeps_accuracy(request, name, letters_test):
+    import torch
+
+    estimator = request.getfixturevalue(name)
+    before = {k: v.clone() for k, v in estimator.module_.state_dict().items()}
+    quantized = quantize_dynamic(estimator)
+    _assert_close_to_float(quantized, estimator, letters_test)
+    dynamic = "torch.ao.nn.quantized.dynamic"
+    assert type(quantized.module_.classifier).__module__.startswith(dynamic)
+    if name == "lstm":
+        assert type(quantized.module_.lstm).__module__.startswith(dynamic)
+        assert quantized.quantized_["layers"] == ["LSTM", "Linear"]
+    else:  # convolutions stay float with dynamic quantization
+        assert quantized.quantized_["layers"] == ["Linear"]
+    # the original estimator keeps its float network
+    after = estimator.module_.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert type(estimator.module_.classifier) is torch.nn.Linear
+
+
+def test_dynamic_quantized_copy_pickles(lstm, letters_test):
+    X, _ = letters_test
+    quantized = quantize_dynamic(lstm)
+    restored = pickle.loads(pickle.dumps(quantized))
+    np.testing.assert_array_equal(restored.predict_proba(X), quantized.predict_proba(X))
+
+
+def test_dynamic_quantization_errors(cnn):
+    with pytest.raises(ValueError, match="no GRU layer"):
+        quantize_dynamic(cnn, layers=("GRU",))
+    with pytest.raises(ValueError, match="layers must be"):
+        quantize_dynamic(cnn, layers=("Conv2d",))
+
+
+def test_static_onnx_quantization_quantizes_convolutions(cnn, cnn_onnx_path, letters_train,
+                                                         letters_test, tmp_path):
+    import onnx
+
+    X_train, _ = letters_train
+    path = tmp_path / "cnn-int8.onnx"
+    quantized = quantize_onnx(cnn_onnx_path, path, X_train[:256], n_threads=1)
+    _assert_close_to_float(quantized, cnn, letters_test)
+    assert quantized.metadata_["quantization"] == "static-qdq-int8"
+    graph = onnx.load(path).graph
+    weights_dequantized = {node.output[0] for node in graph.node
+                           if node.op_type == "DequantizeLinear"}
+    convs = [node for node in graph.node if node.op_type == "Conv"]
+    assert convs and all(node.input[1] in weights_dequantized for node in convs)
+    int8 = [t for t in graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert sum(np.prod(t.dims) for t in int8) > 0.9 * sum(
+        np.prod(t.dims) for t in graph.initializer if len(t.dims) > 1)
+    assert os.path.getsize(path) < 0.5 * os.path.getsize(cnn_onnx_path)
+
+
+def test_static_onnx_quantization_of_the_lstm(lstm, lstm_onnx_path, letters_train,
+                                              letters_test, tmp_path):
+    X_train, _ = letters_train
+    quantized = quantize_onnx(lstm_onnx_path, tmp_path / "lstm-int8.onnx", X_train[:128],
+                              n_threads=1)
+    _assert_close_to_float(quantized, lstm, letters_test)
+
+
+def test_dynamic_onnx_quantization_of_the_lstm(lstm, lstm_onnx_path, letters_test, tmp_path):
+    import onnx
+
+    path = tmp_path / "lstm-dyn.onnx"
+    quantized = quantize_onnx(lstm_onnx_path, path, method="dynamic", n_threads=1)
+    _assert_close_to_float(quantized, lstm, letters_test)
+    assert quantized.metadata_["quantization"] == "dynamic-int8"
+    ops = {node.op_type for node in onnx.load(path).graph.node}
+    assert "DynamicQuantizeLSTM" in ops
+
+
+def test_quantize_onnx_errors(cnn, cnn_onnx_path, tmp_path):
+    with pytest.raises(ValueError, match="X_calibration"):
+        quantize_onnx(cnn, tmp_path / "q.onnx")
+    with pytest.raises(ValueError, match="method"):
+        quantize_onnx(cnn, tmp_path / "q.onnx", method="fp16")
+    with pytest.raises(FileNotFoundError):
+        quantize_onnx(tmp_path / "missing.onnx", tmp_path / "q.onnx", method="dynamic")
+    with pytest.raises(ValueError, match="28x28"):
+        quantize_onnx(cnn_onnx_path, tmp_path / "q.onnx", np.zeros((4, 30), np.uint8))
+    assert not (tmp_path / "q.onnx").exists()
