@@ -108,7 +108,7 @@ def _measured_row(record):
     if record.get("status") != "ok":
         reason = record.get("status", "failed")
         detail = (record.get("error") or "").splitlines()[-1:] or [""]
-        return [record["label"], f"**{reason}**: {detail[0][:80]}"] + ["—"] * 6 + ["this run"]
+        return [record["label"], f"**{reason}**: {detail[0][:80]}"] + ["—"] * 7 + ["this run"]
     metrics, timing, memory = record["metrics"], record["timing"], record.get("memory", {})
     return [
         record["label"],
@@ -117,6 +117,7 @@ def _measured_row(record):
         format_percent(metrics["precision_macro"]),
         format_percent(metrics["f1_macro"]),
         _format_number(timing["fit_seconds"], 1),
+        _format_number(timing.get("fit_cpu_seconds"), 1),
         _format_number(timing["predict_images_per_second"]),
         _format_number(memory.get("peak_rss_mb")),
         "this run",
@@ -133,6 +134,7 @@ def _reference_row(row, sources):
         "—",
         "—",
         "—",
+        "—",
         f"*{NOT_MEASURED}* [{row['source']}]",
     ]
 
@@ -145,11 +147,12 @@ def _table(rows):
         "Mean precision",
         "Macro F1",
         "Fit s",
+        "Fit CPU s",
         "Predict img/s",
         "Peak RSS MiB",
         "Source",
     ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * 7 + ["---"]) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * 8 + ["---"]) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
@@ -259,6 +262,13 @@ def render_markdown(records, references=None, *, title=None):
     ]
     measured = [_measured_row(r) for r in records]
     lines += _table(measured + [_reference_row(r, references["sources"]) for r in ref_rows])
+    lines += [
+        "",
+        "*Fit s* and *Predict img/s* are wall-clock figures; *Fit CPU s* is the CPU time of "
+        "all the model's threads during fit (with one thread per model on a machine busy with "
+        "other work, it is close to the fit time the same model takes on an idle machine). "
+        "*Peak RSS* is the peak resident memory of the process that ran the model.",
+    ]
     comparisons = _comparisons(records, ref_rows)
     if comparisons:
         lines += ["", "Computed from the records (ratios measured in the same run):", ""]
@@ -438,6 +448,22 @@ def _target_value(target, root):
             return None, None, "not run yet"
         failed = [m for m, s in run.get("statuses", {}).items() if s != "ok"]
         note = f"models: {', '.join(run['models'])}" + (f"; failed: {', '.join(failed)}" if failed else "")
+        if run.get("threads"):
+            note += f"; {run['threads']} thread(s) per model"
+        cpu, missing = 0.0, []
+        for model in run["models"]:
+            record = _load_json(folder / f"{model}.json") or {}
+            value = (record.get("timing") or {}).get("process_cpu_seconds")
+            if value is None:
+                missing.append(model)
+            else:
+                cpu += value
+        if not missing:
+            note += (f"; the models' processes used {cpu:,.0f} CPU seconds in all "
+                     "(about the wall time of a one-thread run on an idle machine)")
+        elif len(missing) < len(run["models"]):
+            note += (f"; {cpu:,.0f} CPU seconds without {', '.join(missing)} "
+                     "(whose CPU time was not recorded)")
         return run.get(target["metric"]), folder / "run.json", note
     path = folder / f"{target['model']}.json"
     record = _load_json(path)
