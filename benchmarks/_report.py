@@ -596,4 +596,19 @@ def render_summary(root, references=None):
             "| Record | Context | Accuracy figures |",
             "|---|---|---|",
         ] + others
+    reports = []
+    for path in sorted(root.rglob("*.md")):
+        if path.name == "SUMMARY.md":
+            continue
+        try:
+            title = next(
+                (line.lstrip("# ").strip() for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.startswith("#")),
+                path.stem,
+            )
+        except OSError:
+            continue
+        reports.append(f"- [{title}]({path.relative_to(root).as_posix()})")
+    if reports:
+        lines += ["", "## Every report under `benchmarks/results/`", ""] + reports
     return "\n".join(lines) + "\n"

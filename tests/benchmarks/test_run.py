@@ -202,3 +202,6 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     row = next(line for line in summary.splitlines() if "CharCNNClassifier, full protocol" in line)
     assert "not run yet" in row
     assert "| `knn/other.json` | kind=protocol, dataset=letters-here | pipeline: 92.50 % |" in summary
+    (tmp_path / "knn" / "other.md").write_text("# KNN on letters-here\n\ntext\n")
+    run.main(["summary", "--results", str(tmp_path)])
+    assert "- [KNN on letters-here](knn/other.md)" in (tmp_path / "SUMMARY.md").read_text()
