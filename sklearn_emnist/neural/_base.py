@@ -17,6 +17,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from scipy.sparse import issparse
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 from skorch.utils import to_tensor
@@ -201,9 +202,21 @@ class NeuralImageClassifier(NeuralNetClassifier):
             )
         return encoded.astype(np.int64)
 
+    def _check_images(self, X):
+        if issparse(X):
+            raise TypeError(
+                f"{type(self).__name__} does not accept sparse input (a sparse matrix or "
+                "array); pass dense images, e.g. X.toarray()."
+            )
+        return check_images(X, dtype=np.float32, estimator=self)
+
     def _prepare_fit(self, X, y, sample_weight, reset, classes=None):
         self._check_own_params()
-        images = check_images(X, dtype=np.float32, estimator=self)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        images = self._check_images(X)
         y = self._check_targets(images, y)
         if reset:
             self._set_classes(y, classes)
@@ -318,7 +331,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes), float32
         """
         check_is_fitted(self)
-        images = check_images(X, dtype=np.float32, estimator=self)
+        images = self._check_images(X)
         with self._runtime(seed=False):
             return NeuralNet.predict_proba(self, ImageTensorDataset(images))
 
@@ -349,13 +362,17 @@ class NeuralImageClassifier(NeuralNetClassifier):
         ]
         if self.lr_schedule is not None:
             callbacks.append(("lr_schedule", LRSchedule(self.lr_schedule)))
-        if self.early_stopping is not False:
-            patience = 5 if self.early_stopping is True else int(self.early_stopping)
+        # evaluated by get_params too: never raise here, fit validates the values
+        stopping = self.early_stopping
+        if stopping is not False and stopping is not None:
+            patience = (stopping if isinstance(stopping, numbers.Integral)
+                        and not isinstance(stopping, bool) and stopping > 0 else 5)
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor="valid_loss", patience=patience, load_best=True,
-                sink=print if self.verbose else _silent,
+                sink=_silent if isinstance(self.verbose, numbers.Real) and not self.verbose
+                else print,
             )))
-        if self.verbose and self.verbose >= 2:
+        if isinstance(self.verbose, numbers.Real) and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.append(("print_log", PrintLog()))
         return callbacks

@@ -80,7 +80,7 @@ class CharCNNClassifier(NeuralImageClassifier):
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=0.003
         Peak learning rate.
-    max_epochs : int, default=12
+    max_epochs : int, default=10
     batch_size : int, default=128
     device : str, default="auto"
         ``"auto"``: CUDA when available, else CPU. Pickled models load on a
@@ -142,7 +142,7 @@ class CharCNNClassifier(NeuralImageClassifier):
         predict_batch_size=1024,
         optimizer=torch.optim.AdamW,
         lr=0.003,
-        max_epochs=12,
+        max_epochs=10,
         batch_size=128,
         device="auto",
         verbose=1,

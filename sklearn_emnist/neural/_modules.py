@@ -91,7 +91,7 @@ class DeepCNN(nn.Module):
         Number of output logits.
     channels : tuple of int, default=(32, 64, 128)
         Channels of each block; each block halves the image size.
-    convs_per_block : int or tuple of int, default=2
+    convs_per_block : int or tuple of int, default=1
         3x3 convolutions per block (a tuple gives one count per block).
     dense_size : int, default=256
         Width of the hidden dense layer.
@@ -109,7 +109,7 @@ class DeepCNN(nn.Module):
     torch.Size([2, 26])
     """
 
-    def __init__(self, n_classes, channels=(32, 64, 128), convs_per_block=2,
+    def __init__(self, n_classes, channels=(32, 64, 128), convs_per_block=1,
                  dense_size=256, dropout=0.3, attention=False):
         super().__init__()
         layers, c_in, size = [], 1, 28
