@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+import scipy.sparse
 from imblearn.base import BaseSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -120,15 +121,20 @@ class RandomAffineAugmenter(BaseSampler):
                 "RandomAffineAugmenter with keep_original=False and n_augmented=0 would "
                 "return no images; set n_augmented >= 1 or keep_original=True."
             )
+        if y is None:
+            raise ValueError(
+                "RandomAffineAugmenter requires y to be passed, but the target y is None: "
+                "fit_resample repeats the labels for the augmented copies."
+            )
+        if scipy.sparse.issparse(X):
+            raise TypeError(
+                "RandomAffineAugmenter: sparse input is not supported (images are dense); "
+                "convert it with X.toarray()."
+            )
         if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
             X = X.to_numpy()
         X = np.asarray(X)
         check_images(X, dtype=np.uint8 if X.dtype.kind in "uib" else np.float32, estimator=self)
-        if y is None:
-            raise ValueError(
-                "RandomAffineAugmenter.fit_resample needs the labels y, to repeat them "
-                "for the augmented copies."
-            )
         y = np.asarray(y)
         check_consistent_length(X, y)
         self.n_features_in_ = int(np.prod(X.shape[1:]))
@@ -196,5 +202,7 @@ class RandomAffineAugmenter(BaseSampler):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         tags.input_tags.dataframe = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.positive_only = True
         tags.target_tags.required = True
         return tags
