@@ -25,7 +25,7 @@ Usage (from the repository root)::
 
     python benchmarks/bench_inference.py                       # trains a model if needed
     python benchmarks/bench_inference.py --model cnn.skem      # a saved model
-    python benchmarks/bench_inference.py --rounds 7 --threads 1
+    python benchmarks/bench_inference.py --rounds 15 --threads 1
 
 The model is trained (default: the default ``CharCNNClassifier``, 460
 images per class of letters-here train, 3 epochs, about 4 minutes on 1 core)
@@ -50,7 +50,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import _machine  # noqa: E402
+from benchmarks import _machine
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "inference"
 BENCH_FOLDER = REPO_ROOT.parent / "shared" / "emnist" / "bench"
@@ -91,7 +91,7 @@ def train_or_load(model_path, *, n_per_class, epochs, architecture, threads):
                               n_threads=threads, verbose=1)
     start = time.perf_counter()
     model.fit(images[index], labels[index])
-    training = {"source": "letters-here train", "n_train": int(len(index)),
+    training = {"source": "letters-here train", "n_train": len(index),
                 "n_per_class": n_per_class, "epochs": epochs, "architecture": architecture,
                 "fit_seconds": round(time.perf_counter() - start, 1), "random_state": 0,
                 "threads": threads}
@@ -109,8 +109,13 @@ class Engines:
     def __init__(self, model, calibration, folder, threads):
         import torch
 
-        from sklearn_emnist.deploy import (export_onnx, load_onnx, quantize_dynamic,
-                                           quantize_onnx, save_model)
+        from sklearn_emnist.deploy import (
+            export_onnx,
+            load_onnx,
+            quantize_dynamic,
+            quantize_onnx,
+            save_model,
+        )
 
         self.model = model
         self.threads = threads
@@ -168,19 +173,30 @@ def predict_all(function, images, batch_size=1024):
                            for i in range(0, len(images), batch_size)])
 
 
-def time_rounds(functions, images, *, rounds, n_single, seed=0):
-    """Images per second of every engine at batch 1 and 1024, interleaved rounds."""
+def time_rounds(functions, images, *, rounds, n_single, n_batches, seed=0):
+    """Images per second of every engine at batch 1 and 1024, interleaved rounds.
+
+    A round gives every engine (in a shuffled order) one short unit of work
+    per batch size: ``n_single`` single-image calls and ``n_batches``
+    batches of 1024. Short units interleaved many times give every engine
+    the same chances of meeting a quiet moment of a shared machine; the best
+    round estimates the speed on an idle one.
+    """
     rng = random.Random(seed)
     names = list(functions)
-    single = [images[i:i + 1] for i in range(n_single)]
-    batches = [images[i:i + 1024] for i in range(0, len(images), 1024)]
+    n_images = len(images)
+    batches = [images[i:i + 1024] for i in range(0, n_images - 1023, 1024)]
     for name in names:  # warm-up: allocators, onnxruntime arenas, lazy inits
-        functions[name](single[0])
+        functions[name](images[:1])
         functions[name](batches[0])
     speeds = {name: {"1": [], "1024": []} for name in names}
     for number in range(rounds):
         order = names[:]
         rng.shuffle(order)
+        # a different slice of the test set every round, the same for every engine
+        first = (number * n_single) % (n_images - n_single)
+        single = [images[i:i + 1] for i in range(first, first + n_single)]
+        chosen = [batches[(number * n_batches + k) % len(batches)] for k in range(n_batches)]
         print(f"[inference] round {number + 1}/{rounds}", file=sys.stderr, flush=True)
         for name in order:
             function = functions[name]
@@ -189,13 +205,14 @@ def time_rounds(functions, images, *, rounds, n_single, seed=0):
                 function(x)
             speeds[name]["1"].append(n_single / (time.perf_counter() - start))
             start = time.perf_counter()
-            for x in batches:
+            for x in chosen:
                 function(x)
-            speeds[name]["1024"].append(len(images) / (time.perf_counter() - start))
+            speeds[name]["1024"].append(1024 * n_batches / (time.perf_counter() - start))
     return speeds
 
 
-def run(*, model_path=DEFAULT_MODEL, rounds=5, n_single=300, threads=1, n_calibration=1024,
+def run(*, model_path=DEFAULT_MODEL, rounds=15, n_single=100, n_batches=2, threads=1,
+        n_calibration=1024,
         n_per_class=460, epochs=3, architecture="deep", results=RESULTS, argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -223,7 +240,8 @@ def run(*, model_path=DEFAULT_MODEL, rounds=5, n_single=300, threads=1, n_calibr
                     np.argmax(proba, axis=1) == np.argmax(reference, axis=1))),
                 "max_abs_proba_difference": float(np.max(np.abs(proba - reference))),
             }
-        speeds = time_rounds(functions, flat, rounds=rounds, n_single=n_single)
+        speeds = time_rounds(functions, flat, rounds=rounds, n_single=n_single,
+                             n_batches=n_batches)
         sizes = engines.sizes
     base_accuracy = quality[BASELINE]["accuracy"]
     rows = []
@@ -253,7 +271,7 @@ def run(*, model_path=DEFAULT_MODEL, rounds=5, n_single=300, threads=1, n_calibr
         }
     record = {
         "schema": SCHEMA,
-        "data": {"test": "letters-here test (real)", "n_test": int(len(flat)),
+        "data": {"test": "letters-here test (real)", "n_test": len(flat),
                  "calibration": f"{len(calibration)} class-balanced letters-here train images"},
         "model": {"class": type(model).__name__,
                   "params": {k: repr(v) for k, v in model.get_params(deep=False).items()
@@ -261,10 +279,11 @@ def run(*, model_path=DEFAULT_MODEL, rounds=5, n_single=300, threads=1, n_calibr
                   "training": training},
         "threads": threads,
         "timing_rule": (f"best of {rounds} interleaved rounds in one process; each round runs "
-                        "every engine once in a shuffled order; batch 1: "
-                        f"{n_single} single-image calls; batch 1024: the whole test set in "
-                        "batches of 1024. The CPU was shared with other jobs: ratios, not "
-                        "absolute speeds, are the result."),
+                        "every engine once in a shuffled order on the same images: batch 1: "
+                        f"{n_single} single-image calls; batch 1024: {n_batches} batches of "
+                        "1024 test images. The CPU was shared with other jobs (load average "
+                        "in 'machine'): ratios of best rounds, not absolute speeds, are the "
+                        "result."),
         "target": target,
         "rows": rows,
         "file_sizes_bytes": sizes,
@@ -294,13 +313,13 @@ def _version(distribution):
 
 def render_markdown(record):
     lines = [
-        f"# Inference on letters-here test ({record['data']['n_test']} real images), "
-        f"{record['model']['class']} {record['model']['params'].get('architecture', '')}",
+        (f"# Inference on letters-here test ({record['data']['n_test']} real images), "
+         f"{record['model']['class']} {record['model']['params'].get('architecture', '')}"),
         "",
         f"Threads: {record['threads']}. {record['timing_rule']}",
         "",
-        "| engine | accuracy | change (pp) | agreement | img/s b=1 | img/s b=1024 "
-        "| x eager-skorch b=1 | x b=1024 | x eager-module b=1 | x b=1024 |",
+        ("| engine | accuracy | change (pp) | agreement | img/s b=1 | img/s b=1024 "
+         "| x eager-skorch b=1 | x b=1024 | x eager-module b=1 | x b=1024 |"),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in record["rows"]:
@@ -314,9 +333,9 @@ def render_markdown(record):
     lines += ["", "| file | bytes |", "|---|---|"]
     lines += [f"| {name} | {size:,} |" for name, size in record["file_sizes_bytes"].items()]
     lines += ["", f"Command: `{record['command']}`", "",
-              f"Machine: {record['machine']['cpu_model']}, "
-              f"{record['machine']['cores_usable']} usable cores, "
-              f"load average {record['machine'].get('load_average_1min')}", ""]
+              (f"Machine: {record['machine']['cpu_model']}, "
+               f"{record['machine']['cores_usable']} usable cores, "
+               f"load average {record['machine'].get('load_average_1min')}"), ""]
     return "\n".join(lines)
 
 
@@ -324,9 +343,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(DEFAULT_MODEL),
                         help="saved model (save_model); trained and written there if missing")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--n-single", type=int, default=300,
-                        help="single-image calls per round (batch size 1)")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--n-single", type=int, default=100,
+                        help="single-image calls per engine and round (batch size 1)")
+    parser.add_argument("--n-batches", type=int, default=2,
+                        help="batches of 1024 per engine and round")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--n-calibration", type=int, default=1024)
     parser.add_argument("--n-per-class", type=int, default=460,
@@ -335,7 +356,8 @@ def main(argv=None):
     parser.add_argument("--architecture", default="deep")
     parser.add_argument("--results", default=str(RESULTS))
     args = parser.parse_args(argv)
-    run(model_path=args.model, rounds=args.rounds, n_single=args.n_single, threads=args.threads,
+    run(model_path=args.model, rounds=args.rounds, n_single=args.n_single,
+        n_batches=args.n_batches, threads=args.threads,
         n_calibration=args.n_calibration, n_per_class=args.n_per_class, epochs=args.epochs,
         architecture=args.architecture, results=args.results,
         argv=sys.argv[1:] if argv is None else argv)

@@ -28,7 +28,7 @@ import numpy as np
 
 from .._version import __version__
 
-__all__ = ["export_onnx", "ONNX_FORMAT_VERSION", "INPUT_DTYPES"]
+__all__ = ["INPUT_DTYPES", "ONNX_FORMAT_VERSION", "export_onnx"]
 
 #: Version of the conventions below (input/output names, metadata keys).
 ONNX_FORMAT_VERSION = 1
@@ -65,6 +65,12 @@ def _check_fitted_estimator(estimator):
             f"{type(estimator).__name__}. For other scikit-learn models use skl2onnx."
         )
     check_is_fitted(estimator)
+    if getattr(estimator, "quantized_", None) is not None:
+        raise ValueError(
+            f"this {type(estimator).__name__} is already quantized "
+            f"({estimator.quantized_.get('method')}); export or quantize the float estimator "
+            "instead (quantize_onnx(estimator, ...) quantizes the exported graph)."
+        )
 
 
 def _inference_graph(estimator, input_dtype):
@@ -171,6 +177,16 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     path : str
         The file written.
 
+    Raises
+    ------
+    TypeError
+        ``estimator`` is not a neural classifier of this package.
+    sklearn.exceptions.NotFittedError
+        ``estimator`` is not fitted.
+    RuntimeError
+        torch could not export the network (the message suggests the other
+        exporter); nothing is written then.
+
     Examples
     --------
     >>> import numpy as np, tempfile, os
@@ -207,7 +223,16 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.part"
     try:
-        _quiet_export(_export, graph, example, tmp, opset, exporter)
+        try:
+            _quiet_export(_export, graph, example, tmp, opset, exporter)
+        except Exception as exc:
+            other = "torchscript" if exporter == "dynamo" else "dynamo"
+            raise RuntimeError(
+                f"torch.onnx ({exporter} exporter) could not export "
+                f"{type(estimator.module_).__name__}: {type(exc).__name__}: {exc}. "
+                f"Try exporter={other!r}" + (", opset=17" if other == "torchscript" else "")
+                + "."
+            ) from exc
         model = onnx.load(tmp)
         _write_metadata(model, estimator, input_dtype, classes_json, classes_dtype)
         onnx.checker.check_model(model)

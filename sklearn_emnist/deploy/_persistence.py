@@ -51,11 +51,11 @@ from .._version import __version__
 
 __all__ = [
     "ModelVersionWarning",
-    "save_model",
     "load_model",
-    "read_model_header",
-    "save_weights",
     "load_weights",
+    "read_model_header",
+    "save_model",
+    "save_weights",
 ]
 
 MAGIC = b"SKLEARN-EMNIST-MODEL\n"
@@ -289,7 +289,7 @@ def _unpickle(handle, path, header):
             "(neural models need torch and skorch: pip install sklearn-emnist).",
             name=exc.name,
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - unpickling raises many types
+    except Exception as exc:
         saved = (header or {}).get("versions")
         hint = ""
         if saved:
@@ -336,7 +336,10 @@ def load_model(path, *, device=None, return_header=False):
     -------
     estimator : object
     header : dict
-        Only with ``return_header=True``.
+        Only with ``return_header=True``: see :func:`read_model_header`; the
+        metadata given to :func:`save_model` is ``header["metadata"]`` (for
+        the CLI's format 1 files: its ``target_names``, ``split`` ...). Empty
+        for plain pickles.
 
     Warns
     -----
@@ -375,7 +378,11 @@ def load_model(path, *, device=None, return_header=False):
         header = {}
         if isinstance(payload, dict) and payload.get("format") == FORMAT and "model" in payload:
             # format 1: the CLI's joblib dict {"format", "format_version", "model", ...}
-            header = {key: value for key, value in payload.items() if key != "model"}
+            header = {key: payload[key] for key in ("format", "format_version", "versions",
+                                                    "created") if key in payload}
+            # the CLI's own keys (target_names, split, training) become the metadata
+            header["metadata"] = {key: value for key, value in payload.items()
+                                  if key not in header and key != "model"}
             if header.get("format_version", 1) > 1:
                 raise ValueError(f"{path}: unknown model file layout {header['format_version']}.")
             _warn_versions(header.get("versions"), path)
@@ -475,10 +482,10 @@ def save_weights(estimator, folder):
     """
     from ._onnx import _check_fitted_estimator
 
-    _check_fitted_estimator(estimator)
     if getattr(estimator, "quantized_", None) is not None:
         raise ValueError("save_weights stores float networks; save a quantized copy with "
                          "save_model, or save the float estimator and quantize after loading.")
+    _check_fitted_estimator(estimator)
     params = {name: value for name, value in estimator.get_params(deep=False).items()
               if not name.startswith("_")}
     for name in _RESET_ON_LOAD:

@@ -107,7 +107,7 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = {  # noqa: RUF012 - scikit-learn's convention
         "model": "no_validation",
         "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -142,7 +142,7 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
         providers = list(self.providers) if self.providers else ["CPUExecutionProvider"]
         try:
             session = ort.InferenceSession(self._model_bytes_, options, providers=providers)
-        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
+        except Exception as exc:
             raise ValueError(f"onnxruntime cannot load this model: {exc}") from exc
         metadata = {
             key[len(META_PREFIX):]: value

@@ -65,9 +65,9 @@ def test_header_is_read_before_the_pickle(cnn, tmp_path):
     with open(path, "r+b") as handle:  # break the pickle, keep the header
         handle.seek(-200, 2)
         handle.write(b"\0" * 200)
-    with pytest.warns(ModelVersionWarning, match="torch 1.0.0"):
-        with pytest.raises(RuntimeError, match=r"cannot unpickle.*torch 1\.0\.0"):
-            load_model(path)
+    with (pytest.warns(ModelVersionWarning, match="torch 1.0.0"),
+          pytest.raises(RuntimeError, match=r"cannot unpickle.*torch 1\.0\.0")):
+        load_model(path)
 
 
 def test_newer_format_and_corrupt_header_are_refused(cnn, tmp_path):
@@ -89,7 +89,7 @@ def test_cli_format_1_and_plain_joblib_files_load(lstm, letters_test, tmp_path):
                  "target_names": ["a"], "versions": {"torch": "0.1"}}, cli_file)
     with pytest.warns(ModelVersionWarning, match="torch 0.1"):
         model, header = load_model(cli_file, return_header=True)
-    assert header["target_names"] == ["a"] and "model" not in header
+    assert header["metadata"] == {"target_names": ["a"]} and header["format_version"] == 1
     np.testing.assert_array_equal(model.predict(X), lstm.predict(X))
     joblib.dump(lstm, tmp_path / "plain.joblib")
     assert read_model_header(tmp_path / "plain.joblib") == {}

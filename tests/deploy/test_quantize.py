@@ -64,6 +64,16 @@ def test_dynamic_quantized_copy_pickles(lstm, letters_test):
     np.testing.assert_array_equal(restored.predict_proba(X), quantized.predict_proba(X))
 
 
+def test_quantized_copy_is_not_exported_or_quantized_again(lstm, tmp_path):
+    from sklearn_emnist.deploy import export_onnx
+
+    quantized = quantize_dynamic(lstm)
+    with pytest.raises(ValueError, match="already quantized"):
+        export_onnx(quantized, tmp_path / "q.onnx")
+    with pytest.raises(ValueError, match="already quantized"):
+        quantize_dynamic(quantized)
+
+
 def test_dynamic_quantization_errors(cnn):
     with pytest.raises(ValueError, match="no GRU layer"):
         quantize_dynamic(cnn, layers=("GRU",))
