@@ -173,3 +173,28 @@ def test_running_an_exported_model_needs_no_torch(cnn_onnx_path, letters_test, t
                          cwd=ROOT, check=True, timeout=120).stdout.split()
     assert out[1:] == ["False", "False"]
     assert out[0] == "".join(load_onnx(cnn_onnx_path).predict(X[:20]))
+
+
+def test_models_from_a_newer_convention_are_refused(cnn_onnx_path, tmp_path):
+    import onnx
+
+    model = onnx.load(cnn_onnx_path)
+    for prop in model.metadata_props:
+        if prop.key == "sklearn_emnist.format_version":
+            prop.value = "99"
+    onnx.save(model, tmp_path / "future.onnx")
+    with pytest.raises(ValueError, match="upgrade sklearn-emnist"):
+        load_onnx(tmp_path / "future.onnx")
+
+
+def test_exporter_failure_names_the_other_exporter_and_leaves_no_file(
+        cnn, tmp_path, monkeypatch):
+    from sklearn_emnist.deploy import _onnx
+
+    def failing_export(*args):
+        raise NotImplementedError("data-dependent control flow")
+
+    monkeypatch.setattr(_onnx, "_export", failing_export)
+    with pytest.raises(RuntimeError, match="exporter='torchscript'"):
+        export_onnx(cnn, tmp_path / "x.onnx")
+    assert list(tmp_path.iterdir()) == []
