@@ -314,12 +314,18 @@ def run_search(dataset="letters-here", *, random_state=0, cv=3, param_grid=None,
 
 def _ablation_variants():
     """(name, list of preprocessing steps) for the ablation."""
+    from sklearn_emnist.augmentation import RandomAffineAugmenter
     from sklearn_emnist.preprocessing import (
         Deskewer,
         HOGFeatures,
         ImageCenterer,
         PixelScaler,
     )
+
+    def augmenter():
+        # mild: the deskewer already removes slant, the HOG blocks absorb shifts
+        return RandomAffineAugmenter(n_augmented=1, rotation=8.0, shift=1.0, shear=0.1,
+                                     random_state=0)
 
     return [
         ("raw pixels", [PixelScaler()]),
@@ -331,16 +337,18 @@ def _ablation_variants():
         ("deskew + l2 pixels", [Deskewer(), PixelScaler(method="l2")]),
         ("HOG (no deskew)", [HOGFeatures()]),
         ("deskew + HOG", [Deskewer(), HOGFeatures()]),
+        ("deskew + 1 augmented copy + pixels", [Deskewer(), augmenter(), PixelScaler()]),
+        ("deskew + 1 augmented copy + HOG", [Deskewer(), augmenter(), HOGFeatures()]),
     ]
 
 
 def run_ablation(dataset="letters-here", *, random_state=0, n_valid=8_000, n_components=60,
                  n_neighbors=6):
     """Validation accuracy of PCA + KNN after each preprocessing (training data only)."""
+    from imblearn.pipeline import make_pipeline  # samplers act at fit time only
     from sklearn.decomposition import PCA
     from sklearn.model_selection import train_test_split
     from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import make_pipeline
 
     X, y, _, _, _ = load_seed_protocol(dataset, random_state=random_state)
     X_fit, X_valid, y_fit, y_valid = train_test_split(

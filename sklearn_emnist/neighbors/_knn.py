@@ -54,11 +54,13 @@ def make_knn_pipeline(
 ):
     """Build the tuned KNN pipeline: deskew -> features -> PCA -> KNN.
 
-    The defaults are the recipe tuned by cross-validation on training data
-    only: moment deskewing, HOG features, PCA to 80 components and a
-    distance-weighted 6-nearest-neighbour vote, 92.5 % accuracy on the
-    letters-here seed protocol against 82.1 % for k=3 on raw pixels, and
-    several times faster at prediction (``benchmarks/bench_knn.py``).
+    The defaults are the recipe tuned by 3-fold cross-validation on the
+    training sample only (92.2 % CV accuracy): moment deskewing, HOG
+    features, PCA to 80 components and a distance-weighted 6-nearest-neighbour
+    vote. On the letters-here seed protocol (40,000 class-balanced training
+    images, 7,800 test images) it scores 92.0 % accuracy (macro precision
+    92.1 %, macro recall 92.0 %) against 82.0 % for k=3 on raw pixels, and
+    predicts 6.8 times faster (``benchmarks/results/knn/``).
 
     Every step keeps a name so that ``GridSearchCV`` can tune it:
     ``deskew``, ``augment`` (only with ``augment > 0``), ``features``,
@@ -122,6 +124,13 @@ def make_knn_pipeline(
     >>> aug = make_knn_pipeline(augment=1, random_state=0)
     >>> type(aug).__module__, [name for name, _ in aug.steps]
     ('imblearn.pipeline', ['deskew', 'augment', 'features', 'pca', 'knn'])
+
+    For an imbalanced training set (byclass, bymerge), resample at fit time:
+
+    >>> from imblearn.over_sampling import RandomOverSampler
+    >>> balanced = make_knn_pipeline(sampler=RandomOverSampler(random_state=0))
+    >>> [name for name, _ in balanced.steps]
+    ['deskew', 'features', 'pca', 'sampler', 'knn']
     """
     if features not in _FEATURES:
         raise ValueError(f"features must be one of {_FEATURES}, got {features!r}.")
