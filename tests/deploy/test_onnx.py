@@ -17,6 +17,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn_emnist.deploy import OnnxCharClassifier, export_onnx, load_onnx
 from tests.deploy.conftest import LETTERS
 
+# one worker trains the shared tiny models once (session fixtures in conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
+
 onnxruntime = pytest.importorskip("onnxruntime")
 
 ATOL = 1e-5

@@ -18,6 +18,9 @@ from sklearn_emnist.deploy import (
 )
 from sklearn_emnist.deploy._persistence import MAGIC
 
+# one worker trains the shared tiny models once (session fixtures in conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
+
 
 def _rewrite_header(path, change):
     """Edit the JSON header of a saved model file in place (the pickle is kept)."""

@@ -17,6 +17,9 @@ import pytest
 from sklearn_emnist.deploy import quantize_dynamic, quantize_onnx
 from tests.deploy.conftest import LETTERS
 
+# one worker trains the shared tiny models once (session fixtures in conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
+
 pytest.importorskip("onnxruntime")
 
 MAX_ACCURACY_LOSS = 0.02
