@@ -10,6 +10,7 @@ as ``python -m benchmarks``.
 """
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -26,6 +27,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "agg")
 
 import sklearn_emnist  # noqa: E402
+from sphinx.util import logging as _sphinx_logging  # noqa: E402
+
+_logger = _sphinx_logging.getLogger("sklearn_emnist.docs")
 
 # autosummary stubs are regenerated at every build: a stub left from a name
 # that was renamed or removed would otherwise fail the build.
@@ -116,3 +120,47 @@ warnings.filterwarnings(
     category=UserWarning,
     message="Matplotlib is currently using agg, which is a non-GUI backend",
 )
+
+
+# scikit-learn generates ``set_fit_request`` / ``set_score_request`` ... on
+# every estimator (metadata routing); their docstrings point into
+# scikit-learn's own glossary, and they are documented there.
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+_FIELD = re.compile(r"^(\s+)[\w*(][^:]* : \S")
+
+
+def _separate_bare_fields(app, what, name, obj, options, lines):
+    """Keep a ``name : type`` line without description from swallowing the next.
+
+    Inside a numpydoc section that documents the fields of a returned Bunch,
+    ``n_classes : int`` directly followed by ``char_codes : list`` (same
+    indentation, no description between) is one paragraph to docutils, and
+    the indented description that follows becomes an error. Blank lines
+    around the bare field make it a paragraph of its own. The docstring
+    should still be fixed; the build says which one.
+    """
+    i = 0
+    while i < len(lines) - 1:
+        match = _FIELD.match(lines[i])
+        following = lines[i + 1]
+        if match and _FIELD.match(following) and (
+            len(following) - len(following.lstrip()) == len(match.group(1))
+        ):
+            _logger.info("docstring of %s: field %r has no description", name, lines[i].strip())
+            lines.insert(i + 1, "")
+            if i > 0 and lines[i - 1].strip():
+                lines.insert(i, "")
+                i += 1
+            i += 1
+        i += 1
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)
+    # after numpydoc (priority 500) has turned the sections into reST
+    app.connect("autodoc-process-docstring", _separate_bare_fields, priority=900)
