@@ -17,8 +17,11 @@ Commands (run from the repository root)::
     # skorch loop vs a plain PyTorch loop over the same network and batches
     python benchmarks/bench_neural.py overhead
 
-    # channels-last, inference batch size, torch.compile, thread settings
+    # channels-last, inference batch size, torch.compile, 1 vs 2 threads
     python benchmarks/bench_neural.py speed
+
+    # 1 vs 2 torch threads with busy (default) vs passive OpenMP waiting
+    python benchmarks/bench_neural.py threads
 
 Recipes are :data:`sklearn_emnist.neural.RECIPES`; ``--set key=value``
 overrides any constructor parameter (values are Python literals, e.g.
@@ -36,6 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
+# as sklearn_emnist.neural does; set here too in case torch is imported first
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
@@ -51,6 +57,7 @@ __all__ = [
     "run_recipe",
     "loop_overhead",
     "speed_options",
+    "thread_settings",
     "main",
 ]
 
@@ -335,6 +342,58 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
     return results
 
 
+_STEP_SCRIPT = """
+import sys, time, torch
+sys.path.insert(0, {root!r})
+from sklearn_emnist.neural._modules import DeepCNN, SeedCNN
+torch.manual_seed(0)
+torch.set_num_threads({threads})
+model = {{"seed": SeedCNN, "deep": DeepCNN}}[{architecture!r}](26)
+x = torch.rand({batch_size}, 1, 28, 28); y = torch.randint(0, 26, ({batch_size},))
+opt = torch.optim.AdamW(model.parameters(), 1e-3)
+def step():
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+for _ in range(3):
+    step()
+start = time.perf_counter()
+for _ in range({steps}):
+    step()
+print((time.perf_counter() - start) / {steps})
+"""
+
+
+def thread_settings(*, architecture="deep", batch_size=128, steps=15, rounds=2):
+    """Training-step time for 1 and 2 torch threads, busy vs passive OpenMP waiting.
+
+    ``OMP_WAIT_POLICY`` is read when torch loads OpenMP, so every setting
+    runs in a fresh subprocess; the settings are interleaved ``rounds``
+    times so that load drift hits them alike. Returns milliseconds per
+    training step (best per setting) and the 1-minute load average.
+    """
+    import subprocess
+
+    script = _STEP_SCRIPT.format(root=str(REPO_ROOT), threads="{threads}",
+                                 architecture=architecture, batch_size=batch_size,
+                                 steps=steps)
+    settings = [(1, "ACTIVE"), (2, "ACTIVE"), (1, "PASSIVE"), (2, "PASSIVE")]
+    times = {f"{t} thread(s), OMP_WAIT_POLICY={w}": [] for t, w in settings}
+    for _ in range(rounds):
+        for threads, policy in settings:
+            env = {**os.environ, "OMP_WAIT_POLICY": policy}
+            env.pop("OMP_NUM_THREADS", None)
+            out = subprocess.run([sys.executable, "-c", script.replace("{threads}", str(threads))],
+                                 env=env, capture_output=True, text=True, check=True)
+            times[f"{threads} thread(s), OMP_WAIT_POLICY={policy}"].append(
+                round(float(out.stdout.strip()) * 1000, 1))
+    return {
+        "architecture": architecture, "batch_size": batch_size,
+        "ms_per_training_step": times,
+        "best_ms_per_training_step": {k: min(v) for k, v in times.items()},
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+    }
+
+
 def _parse_overrides(pairs):
     out = {}
     for pair in pairs or []:
@@ -364,6 +423,8 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=8192)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("threads")
+    p.add_argument("--architecture", default="deep")
     p = sub.add_parser("speed")
     p.add_argument("--architecture", default="deep")
     args = parser.parse_args(argv)
@@ -383,6 +444,10 @@ def main(argv=None):
                                n_threads=args.threads)
         print(json.dumps(result, indent=2))
         _write(_record("overhead", result), f"overhead-{args.architecture}")
+    elif args.command == "threads":
+        result = thread_settings(architecture=args.architecture)
+        print(json.dumps(result, indent=2))
+        _write(_record("threads", result), f"threads-{args.architecture}")
     elif args.command == "speed":
         result = speed_options(architecture=args.architecture)
         print(json.dumps(result, indent=2))

@@ -2,7 +2,17 @@
 
 Importing this subpackage imports torch and skorch; ``import sklearn_emnist``
 does not (the top-level names are lazy).
+
+Before torch is first imported, ``OMP_WAIT_POLICY`` defaults to ``PASSIVE``
+(a value the user set wins): with the default busy-waiting OpenMP threads, a
+2-thread training step on a 2-core machine that other processes also use was
+measured 6x slower than with one thread; with passive waiting, two threads
+are never slower than one. See ``benchmarks/results/neural/threads-*.json``.
 """
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read by OpenMP when torch loads
 
 from ._base import NeuralImageClassifier
 from ._cnn import CharCNNClassifier

@@ -27,7 +27,7 @@ class LSTMRowClassifier(NeuralImageClassifier):
         :class:`~sklearn_emnist.neural.RowLSTM` from the sizes below.
     hidden_size : int, default=128
         LSTM units per direction.
-    num_layers : int, default=2
+    num_layers : int, default=1
         Stacked LSTM layers.
     bidirectional : bool, default=True
         Read the rows top-down and bottom-up.
@@ -43,7 +43,7 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
         As in :class:`~sklearn_emnist.CharCNNClassifier`.
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=0.003
-    max_epochs : int, default=15
+    max_epochs : int, default=12
     batch_size : int, default=128
     device : str, default="auto"
     verbose : int, default=1
@@ -80,7 +80,7 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
         module=None,
         *,
         hidden_size=128,
-        num_layers=2,
+        num_layers=1,
         bidirectional=True,
         dense_size=128,
         dropout=0.2,
@@ -96,7 +96,7 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
         predict_batch_size=1024,
         optimizer=torch.optim.AdamW,
         lr=0.003,
-        max_epochs=15,
+        max_epochs=12,
         batch_size=128,
         device="auto",
         verbose=1,
