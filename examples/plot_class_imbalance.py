@@ -22,6 +22,8 @@ The data is ``byclass-here``, the real 62-class benchmark set of this
 machine, with its natural class proportions.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # An imbalanced sample of byclass
 # -------------------------------

@@ -17,6 +17,8 @@ letters, how close its probabilities are, and what int8 quantization costs in
 accuracy and gains in size and speed.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # A small CNN trained on real letters
 # -----------------------------------
