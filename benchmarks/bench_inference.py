@@ -25,6 +25,7 @@ Usage (from the repository root)::
 
     python benchmarks/bench_inference.py                       # trains a model if needed
     python benchmarks/bench_inference.py --model cnn.skem      # a saved model
+    python benchmarks/bench_inference.py --estimator lstm      # LSTMRowClassifier
     python benchmarks/bench_inference.py --rounds 15 --threads 1
 
 The model is trained (default: the default ``CharCNNClassifier``, 460
@@ -54,7 +55,13 @@ from benchmarks import _machine
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "inference"
 BENCH_FOLDER = REPO_ROOT.parent / "shared" / "emnist" / "bench"
-DEFAULT_MODEL = Path(tempfile.gettempdir()) / "sklearn_emnist_bench_inference" / "cnn-deep.skem"
+MODEL_FOLDER = Path(tempfile.gettempdir()) / "sklearn_emnist_bench_inference"
+
+
+def default_model_path(estimator="cnn", architecture="deep"):
+    """Where a trained model is kept between runs (outside the repository)."""
+    name = f"cnn-{architecture}" if estimator == "cnn" else estimator
+    return MODEL_FOLDER / f"{name}.skem"
 SCHEMA = "sklearn-emnist/bench-inference/1"
 BASELINE = "eager-skorch"
 
@@ -74,21 +81,25 @@ def balanced_sample(labels, n_per_class, random_state=0):
     return rng.permutation(index)
 
 
-def train_or_load(model_path, *, n_per_class, epochs, architecture, threads):
+def train_or_load(model_path, *, estimator, n_per_class, epochs, architecture, threads):
     from sklearn_emnist.deploy import load_model, save_model
 
     model_path = Path(model_path)
     if model_path.exists():
         model, header = load_model(model_path, return_header=True)
         return model, header.get("metadata", {})
-    from sklearn_emnist import CharCNNClassifier
+    from sklearn_emnist import CharCNNClassifier, LSTMRowClassifier
 
     images, labels = load_letters("train")
     index = balanced_sample(labels, n_per_class)
-    print(f"[inference] training CharCNNClassifier({architecture!r}) on {len(index)} images, "
-          f"{epochs} epochs ...", file=sys.stderr, flush=True)
-    model = CharCNNClassifier(architecture=architecture, max_epochs=epochs, random_state=0,
-                              n_threads=threads, verbose=1)
+    common = {"max_epochs": epochs, "random_state": 0, "n_threads": threads, "verbose": 1}
+    if estimator == "cnn":
+        model = CharCNNClassifier(architecture=architecture, **common)
+    else:
+        model = LSTMRowClassifier(**common)
+        architecture = "bilstm"
+    print(f"[inference] training {model!r} on {len(index)} images ...", file=sys.stderr,
+          flush=True)
     start = time.perf_counter()
     model.fit(images[index], labels[index])
     training = {"source": "letters-here train", "n_train": len(index),
@@ -211,14 +222,16 @@ def time_rounds(functions, images, *, rounds, n_single, n_batches, seed=0):
     return speeds
 
 
-def run(*, model_path=DEFAULT_MODEL, rounds=15, n_single=100, n_batches=2, threads=1,
-        n_calibration=1024,
-        n_per_class=460, epochs=3, architecture="deep", results=RESULTS, argv=None):
+def run(*, estimator="cnn", model_path=None, rounds=15, n_single=100, n_batches=2, threads=1,
+        n_calibration=1024, n_per_class=460, epochs=3, architecture="deep", results=RESULTS,
+        argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    model, training = train_or_load(model_path, n_per_class=n_per_class, epochs=epochs,
-                                    architecture=architecture, threads=threads)
+    if model_path is None:
+        model_path = default_model_path(estimator, architecture)
+    model, training = train_or_load(model_path, estimator=estimator, n_per_class=n_per_class,
+                                    epochs=epochs, architecture=architecture, threads=threads)
     test_images, test_labels = load_letters("test")
     flat = np.ascontiguousarray(test_images.reshape(len(test_images), 784))
     train_images, train_labels = load_letters("train")
@@ -275,7 +288,9 @@ def run(*, model_path=DEFAULT_MODEL, rounds=15, n_single=100, n_batches=2, threa
                  "calibration": f"{len(calibration)} class-balanced letters-here train images"},
         "model": {"class": type(model).__name__,
                   "params": {k: repr(v) for k, v in model.get_params(deep=False).items()
-                             if k in ("architecture", "max_epochs", "lr", "batch_size")},
+                             if k in ("architecture", "max_epochs", "lr", "batch_size",
+                                      "hidden_size", "num_layers", "bidirectional",
+                                      "dense_size")},
                   "training": training},
         "threads": threads,
         "timing_rule": (f"best of {rounds} interleaved rounds in one process; each round runs "
@@ -295,7 +310,8 @@ def run(*, model_path=DEFAULT_MODEL, rounds=15, n_single=100, n_batches=2, threa
     }
     results = Path(results)
     results.mkdir(parents=True, exist_ok=True)
-    stem = f"inference-letters-here-{architecture}-threads{threads}"
+    label = architecture if estimator == "cnn" else estimator
+    stem = f"inference-letters-here-{label}-threads{threads}"
     (results / f"{stem}.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     (results / f"{stem}.md").write_text(render_markdown(record), encoding="utf-8")
     print(render_markdown(record))
@@ -341,8 +357,11 @@ def render_markdown(record):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default=str(DEFAULT_MODEL),
-                        help="saved model (save_model); trained and written there if missing")
+    parser.add_argument("--estimator", choices=("cnn", "lstm"), default="cnn",
+                        help="CharCNNClassifier (the issue's measure) or LSTMRowClassifier")
+    parser.add_argument("--model", default=None,
+                        help="saved model (save_model); trained and written there if missing "
+                             f"(default: {MODEL_FOLDER}/cnn-<architecture>.skem or lstm.skem)")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--n-single", type=int, default=100,
                         help="single-image calls per engine and round (batch size 1)")
@@ -356,7 +375,7 @@ def main(argv=None):
     parser.add_argument("--architecture", default="deep")
     parser.add_argument("--results", default=str(RESULTS))
     args = parser.parse_args(argv)
-    run(model_path=args.model, rounds=args.rounds, n_single=args.n_single,
+    run(estimator=args.estimator, model_path=args.model, rounds=args.rounds, n_single=args.n_single,
         n_batches=args.n_batches, threads=args.threads,
         n_calibration=args.n_calibration, n_per_class=args.n_per_class, epochs=args.epochs,
         architecture=args.architecture, results=args.results,

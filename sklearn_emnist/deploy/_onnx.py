@@ -112,6 +112,8 @@ def _export(graph, example, path, opset, exporter):
         warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
         warnings.filterwarnings("ignore", message=".*variable length with LSTM.*")
         warnings.filterwarnings("ignore", message=".*Converting a tensor to a Python boolean.*")
+        # nn.LSTM's flat weight list is re-assigned while tracing; harmless
+        warnings.filterwarnings("ignore", message=".*were assigned during export.*")
         if exporter == "dynamo":
             batch = torch.export.Dim("batch")
             program = torch.onnx.export(
