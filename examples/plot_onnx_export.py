@@ -95,7 +95,8 @@ rows = {
 sizes = {"ONNX": os.path.getsize(path), "ONNX int8": os.path.getsize(quantized_path)}
 for name, row in rows.items():
     size = f"{sizes[name] / 1024:7.0f} KiB" if name in sizes else " " * 11
-    print(f"{name:<14} accuracy {row['accuracy']:.3f}  {row['images/s']:9.0f} images/s {size}")
+    print(f"{name:<14} accuracy {row['accuracy']:.3f}  "
+          f"{row['images/s']:9.0f} images/s {size}")
 
 # %%
 # Speed and accuracy side by side
