@@ -271,7 +271,11 @@ def render_markdown(records, references=None, *, title=None):
     ]
     comparisons = _comparisons(records, ref_rows)
     if comparisons:
-        lines += ["", "Computed from the records (ratios measured in the same run):", ""]
+        one_run = len({r["command"] for r in records}) == 1
+        lines += ["", "Computed from the records ("
+                  + ("ratios measured in the same run" if one_run else
+                     "the records come from several runs: ratios across runs are only indicative, "
+                     "see the dates below") + "):", ""]
         lines += comparisons
     lines += ["", f"Machine: {_describe_machine(first)}.", ""]
     lines += [f"Run{'s' if len(dates) > 1 else ''}: {dates[0]} to {dates[-1]} (UTC), git "
@@ -443,9 +447,14 @@ def _target_value(target, root):
     """(value, record path or None, note) of one target, from the runner's records."""
     folder = Path(root) / f"{target['protocol']}-{target['dataset']}"
     if target["model"] == "@run":
-        run = _load_json(folder / "run.json")
-        if not run:
+        from .recipes import DEFAULT_MODELS
+
+        runs = [(path, _load_json(path)) for path in sorted(folder.glob("run*.json"))]
+        runs = [(path, run) for path, run in runs
+                if run and set(DEFAULT_MODELS) <= set(run.get("models", ()))]
+        if not runs:
             return None, None, "not run yet"
+        run_path, run = max(runs, key=lambda item: item[1].get("date", ""))
         failed = [m for m, s in run.get("statuses", {}).items() if s != "ok"]
         note = f"models: {', '.join(run['models'])}" + (f"; failed: {', '.join(failed)}" if failed else "")
         if run.get("threads"):
@@ -464,7 +473,7 @@ def _target_value(target, root):
         elif len(missing) < len(run["models"]):
             note += (f"; {cpu:,.0f} CPU seconds without {', '.join(missing)} "
                      "(whose CPU time was not recorded)")
-        return run.get(target["metric"]), folder / "run.json", note
+        return run.get(target["metric"]), run_path, note
     path = folder / f"{target['model']}.json"
     record = _load_json(path)
     if not record or record.get("schema") != SCHEMA:

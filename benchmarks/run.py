@@ -435,6 +435,7 @@ def run_benchmark(
         for path in paths:
             record = json.loads(Path(path).read_text(encoding="utf-8"))
             statuses.setdefault(folder, {})[record["model"]] = record["status"]
+    stamp = _machine.utc_now().replace(":", "").replace("+0000", "Z")
     for folder, paths in outcome.items():  # the run as a whole, for the summary's time target
         _write_record(
             {
@@ -447,7 +448,7 @@ def run_benchmark(
                 "date": _machine.utc_now(),
                 "threads": threads,
             },
-            folder / "run.json",
+            folder / f"run-{stamp}.json",
         )
     reports = {}
     for folder, paths in outcome.items():
