@@ -139,12 +139,12 @@ def _bilinear(images, qx, qy):
     px += 1.0
     py = np.clip(qy, -1.0, h, dtype=np.float32)
     py += 1.0
-    x0 = px.astype(np.intp)
-    np.minimum(x0, w, out=x0)
-    index = py.astype(np.intp)
-    np.minimum(index, h, out=index)
-    py -= index
-    px -= x0
+    floor = np.minimum(np.floor(px), w)
+    x0 = floor.astype(np.intp)
+    px -= floor  # fraction along x, in float32
+    np.minimum(np.floor(py, out=floor), h, out=floor)
+    index = floor.astype(np.intp)
+    py -= floor  # fraction along y
     index *= width
     index += x0
     index += (np.arange(n, dtype=np.intp) * ((h + 2) * width))[:, None, None]

@@ -76,6 +76,20 @@ def test_pipeline_augments_during_fit_only(letters):
     np.testing.assert_array_equal(predicted, labels)
 
 
+def test_pipeline_transform_does_not_augment(letters):
+    from sklearn_emnist.preprocessing import PixelScaler
+
+    images, labels = letters
+    pipe = Pipeline(
+        [("augment", RandomAffineAugmenter(n_augmented=2, random_state=0)),
+         ("scale", PixelScaler())]
+    )
+    fitted_rows = pipe.fit_transform(images, labels)  # fit: the sampler acts
+    assert len(fitted_rows) == 3 * len(images)
+    transformed = pipe.transform(images)  # transform: it does not
+    np.testing.assert_allclose(transformed, images.reshape(len(images), -1) / 255.0, atol=1e-6)
+
+
 def test_clone_and_pickle_keep_parameters_and_behaviour(letters):
     images, labels = letters
     sampler = RandomAffineAugmenter(n_augmented=1, rotation=5.0, random_state=1)
