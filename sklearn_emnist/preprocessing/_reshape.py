@@ -23,6 +23,8 @@ class ImageReshaper(OneToOneFeatureMixin, ImageTransformerMixin):
     ``(n_samples, 784)`` rows (what scikit-learn estimators, ``set_output``
     and ``ColumnTransformer`` expect); put an ``ImageReshaper`` last to feed
     a model that needs ``(n, 28, 28)`` or ``(n, 1, 28, 28)`` arrays (torch).
+    ``set_output(transform="pandas")`` needs ``layout="flat"`` (a DataFrame
+    is two-dimensional).
 
     Parameters
     ----------
