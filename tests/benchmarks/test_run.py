@@ -204,6 +204,14 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     row = next(line for line in summary.splitlines() if "CharCNNClassifier, full protocol" in line)
     assert "not run yet" in row
     assert "| `knn/other.json` | kind=protocol, dataset=letters-here | pipeline: 92.50 % |" in summary
+    (tmp_path / "neural").mkdir()
+    (tmp_path / "neural" / "protocol.json").write_text(json.dumps(
+        {"kind": "protocol", "recipe": "cnn-deep", "dataset": "letters-here", "protocol": "seed",
+         "evaluated_on": "test", "metrics": {"accuracy": 0.9612}, "fit_seconds": 1000.0}))
     (tmp_path / "knn" / "other.md").write_text("# KNN on letters-here\n\ntext\n")
     run.main(["summary", "--results", str(tmp_path)])
-    assert "- [KNN on letters-here](knn/other.md)" in (tmp_path / "SUMMARY.md").read_text()
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    assert "- [KNN on letters-here](knn/other.md)" in summary
+    row = next(line for line in summary.splitlines() if "CharCNNClassifier, seed protocol" in line)
+    # the runner has no best-cnn record: the other script's figure, its fit time over 15 min
+    assert "| 96.12 % | **no** | `neural/protocol.json` |" in row and "fit 1,000 s" in row
