@@ -3,13 +3,12 @@
 import numbers
 
 import numpy as np
-import scipy.sparse
 from imblearn.base import BaseSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length
 
-from ..utils import check_images
+from ..utils import check_images, reject_sparse
 from ._affine import DEFAULT_AFFINE, random_affine
 
 __all__ = ["RandomAffineAugmenter"]
@@ -126,11 +125,7 @@ class RandomAffineAugmenter(BaseSampler):
                 "RandomAffineAugmenter requires y to be passed, but the target y is None: "
                 "fit_resample repeats the labels for the augmented copies."
             )
-        if scipy.sparse.issparse(X):
-            raise TypeError(
-                "RandomAffineAugmenter: sparse input is not supported (images are dense); "
-                "convert it with X.toarray()."
-            )
+        reject_sparse(X, estimator=self)
         if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
             X = X.to_numpy()
         X = np.asarray(X)

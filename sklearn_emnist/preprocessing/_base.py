@@ -1,22 +1,12 @@
 """Shared machinery of the image transformers: validation, fitted state, tags."""
 
 import numpy as np
-import scipy.sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ..utils import N_PIXELS, check_images
 
-__all__ = ["ImageTransformerMixin", "reject_sparse"]
-
-
-def reject_sparse(X, estimator):
-    """Raise a TypeError naming the fix when ``X`` is a sparse matrix or array."""
-    if scipy.sparse.issparse(X):
-        raise TypeError(
-            f"{type(estimator).__name__}: sparse input is not supported (images are dense); "
-            "convert it with X.toarray()."
-        )
+__all__ = ["ImageTransformerMixin"]
 
 
 class ImageTransformerMixin(TransformerMixin, BaseEstimator):
@@ -33,7 +23,6 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
             self._validate_params()
         else:
             check_is_fitted(self)
-        reject_sparse(X, self)
         _check_feature_names(self, X, reset=reset)
         images = check_images(X, dtype=dtype, estimator=self)
         if reset:

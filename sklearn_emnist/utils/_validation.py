@@ -7,11 +7,12 @@ wrong otherwise.
 """
 
 import numpy as np
+import scipy.sparse
 
 IMAGE_SHAPE = (28, 28)
 N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 
-__all__ = ["IMAGE_SHAPE", "N_PIXELS", "check_images"]
+__all__ = ["IMAGE_SHAPE", "N_PIXELS", "check_images", "reject_sparse"]
 
 
 def _describe(estimator):
@@ -19,6 +20,25 @@ def _describe(estimator):
         return ""
     name = estimator if isinstance(estimator, str) else type(estimator).__name__
     return f"{name}: "
+
+
+def reject_sparse(X, *, estimator=None):
+    """Raise a ``TypeError`` naming the fix when ``X`` is a sparse matrix or array.
+
+    Examples
+    --------
+    >>> import scipy.sparse
+    >>> from sklearn_emnist.utils import reject_sparse
+    >>> reject_sparse(scipy.sparse.csr_matrix((1, 784)))
+    Traceback (most recent call last):
+    ...
+    TypeError: sparse input is not supported (images are dense); convert it with X.toarray().
+    """
+    if scipy.sparse.issparse(X):
+        raise TypeError(
+            f"{_describe(estimator)}sparse input is not supported (images are dense); "
+            "convert it with X.toarray()."
+        )
 
 
 def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=False):
@@ -50,7 +70,8 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
         On a shape that does not hold 28x28 images, an empty array, NaN or
         infinite values, or pixels out of range, with the fix in the message.
     TypeError
-        On a non-numeric dtype (strings, objects, complex numbers).
+        On sparse input or a non-numeric dtype (strings, objects, complex
+        numbers).
 
     Examples
     --------
@@ -63,6 +84,7 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
     ((2, 28, 28), dtype('float32'), 1.0)
     """
     prefix = _describe(estimator)
+    reject_sparse(X, estimator=estimator)
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     try:
