@@ -21,10 +21,17 @@ Protocols:
   class), the same recipes trained for one epoch: checks that everything runs.
 
 Each model runs in a fresh Python process (so its peak resident memory is its
-own), writes one JSON record to ``<results>/<protocol>-<dataset>/<model>.json``;
-at the end the runner writes ``table.md`` and two PNG plots there from the
-records and prints the table. Hyper-parameters are never chosen on the test
+own), writes one JSON record to ``<results>/<protocol>-<dataset>/<model>.json``
+(metrics, per-class recall, wall and CPU times, peak memory, parameters,
+versions, machine, command, git commit); the run itself is recorded in
+``run-<date>.json`` (models, statuses, total seconds). At the end the runner
+writes ``table.md`` and two PNG plots there from all the records of that
+folder and prints the table. Hyper-parameters are never chosen on the test
 part: the recipes' settings were fixed on training data beforehand.
+
+``--threads N`` sets each model's thread count; on a machine busy with other
+work, one thread is much faster than two (threads spin waiting for each
+other). ``--timeout S`` stops a model after S seconds and records that.
 
 Examples
 --------
