@@ -115,10 +115,10 @@ for bar, name in zip(bars, names):
             f"{rows[name]['accuracy']:.3f}", va="center")
 ax.scatter([seed[n] for n in seed], list(seed), marker="D", color="tab:red",
            zorder=3, label="seed slides (40,000 images)")
-ax.set_xlim(0.5, 1.0)
+ax.set_xlim(0.5, 1.15)
 ax.invert_yaxis()
 ax.set_xlabel("accuracy on letters-here test (2,600 images)")
 ax.set_title("3,900 training images, 4 epochs")
-ax.legend(loc="lower right")
+ax.legend(loc="lower right", fontsize=8)
 fig.tight_layout()
 plt.show()
