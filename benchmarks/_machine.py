@@ -22,10 +22,10 @@ import sys
 from pathlib import Path
 
 __all__ = [
-    "describe_machine",
-    "package_versions",
-    "git_revision",
     "current_rss_mb",
+    "describe_machine",
+    "git_revision",
+    "package_versions",
     "peak_rss_mb",
     "utc_now",
 ]

@@ -17,14 +17,14 @@ from pathlib import Path
 
 __all__ = [
     "REFERENCES_PATH",
+    "format_percent",
     "load_records",
     "load_references",
-    "render_markdown",
     "plot_accuracy_vs_fit_time",
     "plot_per_class_recall",
-    "write_report",
+    "render_markdown",
     "render_summary",
-    "format_percent",
+    "write_report",
 ]
 
 REFERENCES_PATH = Path(__file__).resolve().parent / "references.json"

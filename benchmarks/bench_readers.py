@@ -47,7 +47,6 @@ import argparse
 import gzip
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -60,7 +59,7 @@ import numpy as np
 
 from . import _machine
 
-__all__ = ["main", "run_readers", "READERS"]
+__all__ = ["READERS", "main", "run_readers"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO_ROOT / "benchmarks" / "results" / "readers"
@@ -106,13 +105,11 @@ def _gzip_floor(files, state):
     for path in (files.images, files.labels):
         with open(os.devnull, "wb") as sink:
             subprocess.run(["gzip", "-dc", str(path)], stdout=sink, check=True)
-    return None
 
 
 def _python_gzip(files, state):
     for path in (files.images, files.labels):
         gzip.decompress(path.read_bytes())
-    return None
 
 
 def _read_idx(files, state):
@@ -217,7 +214,7 @@ def _torchvision(files, repeat, torchvision_path):
     out = subprocess.run(
         [sys.executable, "-c", _TORCHVISION_CHILD, str(files.images), str(files.labels),
          str(files.scratch), str(repeat)],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True, text=True, env=env, timeout=600, check=False,
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -363,7 +360,7 @@ def run_readers(
         "files": {
             str(p.name): p.stat().st_size for p in (files.images, files.labels)
         },
-        "n_images": int(len(reference[1])),
+        "n_images": len(reference[1]),
         "repeat": repeat,
         "timing_rule": f"best of {repeat} rounds in one process, each round running every "
                        f"reader once in turn; a reader slower than {slow_seconds} s runs once",

@@ -33,15 +33,15 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "SPLITS",
     "BENCH_SETS",
+    "SPLITS",
     "DataSource",
     "LoadedData",
+    "class_balanced_indices",
     "default_bench_folder",
+    "load_source",
     "parse_source",
     "resolve_source",
-    "load_source",
-    "class_balanced_indices",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

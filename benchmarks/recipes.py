@@ -24,10 +24,10 @@ Examples
 KNeighborsClassifier(n_neighbors=3)
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-__all__ = ["Recipe", "RECIPES", "ALIASES", "DEFAULT_MODELS", "ORDER", "build_estimator", "get_recipe"]
+__all__ = ["ALIASES", "DEFAULT_MODELS", "ORDER", "RECIPES", "Recipe", "build_estimator", "get_recipe"]
 
 
 @dataclass(frozen=True)

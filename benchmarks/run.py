@@ -52,10 +52,16 @@ import traceback
 from pathlib import Path
 
 from . import _machine
-from .datasets import BENCH_SETS, SPLITS, class_balanced_indices, load_source, resolve_source
+from .datasets import (
+    BENCH_SETS,
+    SPLITS,
+    class_balanced_indices,
+    load_source,
+    resolve_source,
+)
 from .recipes import DEFAULT_MODELS, RECIPES, get_recipe
 
-__all__ = ["main", "build_parser", "run_benchmark", "run_worker", "json_safe"]
+__all__ = ["build_parser", "json_safe", "main", "run_benchmark", "run_worker"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = REPO_ROOT / "benchmarks" / "results"
@@ -244,8 +250,8 @@ def _dataset_entry(source, train_text, test_text, y_train, y_test, target_names)
         "name": source.name,
         "split": source.split,
         "source": source.display(),
-        "n_train": int(len(y_train)),
-        "n_test": int(len(y_test)),
+        "n_train": len(y_train),
+        "n_test": len(y_test),
         "n_classes": len(target_names),
         "train_sample": train_text,
         "test_sample": test_text,
@@ -331,6 +337,7 @@ def _run_in_subprocess(spec, timeout):
     try:
         process = subprocess.run(
             [sys.executable, "-m", "benchmarks", "_worker", spec_path],
+            check=False,  # a failing model is recorded, the run goes on
             cwd=REPO_ROOT,
             env=env,
             timeout=timeout,
