@@ -91,7 +91,7 @@ if __name__ == "__main__":
 
     cluster = LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True,
-        host="127.0.0.1", dashboard_address=None,
+        host="127.0.0.1", dashboard_address=":0",
     )
     with Client(cluster) as client, dask_backend(client, scatter=[X, y]):
         client.run(warm_up)

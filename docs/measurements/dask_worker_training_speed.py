@@ -68,7 +68,7 @@ def main(rounds=5):
     for name in ("dask-default", "dask-tuned"):
         cluster = LocalCluster(
             n_workers=1, threads_per_worker=1, processes=True,
-            host="127.0.0.1", dashboard_address=None,
+            host="127.0.0.1", dashboard_address=":0",
         )
         client = Client(cluster, set_as_default=False)
         if name == "dask-tuned":

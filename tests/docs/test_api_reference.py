@@ -60,7 +60,7 @@ def test_every_public_class_and_function_is_in_the_api_reference():
         for sub, name, _ in _public()
         if name not in sections.get(sub, set())
     ]
-    assert not missing, f"add to docs/api.rst: {missing}"
+    assert not missing, f"add to docs/api.rst (python docs/update_api_reference.py): {missing}"
 
 
 def test_api_reference_lists_no_name_the_package_lacks():

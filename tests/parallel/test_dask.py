@@ -45,8 +45,8 @@ def client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
+        dashboard_address=":0",
+        worker_dashboard_address=":0",
     )
     with distributed.Client(cluster) as dask_client:
         yield dask_client
