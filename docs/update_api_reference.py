@@ -21,7 +21,7 @@ sections = [
  ("deploy", "deployment", "ONNX export and inference, quantization, versioned model files."),
  ("io", "image files", "Turning photos and scans of handwritten characters into EMNIST-style 28x28 images."),
  ("parallel", "scale-out", "Worker set-up for torch and hyper-parameter searches on a Dask cluster."),
- ("utils", "input validation", "The one input check every estimator uses."),
+ ("utils", "input validation", "The input checks shared by every estimator."),
  ("cli", "command line", "The ``sklearn-emnist`` console script (see :doc:`user_guide/cli`)."),
 ]
 out = ['.. _api:', '', 'API reference', '=============', '',
