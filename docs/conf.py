@@ -68,6 +68,14 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = False
 numpydoc_xref_param_type = False
+# numpydoc validation of the public API, as warnings (errors with -W):
+# a docstring exists (GL08), documents no parameter the signature lacks
+# (PR02: catches stale docs after a rename) and has a one-line summary that is
+# a sentence (SS01, SS03).
+numpydoc_validation_checks = {"GL08", "PR02", "SS01", "SS03"}
+# public classes and functions only: methods inherit docstrings from torch,
+# skorch and scikit-learn, which follow their own conventions
+numpydoc_validation_exclude = {r"^sklearn_emnist\.\w+\.\w+\.\w+$"}
 
 # -- sphinx-gallery ------------------------------------------------------------
 try:

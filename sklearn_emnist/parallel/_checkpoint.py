@@ -10,7 +10,7 @@ __all__ = ["PerFitCheckpoint"]
 
 
 class PerFitCheckpoint(Checkpoint):
-    """skorch ``Checkpoint`` whose files never collide across parallel fits.
+    """A skorch ``Checkpoint`` whose files never collide across parallel fits.
 
     skorch's :class:`~skorch.callbacks.Checkpoint` writes fixed file names
     (``params.pt``, ``history.json``, ...) into ``dirname``, so the fits of a

@@ -108,3 +108,18 @@ def test_public_name_has_a_numpydoc_examples_section(qualname, obj):
     assert section and re.search(r"^>>> ", section.group(1), flags=re.M), (
         f"{qualname} needs a numpydoc 'Examples' section with a doctest"
     )
+
+
+# The checks docs/conf.py enforces in the build (numpydoc_validation_checks).
+BUILD_CHECKS = {"GL08", "PR02", "SS01", "SS03"}
+
+
+@pytest.mark.parametrize(
+    "qualname",
+    [f"sklearn_emnist.{sub}.{name}" for sub, name, _ in _public()],
+)
+def test_public_docstring_passes_the_builds_numpydoc_checks(qualname):
+    validate = pytest.importorskip("numpydoc.validate").validate
+    errors = [f"{code}: {message}" for code, message in validate(qualname)["errors"]
+              if code in BUILD_CHECKS]
+    assert not errors, f"{qualname}: {errors}"
