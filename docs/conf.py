@@ -168,7 +168,46 @@ def _separate_bare_fields(app, what, name, obj, options, lines):
         i += 1
 
 
+from docutils.parsers.rst import Directive  # noqa: E402
+from docutils.statemachine import StringList  # noqa: E402
+
+
+class MarkdownPipeTable(Directive):
+    """``.. markdown-pipe-table:: path``: the first pipe table of a Markdown file.
+
+    The benchmark runner writes its tables as Markdown (``table.md``); this
+    renders the committed file as a real table, so the page shows exactly
+    the figures of the records, never a copy typed by hand.
+    """
+
+    required_arguments = 1
+
+    def run(self):
+        source = Path(self.state.document.current_source).parent / self.arguments[0]
+        self.state.document.settings.record_dependencies.add(str(source))
+        lines = source.read_text(encoding="utf-8").splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+        rows = []
+        for line in lines[start:]:
+            if not line.startswith("|"):
+                break
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if all(set(cell) <= set(":-") for cell in cells):
+                continue  # the header separator
+            rows.append([cell.replace("—", "--") or " " for cell in cells])
+        rst = [".. list-table::", "   :header-rows: 1", ""]
+        for row in rows:
+            rst.append(f"   * - {row[0]}")
+            rst += [f"     - {cell}" for cell in row[1:]]
+        from docutils import nodes
+
+        node = nodes.container(classes=["benchmark-table"])
+        self.state.nested_parse(StringList(rst, source=str(source)), self.content_offset, node)
+        return [node]
+
+
 def setup(app):
+    app.add_directive("markdown-pipe-table", MarkdownPipeTable)
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
     # after numpydoc (priority 500) has turned the sections into reST
     app.connect("autodoc-process-docstring", _separate_bare_fields, priority=900)
