@@ -180,6 +180,14 @@ def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=Non
     X_train, y_train, X_eval, y_eval, _ = load_protocol(
         dataset, protocol, n_train=n_train, random_state=random_state)
     result = evaluate(estimator, X_train, y_train, X_eval, y_eval)
+    if protocol == "seed":
+        # the same fitted model scored on the train-only validation sample of
+        # the "tune" protocol: recipes are compared on this figure, never on test
+        _, _, X_valid, y_valid, _ = load_protocol(dataset, "tune", n_train=n_train,
+                                                  random_state=random_state)
+        result["validation_accuracy"] = float(np.mean(estimator.predict(X_valid) == y_valid))
+        result["validation_note"] = ("disjoint class-balanced sample of the training file "
+                                     "(protocol 'tune'); used to choose recipes")
     return _record("tune" if protocol == "tune" else "protocol", {
         "recipe": recipe,
         "estimator": type(estimator).__name__,

@@ -93,7 +93,7 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
         n_threads=None,
         init_from=None,
         channels_last=False,
-        predict_batch_size=1024,
+        predict_batch_size=256,
         optimizer=torch.optim.AdamW,
         lr=0.003,
         max_epochs=12,

@@ -347,7 +347,7 @@ def test_custom_module_and_architectures(letters_train):
 
 def test_channels_last_trains_an_equivalent_network(letters_train, letters_test):
     X, y = letters_train[0][:256], letters_train[1][:256]
-    default = cnn().fit(X, y)
+    default = cnn(channels_last=False).fit(X, y)
     cl = cnn(channels_last=True).fit(X, y)
     weight = cl.module_.features[0].weight
     assert weight.is_contiguous(memory_format=torch.channels_last)
