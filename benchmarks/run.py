@@ -37,7 +37,7 @@ Examples
 --------
 >>> from benchmarks.run import build_parser
 >>> build_parser().parse_args(["seed", "--dataset", "letters-here"]).models
-'seed-cnn,seed-lstm,seed-knn,short-cnn,short-lstm,best-knn'
+'seed-cnn,seed-lstm,seed-knn,best-cnn,best-lstm,best-knn'
 """
 
 import argparse
@@ -510,7 +510,7 @@ def build_parser():
             "--models",
             default=",".join(DEFAULT_MODELS),
             help="comma-separated recipes, default " + ",".join(DEFAULT_MODELS)
-            + " (the seed's three and the package's three, the neural ones time-bounded); all: "
+            + " (the seed's three and the package's three); all: "
             + ", ".join(RECIPES) + " (aliases cnn, lstm, knn = best-*)",
         )
         sub.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root folder")

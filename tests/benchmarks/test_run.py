@@ -30,7 +30,7 @@ def quick_run(tmp_path_factory):
               "--results", str(results), "--quiet", "--threads", "1"]
     status_subprocess = run.main(common + ["--models", "seed-knn,best-knn", "--no-plots"])
     status_in_process = run.main(
-        common + ["--models", "seed-cnn,seed-lstm,short-cnn,short-lstm", "--in-process"]
+        common + ["--models", "seed-cnn,seed-lstm,best-cnn,best-lstm", "--in-process"]
     )
     return max(status_subprocess, status_in_process), results / "quick-letters-here"
 
@@ -42,7 +42,7 @@ def test_quick_run_succeeds_and_writes_one_record_per_model(quick_run):
     assert sorted(p.stem for p in folder.glob("*.json") if p not in runs) == sorted(DEFAULT_MODELS)
     assert len(runs) == 2  # one per run of the runner
     last_run = max((json.loads(p.read_text()) for p in runs), key=lambda run: len(run["models"]))
-    assert last_run["models"] == ["seed-cnn", "seed-lstm", "short-cnn", "short-lstm"]
+    assert last_run["models"] == ["seed-cnn", "seed-lstm", "best-cnn", "best-lstm"]
     assert set(last_run["statuses"].values()) == {"ok"} and last_run["total_seconds"] > 0
     for name in ("table.md", "accuracy_vs_fit_time.png", "per_class_recall.png"):
         assert (folder / name).stat().st_size > 1000
@@ -70,9 +70,9 @@ def test_neural_records_come_from_one_epoch_of_the_real_recipes(quick_run):
     _, folder = quick_run
     expected = {
         "seed-cnn": {"architecture": "seed", "augment": False},
-        "short-cnn": {"augment": True},
+        "best-cnn": {"augment": True},
         "seed-lstm": {"hidden_size": 128, "num_layers": 1, "bidirectional": False},
-        "short-lstm": {"bidirectional": True},
+        "best-lstm": {"bidirectional": True},
     }
     for model, params in expected.items():
         record = json.loads((folder / f"{model}.json").read_text())
