@@ -10,10 +10,10 @@ joblib. With joblib's Dask backend the same
 the same for a cluster of many machines (``Client("tcp://scheduler:8786")``).
 
 :func:`~sklearn_emnist.parallel.dask_backend` is
-``joblib.parallel_backend("dask")`` plus a worker plugin
-(:class:`~sklearn_emnist.parallel.TorchWorkerPlugin`) that gives every worker
-process one torch thread, so the workers do not oversubscribe the cores, and
-an allocator set up for training. We search a small ``CharCNNClassifier`` on real EMNIST letters twice,
+``joblib.parallel_backend("dask")`` plus a worker plugin,
+:class:`~sklearn_emnist.parallel.TorchWorkerPlugin`, that gives every
+worker process one torch thread, so the workers do not oversubscribe the
+cores, and an allocator set up for training. We search a small ``CharCNNClassifier`` on real EMNIST letters twice,
 locally with ``n_jobs=1`` and on the cluster, and check that both searches
 find the same scores.
 
