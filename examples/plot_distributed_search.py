@@ -13,9 +13,10 @@ the same for a cluster of many machines (``Client("tcp://scheduler:8786")``).
 ``joblib.parallel_backend("dask")`` plus a worker plugin,
 :class:`~sklearn_emnist.parallel.TorchWorkerPlugin`, that gives every
 worker process one torch thread, so the workers do not oversubscribe the
-cores, and an allocator set up for training. We search a small ``CharCNNClassifier`` on real EMNIST letters twice,
-locally with ``n_jobs=1`` and on the cluster, and check that both searches
-find the same scores.
+cores, and an allocator set up for training. We search a small
+``CharCNNClassifier`` on real EMNIST letters twice, locally with
+``n_jobs=1`` and on the cluster, and check that both searches find the
+same scores.
 
 .. note::
 
