@@ -24,14 +24,18 @@ def test_limit_threads_sets_torch_env_and_blas_then_restores():
 
 
 def test_set_worker_threads_returns_previous_settings():
-    previous = set_worker_threads(1)
-    try:
-        assert previous["torch"] is not None
-        assert set(previous["env"]) >= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
-    finally:
-        from sklearn_emnist.parallel._threads import _restore
+    from threadpoolctl import threadpool_limits
 
-        _restore(previous)
+    from sklearn_emnist.parallel._threads import _restore
+
+    # the outer context puts this process's BLAS pools back afterwards
+    with threadpool_limits(limits=None):
+        previous = set_worker_threads(1)
+        try:
+            assert previous["torch"] is not None
+            assert set(previous["env"]) >= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+        finally:
+            _restore(previous)
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True, None])
