@@ -20,7 +20,7 @@ float ONNX one; the deeper default CNN gains in speed too, see
 ``benchmarks/results/inference/``.)
 """
 
-# sphinx_gallery_thumbnail_number = 2
+# sphinx_gallery_thumbnail_number = 3
 
 # %%
 # A small CNN trained on real letters
@@ -49,10 +49,18 @@ X_test, y_test = load_emnist_folder(
 )
 cnn = CharCNNClassifier(
     architecture="seed", max_epochs=3, batch_size=32, augment=False,
-    random_state=0, verbose=0,
+    validation_fraction=0.1, random_state=0, verbose=0,
 ).fit(X_train, y_train)
 print("classes:", "".join(cnn.classes_))
 print(f"torch accuracy on {len(X_test)} test letters: {cnn.score(X_test, y_test):.3f}")
+
+# %%
+# ``validation_fraction=0.1`` held out a stratified tenth of the training
+# images; :class:`~sklearn_emnist.plotting.TrainingCurvesDisplay` draws the
+# losses and the validation accuracy recorded in the skorch history.
+from sklearn_emnist.plotting import TrainingCurvesDisplay
+
+TrainingCurvesDisplay.from_estimator(cnn)
 
 # %%
 # Export, load, compare
@@ -130,15 +138,12 @@ fig.tight_layout()
 # %%
 # What the deployed model sees
 # ----------------------------
-# Test letters with the ONNX model's prediction and probability; red marks
-# a mistake.
-proba = onnx_cnn.predict_proba(X_test[:24])
-pred = onnx_cnn.classes_[proba.argmax(axis=1)]
-fig, axes = plt.subplots(3, 8, figsize=(8, 3.4))
-for ax, image, p, pr, true in zip(axes.ravel(), X_test, pred, proba.max(axis=1), y_test):
-    ax.imshow(image.reshape(28, 28), cmap="gray_r")
-    ax.set_title(f"{p} {pr:.0%}", fontsize=9, color="black" if p == true else "red")
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.tight_layout()
+# Test letters with the ONNX model's predictions
+# (:class:`~sklearn_emnist.plotting.SampleImagesDisplay`); mistakes are
+# marked.
+from sklearn_emnist.plotting import SampleImagesDisplay
+
+SampleImagesDisplay.from_predictions(
+    X_test, y_test, onnx_cnn.predict(X_test), n_images=24, random_state=0
+)
 plt.show()
