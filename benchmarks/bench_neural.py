@@ -58,6 +58,7 @@ __all__ = [
     "loop_overhead",
     "speed_options",
     "thread_settings",
+    "render_table",
     "main",
 ]
 
@@ -402,6 +403,72 @@ def thread_settings(*, architecture="deep", batch_size=128, steps=15, rounds=2):
     }
 
 
+def render_table(folder=RESULTS):
+    """A markdown summary of every record in ``folder`` (written as README.md)."""
+    rows, extra = [], []
+    for path in sorted(Path(folder).glob("*.json")):
+        record = json.loads(path.read_text())
+        kind = record.get("kind")
+        if kind in ("protocol", "tune"):
+            metrics = record["metrics"]
+            valid = record.get("validation_accuracy")
+            rows.append(
+                f"| {record['recipe']} | {record.get('overrides', {})} | {record['dataset']} "
+                f"{record['protocol']} (n={record['n_train']}) | {record['evaluated_on']} | "
+                f"{metrics['accuracy']:.2%} | {metrics['macro_recall']:.2%} | "
+                f"{metrics['macro_precision']:.2%} | "
+                f"{'' if valid is None else f'{valid:.2%}'} | {record['fit_seconds']:.0f} | "
+                f"{record['predict_images_per_second']:.0f} | {record['peak_rss_mb']} | "
+                f"`{record['command']}` |"
+            )
+        elif kind == "overhead":
+            extra.append(f"- loop overhead ({path.name}): skorch/plain seconds per epoch = "
+                         f"{record['ratio_skorch_over_plain']} (plain "
+                         f"{record['plain_seconds_per_epoch']}, skorch "
+                         f"{record['skorch_seconds_per_epoch']}); `{record['command']}`")
+        elif kind == "threads":
+            extra.append(f"- threads ({path.name}): best ms per training step "
+                         f"{record['best_ms_per_training_step']}; `{record['command']}`")
+        elif kind == "speed":
+            extra.append(
+                f"- speed ({path.name}): channels-last fit ratio "
+                f"{record['channels_last']['fit_ratio']}, predict ratio "
+                f"{record['channels_last']['predict_ratio']}; predict images/s by batch size "
+                f"{record['predict_images_per_second_by_batch_size']}; torch.compile "
+                f"{record['torch_compile']}; threads {record['threads']}; "
+                f"`{record['command']}`")
+    machine = ""
+    if rows:
+        first = json.loads(sorted(Path(folder).glob("protocol-*.json"))[0].read_text())
+        m = first["machine"]
+        machine = (f"Machine: {m.get('cpu_model')}, {m.get('cores_usable')} usable cores "
+                   f"(shared with other jobs: load average about {m.get('load_average_1min')}), "
+                   f"no GPU; torch {first['versions'].get('torch')}, "
+                   f"skorch {first['versions'].get('skorch')}.")
+    text = "\n".join([
+        "# Neural estimators: benchmark records",
+        "",
+        "Written by `python benchmarks/bench_neural.py table` from the JSON records here.",
+        "Seed protocol: class-balanced 40,000 images of letters-here train (random_state=0),",
+        "scored on letters-here test (7,800). `validation` is the same fitted model scored on",
+        "a disjoint class-balanced 7,800-image sample of the *training* file: recipes were",
+        "compared on it, never on test. Fit seconds are wall-clock on a shared 2-core CPU.",
+        "",
+        machine,
+        "",
+        "| recipe | overrides | data | scored on | accuracy | macro recall | macro precision "
+        "| validation | fit s | predict img/s | peak RSS MB | command |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        *extra,
+        "",
+    ])
+    out = Path(folder) / "README.md"
+    out.write_text(text)
+    return out
+
+
 def _parse_overrides(pairs):
     out = {}
     for pair in pairs or []:
@@ -431,6 +498,7 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=8192)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    sub.add_parser("table")
     p = sub.add_parser("threads")
     p.add_argument("--architecture", default="deep")
     p = sub.add_parser("speed")
@@ -452,6 +520,8 @@ def main(argv=None):
                                n_threads=args.threads)
         print(json.dumps(result, indent=2))
         _write(_record("overhead", result), f"overhead-{args.architecture}")
+    elif args.command == "table":
+        print(f"wrote {render_table()}")
     elif args.command == "threads":
         result = thread_settings(architecture=args.architecture)
         print(json.dumps(result, indent=2))
