@@ -181,6 +181,7 @@ class MarkdownPipeTable(Directive):
     """
 
     required_arguments = 1
+    option_spec = {"columns": lambda text: [c.strip() for c in text.split(",") if c.strip()]}
 
     def run(self):
         source = Path(self.state.document.current_source).parent / self.arguments[0]
@@ -194,7 +195,17 @@ class MarkdownPipeTable(Directive):
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             if all(set(cell) <= set(":-") for cell in cells):
                 continue  # the header separator
-            rows.append([cell.replace("—", "--") or " " for cell in cells])
+            # a figure and its unit stay on one line ("90.32 %")
+            rows.append([cell.replace("—", "--").replace(" %", "\u00a0%") or " "
+                         for cell in cells])
+        wanted = self.options.get("columns")
+        if wanted:  # keep the named columns, in the file's order
+            header = [cell.lower() for cell in rows[0]]
+            missing = [c for c in wanted if c.lower() not in header]
+            if missing:
+                raise self.error(f"{source.name} has no column(s) {missing}; it has {rows[0]}")
+            keep = [i for i, cell in enumerate(header) if cell in {c.lower() for c in wanted}]
+            rows = [[row[i] for i in keep] for row in rows]
         rst = [".. list-table::", "   :header-rows: 1", ""]
         for row in rows:
             rst.append(f"   * - {row[0]}")
