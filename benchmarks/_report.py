@@ -194,10 +194,15 @@ def _comparisons(records, references):
             speed_ratio = best["timing"]["predict_images_per_second"] / max(
                 seed["timing"]["predict_images_per_second"], 1e-9
             )
+            seed_fit = seed["timing"]["fit_seconds"]
+            fit_text = (
+                f"fitting in {fit_ratio:.2f}× its time" if seed_fit >= 0.5
+                else f"fitting in {best['timing']['fit_seconds']:,.1f} s against its {seed_fit:.2f} s"
+            )
             parts.append(
                 f"{abs(gap):.1f} points {'above' if gap >= 0 else 'below'} the seed recipe measured "
-                f"in this run ({format_percent(seed['metrics']['accuracy'])}), fitting in "
-                f"{fit_ratio:.2f}× its time and predicting {speed_ratio:.2f}× as many images per second"
+                f"in this run ({format_percent(seed['metrics']['accuracy'])}), {fit_text} and "
+                f"predicting {speed_ratio:.2f}× as many images per second"
             )
         if parts:
             lines.append(
