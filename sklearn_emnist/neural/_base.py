@@ -87,6 +87,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         "channels_last": ["boolean"],
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -103,6 +104,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         init_from,
         channels_last,
         predict_batch_size,
+        label_smoothing=0.0,
         **kwargs,
     ):
         kwargs.setdefault("criterion", torch.nn.CrossEntropyLoss)
@@ -121,6 +123,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         self.init_from = init_from
         self.channels_last = channels_last
         self.predict_batch_size = predict_batch_size
+        self.label_smoothing = label_smoothing
 
     # ------------------------------------------------------------------
     # scikit-learn protocol
@@ -420,6 +423,14 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if isinstance(criterion, type) and "reduction" not in kwargs:
             # per-sample losses, weighted in get_loss (class_weight, sample_weight)
             kwargs["reduction"] = "none"
+        if self.label_smoothing:
+            if not (isinstance(criterion, type)
+                    and issubclass(criterion, torch.nn.CrossEntropyLoss)):
+                raise ValueError(
+                    "label_smoothing needs criterion=torch.nn.CrossEntropyLoss (a class); "
+                    "set label_smoothing=0 with another criterion."
+                )
+            kwargs.setdefault("label_smoothing", self.label_smoothing)
         self.criterion_ = self.initialized_instance(criterion, kwargs)
         return self
 

@@ -79,10 +79,13 @@ class CharCNNClassifier(NeuralImageClassifier):
         Batch size for predict and validation (``iterator_valid__batch_size``
         overrides it); 128-256 predicted 1.6-1.8x more images per second than
         1024 here (smaller activations stay in cache).
+    label_smoothing : float in [0, 1), default=0.1
+        Label smoothing of the cross-entropy loss (``criterion__label_smoothing``
+        overrides it).
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=0.003
         Peak learning rate.
-    max_epochs : int, default=10
+    max_epochs : int, default=16
     batch_size : int, default=128
     device : str, default="auto"
         ``"auto"``: CUDA when available, else CPU. Pickled models load on a
@@ -164,9 +167,10 @@ class CharCNNClassifier(NeuralImageClassifier):
         init_from=None,
         channels_last=True,
         predict_batch_size=256,
+        label_smoothing=0.1,
         optimizer=torch.optim.AdamW,
         lr=0.003,
-        max_epochs=10,
+        max_epochs=16,
         batch_size=128,
         device="auto",
         verbose=1,
@@ -184,6 +188,7 @@ class CharCNNClassifier(NeuralImageClassifier):
             init_from=init_from,
             channels_last=channels_last,
             predict_batch_size=predict_batch_size,
+            label_smoothing=label_smoothing,
             optimizer=optimizer,
             lr=lr,
             max_epochs=max_epochs,

@@ -27,7 +27,7 @@ class LSTMRowClassifier(NeuralImageClassifier):
         :class:`~sklearn_emnist.neural.RowLSTM` from the sizes below.
     hidden_size : int, default=128
         LSTM units per direction.
-    num_layers : int, default=1
+    num_layers : int, default=2
         Stacked LSTM layers.
     bidirectional : bool, default=True
         Read the rows top-down and bottom-up.
@@ -39,11 +39,12 @@ class LSTMRowClassifier(NeuralImageClassifier):
         bidirectional=False, dense_size=128, dropout=0`` (see
         ``sklearn_emnist.neural.make_recipe("lstm-seed")``).
     class_weight, augment, lr_schedule, early_stopping, validation_fraction, \
-random_state, n_threads, init_from, channels_last, predict_batch_size
+random_state, n_threads, init_from, channels_last, predict_batch_size, \
+label_smoothing
         As in :class:`~sklearn_emnist.CharCNNClassifier`.
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=0.003
-    max_epochs : int, default=12
+    max_epochs : int, default=20
     batch_size : int, default=128
     device : str, default="auto"
     verbose : int, default=1
@@ -80,7 +81,7 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
         module=None,
         *,
         hidden_size=128,
-        num_layers=1,
+        num_layers=2,
         bidirectional=True,
         dense_size=128,
         dropout=0.2,
@@ -94,9 +95,10 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
         init_from=None,
         channels_last=False,
         predict_batch_size=256,
+        label_smoothing=0.0,
         optimizer=torch.optim.AdamW,
         lr=0.003,
-        max_epochs=12,
+        max_epochs=20,
         batch_size=128,
         device="auto",
         verbose=1,
@@ -114,6 +116,7 @@ random_state, n_threads, init_from, channels_last, predict_batch_size
             init_from=init_from,
             channels_last=channels_last,
             predict_batch_size=predict_batch_size,
+            label_smoothing=label_smoothing,
             optimizer=optimizer,
             lr=lr,
             max_epochs=max_epochs,

@@ -21,6 +21,7 @@ TINY_CNN = {
     "module__dense_size": 32,
     "augment": False,
     "lr_schedule": None,
+    "label_smoothing": 0.0,
     "lr": 2e-3,
     "batch_size": 64,
     "max_epochs": 1,

@@ -304,6 +304,7 @@ def test_skorch_routing_prefixes_still_work(letters_train):
     assert clf.module_.classifier.in_features == 12
     assert clf.optimizer_.param_groups[0]["weight_decay"] == 0.5
     assert clf.criterion_.label_smoothing == 0.1
+    assert cnn(label_smoothing=0.05).fit(X, y).criterion_.label_smoothing == 0.05
     assert clf.history[-1, "train_batch_count"] == 8
     clf.set_params(module__dense_size=20).fit(X, y)
     assert clf.module_.classifier.in_features == 20
@@ -364,5 +365,7 @@ def test_invalid_parameters_are_named(letters_train):
         cnn(validation_fraction=1.5).fit(X, y)
     with pytest.raises(ValueError, match="train_split"):
         cnn(train_split=lambda ds, y: (ds, None)).fit(X, y)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        cnn(label_smoothing=0.2, criterion=torch.nn.NLLLoss).fit(X, y)
     with pytest.raises(ValueError, match="only one class"):
         cnn().fit(X, np.zeros(len(X), int))
