@@ -234,6 +234,7 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=2, architecture="seed", n_th
     torch.set_num_threads(n_threads)
 
     clf = CharCNNClassifier(architecture=architecture, augment=False, lr_schedule=None,
+                            label_smoothing=0.0, channels_last=False,
                             optimizer=torch.optim.Adam, lr=1e-3, max_epochs=1,
                             batch_size=batch_size, verbose=0, random_state=random_state,
                             n_threads=n_threads, device="cpu", warm_start=True)
@@ -296,6 +297,7 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
 
     def make(**kw):
         params = dict(architecture=architecture, augment=False, max_epochs=1,
+                      channels_last=False,
                       batch_size=batch_size, verbose=0, random_state=random_state,
                       device="cpu")
         params.update(kw)

@@ -17,7 +17,10 @@ RECIPES = {
         "optimizer": torch.optim.Adam, "lr": 1e-3, "max_epochs": 10, "batch_size": 128,
     }),
     # the tuned CNN recipe (the estimator's defaults): DeepCNN (32, 64, 128), AdamW 3e-3
-    # one-cycle, random_affine augmentation, label smoothing 0.1, 16 epochs
+    # one-cycle, random_affine augmentation, label smoothing 0.1, 16 epochs. Chosen on the
+    # train-only validation sample: 94.81 % (10 epochs, no smoothing: 94.50 %); two convs in
+    # blocks 2-3 (module__convs_per_block=(1, 2, 2)) gave 94.88 %, within noise, for 1.5x
+    # the fit time, so the default stays one conv per block.
     "cnn-deep": ("CharCNNClassifier", {}),
     # the seed slides' LSTM over rows: 128 units, Dense128, Adam 1e-3, 10 epochs
     "lstm-seed": ("LSTMRowClassifier", {
