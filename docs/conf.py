@@ -10,7 +10,6 @@ as ``python -m benchmarks``.
 """
 
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -27,9 +26,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "agg")
 
 import sklearn_emnist  # noqa: E402
-from sphinx.util import logging as _sphinx_logging  # noqa: E402
-
-_logger = _sphinx_logging.getLogger("sklearn_emnist.docs")
 
 # autosummary stubs are regenerated at every build: a stub left from a name
 # that was renamed or removed would otherwise fail the build.
@@ -139,35 +135,6 @@ def _skip_metadata_request_methods(app, what, name, obj, skip, options):
     return None
 
 
-_FIELD = re.compile(r"^(\s+)[\w*(][^:]* : \S")
-
-
-def _separate_bare_fields(app, what, name, obj, options, lines):
-    """Keep a ``name : type`` line without description from swallowing the next.
-
-    Inside a numpydoc section that documents the fields of a returned Bunch,
-    ``n_classes : int`` directly followed by ``char_codes : list`` (same
-    indentation, no description between) is one paragraph to docutils, and
-    the indented description that follows becomes an error. Blank lines
-    around the bare field make it a paragraph of its own. The docstring
-    should still be fixed; the build says which one.
-    """
-    i = 0
-    while i < len(lines) - 1:
-        match = _FIELD.match(lines[i])
-        following = lines[i + 1]
-        if match and _FIELD.match(following) and (
-            len(following) - len(following.lstrip()) == len(match.group(1))
-        ):
-            _logger.info("docstring of %s: field %r has no description", name, lines[i].strip())
-            lines.insert(i + 1, "")
-            if i > 0 and lines[i - 1].strip():
-                lines.insert(i, "")
-                i += 1
-            i += 1
-        i += 1
-
-
 from docutils.parsers.rst import Directive  # noqa: E402
 from docutils.statemachine import StringList  # noqa: E402
 
@@ -221,5 +188,3 @@ class MarkdownPipeTable(Directive):
 def setup(app):
     app.add_directive("markdown-pipe-table", MarkdownPipeTable)
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
-    # after numpydoc (priority 500) has turned the sections into reST
-    app.connect("autodoc-process-docstring", _separate_bare_fields, priority=900)

@@ -74,7 +74,24 @@ def _terminal_width():
 
 
 def build_parser():
-    """The argument parser (exposed for documentation tools)."""
+    """Build the argument parser of the ``sklearn-emnist`` command.
+
+    Exposed for documentation tools and for embedding the commands in
+    another program; :func:`main` is what runs them.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The parser with the ``fetch``, ``train``, ``evaluate``, ``predict``
+        and ``benchmark`` sub-commands.
+
+    Examples
+    --------
+    >>> from sklearn_emnist.cli import build_parser
+    >>> args = build_parser().parse_args(["fetch", "letters", "--subset", "test"])
+    >>> args.command
+    'fetch'
+    """
     from ._version import __version__
 
     parser = argparse.ArgumentParser(
@@ -119,6 +136,15 @@ def main(argv=None):
     code : int
         0 success, 1 runtime or data error, 2 usage error, 3 missing optional
         dependency, 130 interrupted.
+
+    Examples
+    --------
+    >>> from sklearn_emnist.cli import main
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    sklearn-emnist ...
+    0
+    >>> main(["fetch", "no-such-split"])  # doctest: +SKIP
+    2
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["benchmark"]:  # everything after it belongs to the benchmark suite

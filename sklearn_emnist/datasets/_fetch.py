@@ -35,8 +35,8 @@ def fetch_emnist(
     read with HTTP byte ranges; a server that ignores ranges makes the whole
     zip be downloaded once and kept), checks each against its official
     SHA-256, decodes it and caches upright arrays in ``data_home``. Later
-    calls load the cached arrays (memory-mapped, copy-on-write) in
-    milliseconds.
+    calls load the cached arrays in milliseconds (one copy from the cache's
+    ``.npy`` files; the returned arrays are the caller's own, writable).
 
     Parameters
     ----------
@@ -103,6 +103,7 @@ def fetch_emnist(
         split, subset : str
             What was loaded.
         n_classes : int
+            Number of classes of the split.
         char_codes : list of tuple of int
             ASCII code(s) of each class from the official mapping (letters:
             upper and lower case).

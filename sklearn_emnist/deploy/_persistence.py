@@ -534,6 +534,22 @@ def load_weights(folder, *, device="cpu"):
     -----
     ModelVersionWarning
         When the files were written with other package versions.
+
+    See Also
+    --------
+    save_weights : Write the folder this function reads.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from sklearn_emnist import CharCNNClassifier
+    >>> from sklearn_emnist.deploy import save_weights, load_weights
+    >>> X = np.random.default_rng(0).integers(0, 256, size=(40, 784), dtype=np.uint8)
+    >>> clf = CharCNNClassifier(architecture="seed", max_epochs=1, verbose=0,
+    ...                         random_state=0).fit(X, ["x", "y"] * 20)
+    >>> restored = load_weights(save_weights(clf, tempfile.mkdtemp()))
+    >>> restored.classes_
+    array(['x', 'y'], dtype='<U1')
     """
     folder = os.fspath(folder)
     description_path = os.path.join(folder, _ESTIMATOR_FILE)

@@ -275,6 +275,25 @@ def load_image_file(path, **kwargs):
         Pillow cannot read the file, or it holds no character.
     ImportError
         Pillow is not installed.
+
+    Examples
+    --------
+    A dark character on a light, larger photo-like background comes back in
+    EMNIST's format (light ink on black, 28x28):
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from sklearn_emnist.io import load_image_file
+    >>> page = np.full((120, 90), 230, dtype=np.uint8)
+    >>> page[20:100, 40:50] = 20  # a dark vertical stroke: a '1' or an 'l'
+    >>> path = os.path.join(tempfile.mkdtemp(), "one.png")
+    >>> Image.fromarray(page).save(path)
+    >>> image = load_image_file(path)
+    >>> image.shape, image.dtype
+    ((28, 28), dtype('uint8'))
+    >>> bool(image[14, 14] > 128 and image[0, 0] == 0)
+    True
     """
     try:
         from PIL import Image, UnidentifiedImageError
@@ -306,8 +325,35 @@ def load_image_file(path, **kwargs):
 
 
 def load_image_files(paths, **kwargs):
-    """Read several image files into an ``(n, 28, 28)`` uint8 array (see
-    :func:`load_image_file`)."""
+    """Read several image files into an ``(n, 28, 28)`` uint8 array.
+
+    Parameters
+    ----------
+    paths : iterable of str or path-like
+        Image files, converted one by one with :func:`load_image_file`.
+    **kwargs
+        Passed to :func:`image_to_emnist`.
+
+    Returns
+    -------
+    images : ndarray of shape (n_files, 28, 28), uint8
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from sklearn_emnist.io import load_image_files
+    >>> folder = tempfile.mkdtemp()
+    >>> paths = []
+    >>> for i in range(3):
+    ...     page = np.zeros((40, 40), dtype=np.uint8)
+    ...     page[8:32, 15 + i:22 + i] = 255  # light ink on black
+    ...     paths.append(os.path.join(folder, f"{i}.png"))
+    ...     Image.fromarray(page).save(paths[-1])
+    >>> load_image_files(paths).shape
+    (3, 28, 28)
+    """
     paths = list(paths)
     if not paths:
         raise ValueError("no image files given.")
