@@ -62,11 +62,12 @@ def classification_summary(y_true, y_pred, *, labels=None, target_names=None, sa
         Predicted labels, same kind as ``y_true``.
     labels : array-like, default=None
         Classes to average over. By default the sorted union of ``y_true`` and
-        ``y_pred``, or every index of ``target_names`` for integer labels (see
-        :func:`per_class_table`). A class never seen in ``y_true`` or
-        ``y_pred`` scores 0 (no division warning).
+        ``y_pred``, as in scikit-learn: a class absent from both (common in a
+        small sample of 62 classes) does not drag the macro averages down.
+        A class listed here but never seen scores 0 (no division warning).
     target_names : sequence of str or mapping, default=None
-        Class names; only used here to decide the default ``labels``.
+        Class names; checked against the labels (integer labels must index
+        them), not used to widen the averages.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
 
@@ -89,7 +90,11 @@ def classification_summary(y_true, y_pred, *, labels=None, target_names=None, sa
     weighted     0.8750    0.7500    0.7500
     """
     y_true, y_pred = check_label_arrays(y_true, y_pred)
-    labels, _ = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names)
+    resolved, _ = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names)
+    if labels is None:  # only the classes that occur, as scikit-learn averages
+        labels = np.union1d(y_true, y_pred)
+    else:
+        labels = resolved
     averages = {}
     for average in ("macro", "micro", "weighted"):
         precision, recall, f1, _ = precision_recall_fscore_support(

@@ -30,13 +30,16 @@ def test_summary_string_labels_and_json():
     assert "macro" in str(summary) and "0.7500" in str(summary)
 
 
-def test_summary_macro_counts_classes_absent_from_subset_with_target_names():
-    # class 2 ("c") exists in the model but not in this subset: with target_names
-    # it is averaged in as 0, as a fixed 3-class report would.
+def test_summary_macro_ignores_classes_absent_from_a_subset_unless_labels_say_so():
+    # class 2 ("c") exists in the model but not in this subset: naming it does
+    # not drag the macro averages down (scikit-learn's default) ...
     summary = classification_summary([0, 1], [0, 1], target_names=["a", "b", "c"])
-    assert summary.n_classes == 3
-    assert summary.macro.recall == pytest.approx(2 / 3)
-    assert classification_summary([0, 1], [0, 1]).macro.recall == 1.0
+    assert summary.n_classes == 2
+    assert summary.macro.recall == 1.0
+    # ... while listing it in labels averages it in as 0, as a fixed report would
+    fixed = classification_summary([0, 1], [0, 1], labels=[0, 1, 2])
+    assert fixed.n_classes == 3
+    assert fixed.macro.recall == pytest.approx(2 / 3)
 
 
 def test_summary_rejects_mismatched_lengths():
