@@ -37,7 +37,7 @@ Examples
 --------
 >>> from benchmarks.run import build_parser
 >>> build_parser().parse_args(["seed", "--dataset", "letters-here"]).models
-'seed-cnn,seed-lstm,seed-knn,best-cnn,best-lstm,best-knn'
+'seed-cnn,seed-lstm,seed-knn,best-cnn,short-lstm,best-knn'
 """
 
 import argparse

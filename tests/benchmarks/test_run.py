@@ -17,7 +17,7 @@ pytestmark = pytest.mark.xdist_group("benchmarks-quick-run")
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """A quick run of all six recipes on real letters-here subsets.
+    """A quick run of the six recipes of the main job on real letters-here subsets.
 
     The KNN recipes run as the runner runs every model by default, each in a
     fresh process; the four neural ones run in this process (--in-process)
@@ -30,7 +30,7 @@ def quick_run(tmp_path_factory):
               "--results", str(results), "--quiet", "--threads", "1"]
     status_subprocess = run.main(common + ["--models", "seed-knn,best-knn", "--no-plots"])
     status_in_process = run.main(
-        common + ["--models", "seed-cnn,seed-lstm,best-cnn,best-lstm", "--in-process"]
+        common + ["--models", "seed-cnn,seed-lstm,best-cnn,short-lstm", "--in-process"]
     )
     return max(status_subprocess, status_in_process), results / "quick-letters-here"
 
@@ -42,7 +42,7 @@ def test_quick_run_succeeds_and_writes_one_record_per_model(quick_run):
     assert sorted(p.stem for p in folder.glob("*.json") if p not in runs) == sorted(DEFAULT_MODELS)
     assert len(runs) == 2  # one per run of the runner
     last_run = max((json.loads(p.read_text()) for p in runs), key=lambda run: len(run["models"]))
-    assert last_run["models"] == ["seed-cnn", "seed-lstm", "best-cnn", "best-lstm"]
+    assert last_run["models"] == ["seed-cnn", "seed-lstm", "best-cnn", "short-lstm"]
     assert set(last_run["statuses"].values()) == {"ok"} and last_run["total_seconds"] > 0
     for name in ("table.md", "accuracy_vs_fit_time.png", "per_class_recall.png"):
         assert (folder / name).stat().st_size > 1000
@@ -72,7 +72,7 @@ def test_neural_records_come_from_one_epoch_of_the_real_recipes(quick_run):
         "seed-cnn": {"architecture": "seed", "augment": False},
         "best-cnn": {"augment": True},
         "seed-lstm": {"hidden_size": 128, "num_layers": 1, "bidirectional": False},
-        "best-lstm": {"bidirectional": True},
+        "short-lstm": {"bidirectional": True, "num_layers": 1},
     }
     for model, params in expected.items():
         record = json.loads((folder / f"{model}.json").read_text())
