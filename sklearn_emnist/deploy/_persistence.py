@@ -571,10 +571,7 @@ def load_weights(folder, *, device="cpu"):
     cls = _import(description["estimator"])
     params = {name: _decode_param(value) for name, value in description["params"].items()}
     params.update(_RESET_ON_LOAD)
-    from ..neural._threads import resolve_device
-
-    # skorch's initialize() needs a concrete device ("auto" is resolved in fit)
-    params["device"] = resolve_device(device)
+    params["device"] = device  # initialize() resolves "auto"
     estimator = cls(**params)
     classes = np.asarray(_decode_param(description["classes"]),
                          dtype=description.get("classes_dtype"))
@@ -586,5 +583,4 @@ def load_weights(folder, *, device="cpu"):
     estimator.load_params(f_params=os.path.join(folder, _PARAMS_FILE),
                           f_history=os.path.join(folder, _HISTORY_FILE))
     estimator.module_.eval()
-    estimator.device = device
     return estimator

@@ -267,6 +267,28 @@ class NeuralImageClassifier(NeuralNetClassifier):
             if self.device is resolved:  # unless the block set a new device
                 self.device = device_param
 
+    def initialize(self):
+        """Initialise the network as skorch does, with ``device="auto"`` resolved.
+
+        ``fit`` calls it. Called directly with ``classes`` set (skorch's
+        ``initialize()`` then ``load_params(...)`` route), it also records
+        ``n_features_in_`` so that the net predicts without being fitted.
+
+        Returns
+        -------
+        self : object
+        """
+        with self._resolved_device():
+            super().initialize()
+        if self.classes is not None and not hasattr(self, "n_features_in_"):
+            self.n_features_in_ = N_PIXELS
+        return self
+
+    def load_params(self, *args, **kwargs):
+        # skorch maps the loaded tensors to self.device: make "auto" concrete
+        with self._resolved_device():
+            return super().load_params(*args, **kwargs)
+
     def set_params(self, **kwargs):
         # re-initialising a fitted net's module moves it to self.device
         with self._resolved_device():

@@ -161,11 +161,11 @@ def test_skorch_save_params_by_hand(lstm, letters_test, tmp_path):
     X, _ = letters_test
     lstm.save_params(f_params=tmp_path / "params.pt")
     params = lstm.get_params(deep=False)
-    params.update(device="cpu", classes=lstm.classes_)
+    params.update(device="auto", classes=lstm.classes_)  # "auto": resolved by initialize()
     fresh = LSTMRowClassifier(**params)
     fresh.initialize()
     fresh.load_params(f_params=tmp_path / "params.pt")
-    fresh.n_features_in_ = 784  # what fit sets; predict checks it
+    assert fresh.device == "auto" and fresh.n_features_in_ == 784
     np.testing.assert_array_equal(fresh.predict_proba(X), lstm.predict_proba(X))
     np.testing.assert_array_equal(fresh.predict(X), lstm.predict(X))
 
