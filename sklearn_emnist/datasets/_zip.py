@@ -12,6 +12,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from ._idx import _read_exact
+
 __all__ = ["MAX_TAIL", "ZipEntry", "ZipFormatError", "inflate_member", "locate_central_directory", "parse_central_directory"]
 
 _EOCD = struct.Struct("<4sHHHHIIH")  # 22 bytes
@@ -121,17 +123,6 @@ def parse_central_directory(data, n_entries):
         entries[name] = ZipEntry(name, method, flags, crc, csize, usize, offset)
         position = start + name_len + extra_len + comment_len
     return entries
-
-
-def _read_exact(stream, n):
-    parts = []
-    while n > 0:
-        chunk = stream.read(min(n, _CHUNK))
-        if not chunk:
-            break
-        parts.append(chunk)
-        n -= len(chunk)
-    return b"".join(parts)
 
 
 def inflate_member(stream, entry, write, on_chunk=None):
