@@ -64,10 +64,20 @@ def test_batch_iterator_augments_whole_batches_and_carries_weights():
 
 
 def test_recipes_build_the_seed_and_tuned_models():
-    assert set(RECIPES) == {"cnn-seed", "cnn-deep", "lstm-seed", "lstm-bilstm"}
+    assert set(RECIPES) == {"cnn-seed", "cnn-deep", "cnn-deep-long", "lstm-seed", "lstm-bilstm",
+                            "lstm-bilstm-long"}
     seed = make_recipe("lstm-seed", random_state=3)
     assert (seed.hidden_size, seed.num_layers, seed.bidirectional, seed.max_epochs) == (
         128, 1, False, 10)
     assert seed.augment is False and seed.random_state == 3
     with pytest.raises(ValueError, match="Unknown recipe"):
         make_recipe("cnn-huge")
+
+
+def test_long_recipes_change_only_the_number_of_epochs():
+    for short, long in (("cnn-deep", "cnn-deep-long"), ("lstm-bilstm", "lstm-bilstm-long")):
+        short_params = make_recipe(short).get_params(deep=False)
+        long_params = make_recipe(long).get_params(deep=False)
+        changed = {k for k in short_params if short_params[k] != long_params[k]}
+        assert changed == {"max_epochs"}
+        assert long_params["max_epochs"] > short_params["max_epochs"]
