@@ -420,6 +420,7 @@ def render_table(folder=RESULTS):
                 f"{metrics['accuracy']:.2%} | {metrics['macro_recall']:.2%} | "
                 f"{metrics['macro_precision']:.2%} | "
                 f"{'' if valid is None else f'{valid:.2%}'} | {record['fit_seconds']:.0f} | "
+                f"{record['machine'].get('load_average_1min', '')} | "
                 f"{record['predict_images_per_second']:.0f} | {record['peak_rss_mb']} | "
                 f"`{record['command']}` |"
             )
@@ -443,9 +444,9 @@ def render_table(folder=RESULTS):
     if rows:
         first = json.loads(sorted(Path(folder).glob("protocol-*.json"))[0].read_text())
         m = first["machine"]
-        machine = (f"Machine: {m.get('cpu_model')}, {m.get('cores_usable')} usable cores "
-                   f"(shared with other jobs: load average about {m.get('load_average_1min')}), "
-                   f"no GPU; torch {first['versions'].get('torch')}, "
+        machine = (f"Machine: {m.get('cpu_model')}, {m.get('cores_usable')} usable cores, "
+                   f"no GPU (`load` is the 1-minute load average when each run ended); "
+                   f"torch {first['versions'].get('torch')}, "
                    f"skorch {first['versions'].get('skorch')}.")
     text = "\n".join([
         "# Neural estimators: benchmark records",
@@ -453,14 +454,17 @@ def render_table(folder=RESULTS):
         "Written by `python benchmarks/bench_neural.py table` from the JSON records here.",
         "Seed protocol: class-balanced 40,000 images of letters-here train (random_state=0),",
         "scored on letters-here test (7,800). `validation` is the same fitted model scored on",
-        "a disjoint class-balanced 7,800-image sample of the *training* file: recipes were",
-        "compared on it, never on test. Fit seconds are wall-clock on a shared 2-core CPU.",
+        "a disjoint 7,800-image sample of the *training* file, as class-balanced as the images",
+        "left over allow (x and z, the rarest letters, have only 1 and 32 there): recipes were",
+        "compared on it, never on test. Fit seconds are wall-clock on the 2-core CPU; runs with",
+        "`n_threads=1` shared it with a second benchmark (each had one core), so their fit",
+        "seconds are upper bounds of a solo run.",
         "",
         machine,
         "",
         "| recipe | overrides | data | scored on | accuracy | macro recall | macro precision "
-        "| validation | fit s | predict img/s | peak RSS MB | command |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| validation | fit s | load | predict img/s | peak RSS MB | command |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         *extra,
