@@ -318,7 +318,7 @@ _FAMILY_COLORS = {"CNN": "tab:blue", "LSTM": "tab:orange", "KNN": "tab:green", "
 
 
 _MARKERS = {"seed-cnn": "o", "seed-lstm": "s", "seed-knn": "D", "short-cnn": "*", "best-cnn": "*",
-            "short-lstm": "P", "best-lstm": "P", "best-knn": "X"}
+            "long-cnn": "*", "short-lstm": "P", "best-lstm": "P", "long-lstm": "P", "best-knn": "X"}
 
 
 def plot_accuracy_vs_fit_time(records, path, references=None):
@@ -511,15 +511,21 @@ def _dotted(record, path):
 
 
 def _other_value(target, root):
-    """The figure of a target from another benchmark script's record (newest match)."""
+    """The figure of a target from another benchmark script's record.
+
+    ``other["match"]`` maps record keys (dotted for nested ones, such as
+    ``params.class_weight``) to required values; of the matching records the
+    one whose run ended last (its ``utc`` field) counts, so that the choice
+    does not depend on file times in a checkout.
+    """
     other = target["other"]
     matches = []
     for path in sorted(Path(root).glob(other["glob"])):
         record = _load_json(path)
-        if isinstance(record, dict) and all(record.get(k) == v for k, v in other["match"].items()):
+        if isinstance(record, dict) and all(_dotted(record, k) == v for k, v in other["match"].items()):
             value = _dotted(record, other["value"])
             if isinstance(value, (int, float)):
-                matches.append((path.stat().st_mtime, path, record, value))
+                matches.append((str(record.get("utc", "")), path, record, value))
     if not matches:
         return None, None, "not run yet (neither by the runner nor by the other scripts)"
     _, path, record, value = max(matches, key=lambda item: item[0])

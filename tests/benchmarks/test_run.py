@@ -206,8 +206,18 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     assert "| `knn/other.json` | kind=protocol, dataset=letters-here | pipeline: 92.50 % |" in summary
     (tmp_path / "neural").mkdir()
     (tmp_path / "neural" / "protocol.json").write_text(json.dumps(
+        {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
+         "evaluated_on": "test", "metrics": {"accuracy": 0.9612}, "fit_seconds": 1000.0,
+         "utc": "2026-01-02T00:00:00Z"}))
+    # an older matching record, and one of another recipe, do not count
+    (tmp_path / "neural" / "older.json").write_text(json.dumps(
+        {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
+         "evaluated_on": "test", "metrics": {"accuracy": 0.9700}, "fit_seconds": 500.0,
+         "utc": "2026-01-01T00:00:00Z"}))
+    (tmp_path / "neural" / "other-recipe.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep", "dataset": "letters-here", "protocol": "seed",
-         "evaluated_on": "test", "metrics": {"accuracy": 0.9612}, "fit_seconds": 1000.0}))
+         "evaluated_on": "test", "metrics": {"accuracy": 0.9800}, "fit_seconds": 500.0,
+         "utc": "2026-01-03T00:00:00Z"}))
     (tmp_path / "knn" / "other.md").write_text("# KNN on letters-here\n\ntext\n")
     run.main(["summary", "--results", str(tmp_path)])
     summary = (tmp_path / "SUMMARY.md").read_text()
