@@ -10,7 +10,7 @@ A recipe builds an unfitted scikit-learn classifier for a protocol:
 - ``short-cnn``, ``short-lstm``: the best neural recipes with fewer epochs,
   for a time-bounded comparison on a slower machine;
 - ``long-cnn``, ``long-lstm``: the best neural recipes trained longer
-  (``make_recipe("cnn-deep-long")``, 40 epochs: the 15-minute CNN recipe;
+  (``make_recipe("cnn-deep-long")``, 40 epochs, inside the 15-minute budget;
   ``make_recipe("lstm-bilstm-long")``, 30 epochs).
 
 Every recipe also has a ``quick`` form (the same recipe, one epoch) that the
@@ -200,7 +200,7 @@ RECIPES = {
             "CNN",
             "CharCNNClassifier default recipe, 40 epochs",
             "sklearn_emnist.neural.make_recipe('cnn-deep-long'): the package's CNN recipe trained "
-            "40 epochs instead of 16, the longest that fits 15 minutes of fit on 2 cores.",
+            "40 epochs instead of 16, inside the issue's 15-minute fit budget on 2 cores.",
             _long_cnn,
         ),
         Recipe(
