@@ -24,8 +24,8 @@ RECIPES = {
     # ("deep-se") gave 94.73 % and the small ResNet 94.95 % for 2.7x the time per epoch: the
     # attention option does not pay, and neither architecture beats training "deep" longer.
     "cnn-deep": ("CharCNNClassifier", {}),
-    # the same network trained 40 epochs, well inside the 15-minute budget on a 2-core CPU
-    # (about 12 s an epoch on 40,000 images). Validation sample: 95.05 % (16 epochs:
+    # the same network trained 40 epochs, inside the 15-minute budget on a 2-core CPU
+    # (741 s on 40,000 images, alone on the machine). Validation sample: 95.05 % (16 epochs:
     # 94.81 %). Averaging it with a second network (24 epochs) added only 0.1 point there:
     # most remaining errors are i/l and g/q, which case-merged handwriting leaves ambiguous.
     "cnn-deep-long": ("CharCNNClassifier", {"max_epochs": 40}),
