@@ -407,11 +407,12 @@ def thread_settings(*, architecture="deep", batch_size=128, steps=15, rounds=2):
 
 def render_table(folder=RESULTS):
     """A markdown summary of every record in ``folder`` (written as README.md)."""
-    rows, extra = [], []
+    rows, extra, first = [], [], None
     for path in sorted(Path(folder).glob("*.json")):
         record = json.loads(path.read_text())
         kind = record.get("kind")
         if kind in ("protocol", "tune"):
+            first = first or record
             metrics = record["metrics"]
             valid = record.get("validation_accuracy")
             rows.append(
@@ -441,8 +442,7 @@ def render_table(folder=RESULTS):
                 f"{record['torch_compile']}; threads {record['threads']}; "
                 f"`{record['command']}`")
     machine = ""
-    if rows:
-        first = json.loads(sorted(Path(folder).glob("protocol-*.json"))[0].read_text())
+    if first is not None:
         m = first["machine"]
         machine = (f"Machine: {m.get('cpu_model')}, {m.get('cores_usable')} usable cores, "
                    f"no GPU (`load` is the 1-minute load average when each run ended); "

@@ -510,7 +510,7 @@ def build_parser():
             "--models",
             default=",".join(DEFAULT_MODELS),
             help="comma-separated recipes, default " + ",".join(DEFAULT_MODELS)
-            + " (the seed's three and the package's three); all: "
+            + " (the seed's three and the package's three, the LSTM time-bounded); all: "
             + ", ".join(RECIPES) + " (aliases cnn, lstm, knn = best-*)",
         )
         sub.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root folder")
