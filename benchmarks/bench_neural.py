@@ -10,6 +10,10 @@ Commands (run from the repository root)::
     # a disjoint class-balanced sample of the *training* file (never test)
     python benchmarks/bench_neural.py tune --recipe cnn-deep --set max_epochs=8
 
+    # the same for the full protocol: fit on all of train except a held-out
+    # class-balanced validation sample (as large as test), scored on it
+    python benchmarks/bench_neural.py tune --recipe cnn-deep --protocol full
+
     # the seed protocol: 40,000 class-balanced images of letters-here train,
     # scored on letters-here test (7,800); --protocol full uses all of train
     python benchmarks/bench_neural.py protocol --recipe cnn-seed
@@ -77,12 +81,15 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
     ----------
     dataset : str
         A benchmark set (``letters-here``, ``digits-here``, ``byclass-here``).
-    protocol : {"seed", "full", "tune"}
+    protocol : {"seed", "full", "tune", "tune-full"}
         ``seed``: a class-balanced ``n_train`` sample of train, scored on
         test. ``full``: all of train, scored on test. ``tune``: the same
         ``n_train`` sample, scored on a disjoint class-balanced sample of the
         remaining *training* images (``n_valid``, default: as many as test
         has), so that hyper-parameters are never chosen on test.
+        ``tune-full``: the validation twin of ``full``: a class-balanced
+        ``n_valid`` sample of train is held out and scored, and the model
+        fits on all the other training images (as imbalanced as train).
     random_state : int
         Seed of the samples.
 
@@ -91,6 +98,12 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
     X_train, y_train, X_eval, y_eval, target_names
     """
     X, y, names = _load(dataset, "train")
+    if protocol == "tune-full":
+        if n_valid is None:
+            n_valid = len(_load(dataset, "test")[1])
+        valid = class_balanced_indices(y, n_valid, random_state + 1)
+        index = np.setdiff1d(np.arange(len(y)), valid)
+        return X[index], y[index], X[valid], y[valid], names
     if protocol == "full":
         index = np.arange(len(y))
     else:
@@ -189,14 +202,15 @@ def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=Non
         result["validation_accuracy"] = float(np.mean(estimator.predict(X_valid) == y_valid))
         result["validation_note"] = ("disjoint class-balanced sample of the training file "
                                      "(protocol 'tune'); used to choose recipes")
-    return _record("tune" if protocol == "tune" else "protocol", {
+    tuning = protocol.startswith("tune")
+    return _record("tune" if tuning else "protocol", {
         "recipe": recipe,
         "estimator": type(estimator).__name__,
         "params": _describe_params(estimator),
         "overrides": {k: repr(v) for k, v in overrides.items()},
         "dataset": dataset,
         "protocol": protocol,
-        "evaluated_on": "train (disjoint validation sample)" if protocol == "tune" else "test",
+        "evaluated_on": "train (disjoint validation sample)" if tuning else "test",
         "n_train": int(len(y_train)),
         "n_eval": int(len(y_eval)),
         **result,
@@ -497,8 +511,8 @@ def main(argv=None):
         p.add_argument("--random-state", type=int, default=0)
         p.add_argument("--n-train", type=int, default=40_000)
         p.add_argument("--tag", default="")
-        if name == "protocol":
-            p.add_argument("--protocol", choices=("seed", "full"), default="seed")
+        # tune --protocol full: fit on all of train but a held-out validation sample
+        p.add_argument("--protocol", choices=("seed", "full"), default="seed")
     p = sub.add_parser("overhead")
     p.add_argument("--architecture", default="seed")
     p.add_argument("--n", type=int, default=8192)
@@ -512,7 +526,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.command in ("tune", "protocol"):
-        protocol = "tune" if args.command == "tune" else args.protocol
+        protocol = args.protocol
+        if args.command == "tune":
+            protocol = "tune" if protocol == "seed" else "tune-full"
         overrides = _parse_overrides(args.overrides)
         record = run_recipe(args.recipe, dataset=args.dataset, protocol=protocol,
                             overrides=overrides, random_state=args.random_state,

@@ -1,0 +1,41 @@
+"""The data protocols of ``benchmarks/bench_neural.py``, on the real letters-here set."""
+
+import numpy as np
+import pytest
+
+from benchmarks.bench_neural import load_protocol
+from tests._data import require_shared
+
+
+def _rows(images):
+    """Each image as one hashable byte string (bench/ has no duplicate images)."""
+    flat = np.ascontiguousarray(images.reshape(len(images), -1))
+    return set(flat.view(np.dtype((np.void, flat.shape[1]))).ravel().tolist())
+
+
+@pytest.fixture(scope="module")
+def letters_train():
+    require_shared("bench")
+    X, y, _, _, _ = load_protocol("letters-here", "full")
+    return X, y
+
+
+def test_tune_full_holds_out_a_balanced_validation_sample_and_fits_on_the_rest(letters_train):
+    X, y = letters_train
+    X_fit, y_fit, X_valid, y_valid, names = load_protocol("letters-here", "tune-full")
+    assert len(names) == 26
+    # as large as test (7,800), 300 images of every letter
+    np.testing.assert_array_equal(np.bincount(y_valid), np.full(26, 300))
+    # the fitting part is all the rest of train, still as imbalanced as train
+    np.testing.assert_array_equal(np.bincount(y_fit) + 300, np.bincount(y))
+    assert not _rows(X_fit) & _rows(X_valid)
+
+
+def test_tune_holds_out_validation_images_outside_the_seed_sample(letters_train):
+    X_seed, y_seed, X_test, _, _ = load_protocol("letters-here", "seed")
+    X_fit, y_fit, X_valid, _, _ = load_protocol("letters-here", "tune")
+    np.testing.assert_array_equal(X_fit, X_seed)  # the same 40,000 training images
+    np.testing.assert_array_equal(y_fit, y_seed)
+    assert len(X_valid) == len(X_test) == 7800
+    assert not _rows(X_seed) & _rows(X_valid)
+    assert _rows(X_valid) <= _rows(letters_train[0])  # from train, never from test
