@@ -36,7 +36,6 @@ import argparse
 import ast
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -300,7 +299,6 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
     Each figure is a ratio against the default setting measured in the same
     run (best of 3), on random images (speed does not depend on content).
     """
-    import torch
 
     from sklearn_emnist.neural import CharCNNClassifier
 

@@ -138,6 +138,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
         tags.classifier_tags.multi_class = True
         return tags
 
+    def _get_param_names(self):
+        # skorch lists every attribute not ending in "_", including its private
+        # _params_to_validate bookkeeping set; parameters never start with "_"
+        return [name for name in super()._get_param_names() if not name.startswith("_")]
+
     def _extra_parameter_constraints(self):
         """Constraints of the subclass's own parameters (architecture choice)."""
         return {"architecture": [StrOptions(set(self._architectures))]}
@@ -233,7 +238,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             self.class_weight_ = weights.astype(np.float32)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, images, dtype=np.float32)
+            # negative weights would reward the loss; all-zero ones leave nothing to learn
+            sample_weight = _check_sample_weight(sample_weight, images, dtype=np.float32,
+                                                 ensure_non_negative=True)
         return ImageTensorDataset(images, y_encoded, sample_weight)
 
     def _next_seed(self):
@@ -336,6 +343,15 @@ class NeuralImageClassifier(NeuralNetClassifier):
         -------
         self : object
         """
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # as scikit-learn's SGDClassifier.partial_fit: one chunk's label
+            # frequencies are not the training set's
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: it would be "
+                "computed from each chunk alone. Compute the weights once from all training "
+                "labels, compute_class_weight('balanced', classes=classes, y=y_all), and pass "
+                "them as class_weight=dict(zip(classes, weights)); or call fit."
+            )
         reset = not self.__sklearn_is_fitted__()
         dataset = self._prepare_fit(X, y, sample_weight, reset=reset, classes=classes)
         with self._runtime():

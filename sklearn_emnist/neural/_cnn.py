@@ -36,7 +36,8 @@ class CharCNNClassifier(NeuralImageClassifier):
         Weights multiplying each sample's loss by its class's weight, computed
         exactly as scikit-learn does
         (:func:`sklearn.utils.class_weight.compute_class_weight`): dict keys
-        are the labels as given in ``y``.
+        are the labels as given in ``y``. ``partial_fit`` refuses
+        ``"balanced"``, as scikit-learn's incremental classifiers do.
     augment : bool, "affine", dict or callable, default=True
         Train-time augmentation of every training batch (never at predict
         time): ``True`` / ``"affine"`` applies

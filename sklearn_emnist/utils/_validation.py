@@ -68,10 +68,10 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
     ------
     ValueError
         On a shape that does not hold 28x28 images, an empty array, NaN or
-        infinite values, or pixels out of range, with the fix in the message.
+        infinite values, pixels out of range or complex numbers, with the fix
+        in the message.
     TypeError
-        On sparse input or a non-numeric dtype (strings, objects, complex
-        numbers).
+        On sparse input or a non-numeric dtype (strings, objects).
 
     Examples
     --------
@@ -93,6 +93,12 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
         raise ValueError(f"{prefix}{input_name} cannot be converted to an array: {exc}") from exc
     if X.dtype.kind == "b":
         X = X.astype(np.uint8) * 255
+    if X.dtype.kind == "c":
+        # ValueError with scikit-learn's wording (check_array says the same)
+        raise ValueError(
+            f"{prefix}Complex data not supported: {input_name} holds complex numbers "
+            f"(dtype {X.dtype}); pass real pixel values (e.g. np.abs(X) or X.real)."
+        )
     if X.dtype.kind not in "uif":
         if X.dtype.kind == "O":
             try:

@@ -255,6 +255,18 @@ def test_partial_fit_accepts_classes_up_front(letters_train):
     clf.partial_fit(X, y)  # later calls may bring the other classes
 
 
+def test_partial_fit_refuses_balanced_weights_and_takes_them_as_a_dict(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    classes = np.arange(26)
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        cnn(class_weight="balanced").partial_fit(X, y, classes=classes)
+    weights = compute_class_weight("balanced", classes=np.unique(y), y=y)
+    clf = cnn(class_weight=dict(zip(np.unique(y), weights)))
+    first_chunk = y < 2  # the weights stay the whole set's, not the chunk's
+    clf.partial_fit(X[first_chunk], y[first_chunk], classes=np.unique(y))
+    np.testing.assert_allclose(clf.class_weight_, weights, rtol=1e-6)
+
+
 def test_early_stopping_stops_and_keeps_a_stratified_validation_split(letters_train):
     X, y = letters_train
     clf = cnn(max_epochs=30, lr=0.0, early_stopping=1,

@@ -9,7 +9,6 @@ independence, NaN / sparse / dtype errors, feature names) are tested on real
 images in ``test_transformers.py`` and ``tests/augmentation``.
 """
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_emnist.augmentation import RandomAffineAugmenter
@@ -21,10 +20,11 @@ from sklearn_emnist.preprocessing import (
     PixelScaler,
 )
 
+from .._estimator_checks import run_check
+
 FIXED_SIZE = "generated data has 1-10 features, not the 784 pixels of a 28x28 image"
 
 _FIXED_SIZE_CHECKS = [
-    "check_complex_data",
     "check_dict_unchanged",
     "check_dont_overwrite_parameters",
     "check_dtype_object",
@@ -46,8 +46,6 @@ _FIXED_SIZE_CHECKS = [
 ]
 
 _SPECIFIC = {
-    "check_complex_data": "complex pixels raise check_images' TypeError, not sklearn's "
-    "'Complex data not supported' ValueError",
     "check_estimators_empty_data_messages": "a (n, 0) array is rejected as not holding 28x28 "
     "images, not with sklearn's '0 feature(s)' wording",
     "check_estimators_nan_inf": FIXED_SIZE + " (NaN and inf are rejected for real images: "
@@ -97,25 +95,7 @@ def expected_failed_checks(estimator):
     return _transformer_checks()
 
 
-def _check_name(check):
-    return getattr(check, "func", check).__name__
-
-
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_estimator_checks(estimator, check):
-    # Same contract as parametrize_with_checks(expected_failed_checks=...) with
-    # xfail_strict=True: a listed check must fail (else the list is stale), an
-    # unlisted one must pass. The expected failure is caught here and reported
-    # with its reason, which avoids pytest formatting ~200 long tracebacks.
-    reason = expected_failed_checks(estimator).get(_check_name(check))
-    if reason is None:
-        check(estimator)
-        return
-    try:
-        check(estimator)
-        failed = False
-    except (AssertionError, ValueError, TypeError):
-        failed = True
-    if failed:  # outside the except block: no chained traceback to format
-        pytest.xfail(reason)
-    pytest.fail(f"{_check_name(check)} is listed as failing ({reason}) but passed; remove it.")
+    """Unlisted checks must pass; listed ones must fail (else the list is stale)."""
+    run_check(estimator, check, expected_failed_checks(estimator))
