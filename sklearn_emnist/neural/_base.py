@@ -256,7 +256,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if seed:
             self.n_threads_ = n_threads
         with torch_threads(n_threads):
-            with torch.random.fork_rng(devices=[], enabled=seed):
+            # torch.manual_seed also seeds every CUDA device: fork their RNGs too
+            cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+            with torch.random.fork_rng(devices=cuda, enabled=seed):
                 if seed:
                     torch.manual_seed(self._next_seed())
                 with self._resolved_device():

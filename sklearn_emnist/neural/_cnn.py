@@ -48,7 +48,9 @@ class CharCNNClassifier(NeuralImageClassifier):
             default="onecycle"
         Learning-rate schedule stepped every batch over ``max_epochs``;
         ``lr`` is the peak learning rate. A callable maps progress in [0, 1]
-        to a factor of ``lr``.
+        to a factor of ``lr``. Every ``fit`` / ``partial_fit`` call runs the
+        whole schedule over its ``max_epochs`` (a warm start starts it again,
+        from the current ``lr``).
     early_stopping : bool or int, default=False
         Stop when the validation loss has not improved for 5 (or the given
         number of) epochs, and restore the best weights (kept in memory: no

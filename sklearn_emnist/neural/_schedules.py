@@ -82,14 +82,18 @@ class LRSchedule(Callback):
             per_epoch = max(math.ceil(len(dataset_train) / batch_size), 1)
             self.total_steps_ = per_epoch * net.max_epochs
             for group in net.optimizer_.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                # the peak lr is the group's lr, unless that is still the value this
+                # schedule left there (a warm start): then the peak stays. An lr the
+                # user set since (set_params(lr=...)) becomes the new peak.
+                if "initial_lr" not in group or group["lr"] != group.get("scheduled_lr"):
+                    group["initial_lr"] = group["lr"]
 
     def on_batch_begin(self, net, training=False, **kwargs):
         if not training or self.total_steps_ is None:
             return
         factor = schedule_factor(self.schedule, self.step_ / self.total_steps_)
         for group in net.optimizer_.param_groups:
-            group["lr"] = group["initial_lr"] * factor
+            group["lr"] = group["scheduled_lr"] = group["initial_lr"] * factor
         self.step_ += 1
 
     def on_epoch_end(self, net, **kwargs):

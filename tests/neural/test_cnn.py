@@ -246,6 +246,19 @@ def test_warm_start_and_partial_fit_continue_training(letters_train):
         clf.partial_fit(X[:10], np.full(10, 99))
 
 
+def test_lr_set_between_warm_start_fits_is_the_new_peak(letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    clf = cnn(warm_start=True, lr_schedule="onecycle", max_epochs=2).fit(X, y)
+    assert clf.history[-1]["lr"] < 1e-4  # one-cycle ends near zero
+    clf.fit(X, y)  # a warm start runs the whole schedule again, from the same peak
+    assert max(clf.history[:, "lr"][2:]) == pytest.approx(max(clf.history[:, "lr"][:2]))
+    weights = clf.module_.classifier.weight.detach().clone()
+    clf.set_params(lr=0.0, lr_schedule="constant")
+    clf.fit(X, y)
+    assert clf.history[-1]["lr"] == 0.0
+    assert torch.equal(weights, clf.module_.classifier.weight)
+
+
 def test_partial_fit_accepts_classes_up_front(letters_train):
     X, y = letters_train[0][:200], letters_train[1][:200]
     only_two = np.isin(y, [0, 1])
