@@ -317,8 +317,10 @@ class NeuralImageClassifier(NeuralNetClassifier):
         y : array-like of shape (n_samples,)
             Labels of any type scikit-learn accepts (ints, strings, ...).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights multiplying each sample's loss (together with
-            ``class_weight``).
+            Non-negative per-sample weights multiplying each sample's loss
+            (together with ``class_weight``); each mini-batch's loss is the mean
+            of the weighted losses. The validation split's loss, which early
+            stopping monitors, is weighted the same way.
         **fit_params : dict
             Passed to the module's ``forward``, as in skorch.
 

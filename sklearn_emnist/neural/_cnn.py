@@ -66,7 +66,9 @@ class CharCNNClassifier(NeuralImageClassifier):
     n_threads : int or None, default=None
         torch threads during fit / predict (restored afterwards). ``None``:
         the limit a joblib parent exported (``OMP_NUM_THREADS``), else all
-        cores; so ``GridSearchCV(n_jobs=2)`` does not oversubscribe.
+        cores; so ``GridSearchCV(n_jobs=2)`` does not oversubscribe. torch's
+        thread count is process-wide: run parallel fits in processes (joblib's
+        default ``loky`` backend), not with the ``threading`` backend.
     init_from : fitted estimator, state dict, path or None, default=None
         Transfer learning: initialise every layer except the output layer
         ``classifier`` from a model fitted on another split (e.g. digits),
@@ -80,7 +82,7 @@ class CharCNNClassifier(NeuralImageClassifier):
         2-core CPU (``benchmarks/bench_neural.py speed``).
     predict_batch_size : int, default=256
         Batch size for predict and validation (``iterator_valid__batch_size``
-        overrides it); 128-256 predicted 1.6-1.8x more images per second than
+        overrides it); 128-256 predicted 1.6-1.9x more images per second than
         1024 here (smaller activations stay in cache).
     label_smoothing : float in [0, 1), default=0.1
         Label smoothing of the cross-entropy loss (``criterion__label_smoothing``
