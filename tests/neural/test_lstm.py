@@ -55,3 +55,15 @@ def test_class_weight_balanced(letters_train):
 def test_invalid_sizes_are_named(letters_train):
     with pytest.raises(ValueError, match="hidden_size"):
         lstm(hidden_size=0).fit(*letters_train)
+
+
+def test_transfer_learning_from_a_saved_digits_model(digits_train, letters_train, tmp_path):
+    digits = lstm(max_epochs=2).fit(*digits_train)
+    path = tmp_path / "digits-lstm.pt"
+    digits.save_params(f_params=path)
+    letters = lstm(max_epochs=0, init_from=str(path)).fit(*letters_train)
+    assert letters.n_pretrained_tensors_ > 0
+    assert letters.module_.classifier.out_features == 26
+    source, target = digits.module_.state_dict(), letters.module_.state_dict()
+    body = [key for key in target if not key.startswith("classifier.")]
+    assert body and all(np.array_equal(source[k], target[k]) for k in body)
