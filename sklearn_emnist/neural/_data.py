@@ -8,6 +8,7 @@ whole batch at once, in the training iterator only.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -39,7 +40,11 @@ class ImageTensorDataset(Dataset):
             self.X = X
         else:
             X = np.ascontiguousarray(X, dtype=np.float32)
-            self.X = torch.from_numpy(X).reshape(X.shape[0], 1, 28, 28)
+            with warnings.catch_warnings():
+                # a read-only array (e.g. a memmap) is shared, not copied: nothing
+                # here writes to the images (batches are new tensors or read-only views)
+                warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+                self.X = torch.from_numpy(X).reshape(X.shape[0], 1, 28, 28)
         self.y = None if y is None else torch.as_tensor(np.asarray(y), dtype=torch.int64)
         self.sample_weight = (
             None if sample_weight is None

@@ -7,6 +7,7 @@ behaviour on real letters, for both estimators.
 """
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -102,6 +103,13 @@ def test_readonly_memmapped_and_fortran_images(estimator, small_letters, tmp_pat
     np.testing.assert_allclose(model.predict_proba(flat_fortran), expected, atol=1e-6)
     as_float64 = X.astype(np.float64) / 255
     np.testing.assert_allclose(model.predict_proba(as_float64), expected, atol=1e-5)
+    # float32 in [0, 1] is used without a copy: a read-only one must not warn
+    np.save(path, X.astype(np.float32) / 255)
+    readonly = np.load(path, mmap_mode="r")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(clone(estimator).fit(readonly, y).predict_proba(readonly),
+                                   expected, atol=1e-5)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
