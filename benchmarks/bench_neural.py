@@ -252,12 +252,13 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
     ``channels_last=True`` (the estimator's default) puts both networks and
     their batches in the channels-last memory format.
 
-    One ``fit`` call per epoch, alternating with plain epochs, made skorch look
-    12 % slower here: its backward pass ran slower after each switch, because
-    glibc hands the freed activation memory back to the system and the next
-    epoch pays the page faults; with ``MALLOC_TRIM_THRESHOLD_`` and
-    ``MALLOC_MMAP_THRESHOLD_`` raised, the gap closed. Several epochs per call
-    measure what a real ``fit`` does.
+    Under glibc's ``malloc`` the ratio measures the allocator as much as the
+    loop: depending on the process's heap history, one of the two loops pays
+    about 200,000 page faults per epoch (freed activation memory handed back
+    to the system and faulted in again) and runs 10-13 % slower; the same
+    measurement went either way here. Run it under tcmalloc (``LD_PRELOAD``)
+    or with ``MALLOC_TRIM_THRESHOLD_`` / ``MALLOC_MMAP_THRESHOLD_`` raised to
+    measure the loop alone (see :func:`allocators`).
     """
     import torch
 

@@ -18,7 +18,9 @@ import pytest
 
 def _chain(exc):
     """The exception and those it was raised from (checks often wrap the cause)."""
-    while exc is not None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
         yield exc
         exc = exc.__cause__ or exc.__context__
 
