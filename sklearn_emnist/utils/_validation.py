@@ -6,6 +6,8 @@ integer pixels in 0..255 or float pixels in [0, 1], and say clearly what is
 wrong otherwise.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse
 
@@ -156,6 +158,14 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
             hint = " Integer pixels must lie in 0..255."
         raise ValueError(
             f"{prefix}{input_name} has pixel values out of range (min {low}, max {high}).{hint}"
+        )
+    if images.dtype.kind in "ui" and high == 1:
+        warnings.warn(
+            f"{prefix}{input_name} holds integer pixels of only 0 and 1; integer pixels are "
+            "read as 0..255 intensities, so these images are nearly black. Pass binary "
+            "images as booleans (or as floats in [0, 1]), or multiply them by 255.",
+            UserWarning,
+            stacklevel=3,
         )
     out_dtype = np.dtype(dtype)
     if out_dtype == np.uint8:

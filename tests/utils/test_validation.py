@@ -1,0 +1,26 @@
+"""check_images: the shared image validation of every estimator."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sklearn_emnist.utils import check_images
+
+
+def test_integer_images_of_only_zeros_and_ones_warn():
+    binary = np.zeros((2, 28, 28), dtype=np.int64)
+    binary[:, 10:18, 12:16] = 1
+    with pytest.warns(UserWarning, match="only 0 and 1.*nearly black"):
+        images = check_images(binary)
+    assert images.max() == pytest.approx(1 / 255)  # read as intensities, as documented
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_images(binary.astype(bool)).max() == 1.0
+        assert check_images(binary.astype(np.uint8) * 255).max() == 1.0
+        assert check_images(binary.astype(np.float32)).max() == 1.0
+
+
+def test_complex_pixels_get_scikit_learns_error():
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        check_images(np.zeros((1, 784), dtype=np.complex64))
