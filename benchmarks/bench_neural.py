@@ -484,9 +484,10 @@ def allocators(*, n=8192, epochs=2, n_threads=2, rounds=2):
 
     The memory allocator is chosen when a process starts, so each setting fits
     in a fresh subprocess: glibc's default; glibc with its trim and mmap
-    thresholds raised (``MALLOC_TRIM_THRESHOLD_`` / ``MALLOC_MMAP_THRESHOLD_``,
-    so that freed activation memory is kept for the next batch instead of being
-    handed back to the system and faulted in again); tcmalloc and jemalloc
+    thresholds raised (``MALLOC_TRIM_THRESHOLD_`` to 2 GiB and
+    ``MALLOC_MMAP_THRESHOLD_`` to 32 MiB, glibc's maximum, so that freed
+    activation memory is kept for the next batch instead of being handed back
+    to the system and faulted in again); tcmalloc and jemalloc
     through ``LD_PRELOAD`` where installed. Settings are interleaved ``rounds``
     times; the best fit seconds per setting and the minor page faults of that
     fit are reported.
@@ -495,7 +496,7 @@ def allocators(*, n=8192, epochs=2, n_threads=2, rounds=2):
 
     script = _FIT_SCRIPT.format(root=str(REPO_ROOT), n=n, epochs=epochs, threads=n_threads)
     settings = {"glibc": {}, "glibc, thresholds raised": {
-        "MALLOC_TRIM_THRESHOLD_": str(2**31), "MALLOC_MMAP_THRESHOLD_": str(2**30)}}
+        "MALLOC_TRIM_THRESHOLD_": str(2**31), "MALLOC_MMAP_THRESHOLD_": str(2**25)}}
     missing = []
     for name, libraries in _ALLOCATOR_LIBRARIES.items():
         path = _find_library(libraries)
@@ -638,6 +639,7 @@ def main(argv=None):
     sub.add_parser("table")
     p = sub.add_parser("allocators")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--tag", default="")
     p = sub.add_parser("threads")
     p.add_argument("--architecture", default="deep")
     p = sub.add_parser("speed")
@@ -668,7 +670,8 @@ def main(argv=None):
     elif args.command == "allocators":
         result = allocators(n_threads=args.threads)
         print(json.dumps(result, indent=2))
-        _write(_record("allocators", result), f"allocators-t{args.threads}")
+        tag = f"-{args.tag}" if args.tag else ""
+        _write(_record("allocators", result), f"allocators-t{args.threads}{tag}")
     elif args.command == "threads":
         result = thread_settings(architecture=args.architecture)
         print(json.dumps(result, indent=2))
