@@ -510,19 +510,25 @@ def _dotted(record, path):
     return record
 
 
+def _accepted(value, wanted):
+    return value in wanted if isinstance(wanted, list) else value == wanted
+
+
 def _other_value(target, root):
     """The figure of a target from another benchmark script's record.
 
     ``other["match"]`` maps record keys (dotted for nested ones, such as
-    ``params.class_weight``) to required values; of the matching records the
-    one whose run ended last (its ``utc`` field) counts, so that the choice
-    does not depend on file times in a checkout.
+    ``params.class_weight``) to required values, or to a list of accepted
+    values; of the matching records the one whose run ended last (its ``utc``
+    field) counts, so that the choice does not depend on file times in a
+    checkout.
     """
     other = target["other"]
     matches = []
     for path in sorted(Path(root).glob(other["glob"])):
         record = _load_json(path)
-        if isinstance(record, dict) and all(_dotted(record, k) == v for k, v in other["match"].items()):
+        if isinstance(record, dict) and all(_accepted(_dotted(record, k), v)
+                                            for k, v in other["match"].items()):
             value = _dotted(record, other["value"])
             if isinstance(value, (int, float)):
                 matches.append((str(record.get("utc", "")), path, record, value))

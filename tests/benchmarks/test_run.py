@@ -225,3 +225,12 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     row = next(line for line in summary.splitlines() if "CharCNNClassifier, seed protocol" in line)
     # the runner has no best-cnn record: the other script's figure, its fit time over 15 min
     assert "| 96.12 % | **no** | `neural/protocol.json` |" in row and "fit 1,000 s" in row
+    # a target may accept several recipes: the LSTM's reads lstm-bilstm-long's record too
+    (tmp_path / "neural" / "lstm.json").write_text(json.dumps(
+        {"kind": "protocol", "recipe": "lstm-bilstm-long", "dataset": "letters-here",
+         "protocol": "seed", "evaluated_on": "test", "params": {"max_epochs": 30},
+         "metrics": {"accuracy": 0.9412}, "fit_seconds": 900.0, "utc": "2026-01-02T00:00:00Z"}))
+    run.main(["summary", "--results", str(tmp_path)])
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    row = next(line for line in summary.splitlines() if "LSTMRowClassifier, seed protocol" in line)
+    assert "| 94.12 % | yes | `neural/lstm.json` |" in row
