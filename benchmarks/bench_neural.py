@@ -507,7 +507,9 @@ def allocators(*, n=8192, epochs=2, n_threads=2, rounds=2):
     runs = {name: [] for name in settings}
     for _ in range(rounds):
         for name, extra in settings.items():
-            env = {**os.environ, **extra}
+            # the parent's own allocator settings must not leak into "glibc"
+            env = {k: v for k, v in os.environ.items() if k not in _RECORDED_ENV[1:]}
+            env.update(extra)
             out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                                  text=True, check=True)
             seconds, faults = out.stdout.split()
