@@ -101,9 +101,10 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
     X_train, y_train, X_eval, y_eval, target_names
     """
     X, y, names = _load(dataset, "train")
+    X_test, y_test, _ = _load(dataset, "test")
+    if n_valid is None:
+        n_valid = len(y_test)
     if protocol == "tune-full":
-        if n_valid is None:
-            n_valid = len(_load(dataset, "test")[1])
         valid = class_balanced_indices(y, n_valid, random_state + 1)
         index = np.setdiff1d(np.arange(len(y)), valid)
         return X[index], y[index], X[valid], y[valid], names
@@ -113,11 +114,8 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
         index = class_balanced_indices(y, n_train, random_state)
     if protocol == "tune":
         rest = np.setdiff1d(np.arange(len(y)), index)
-        if n_valid is None:
-            n_valid = len(_load(dataset, "test")[1])
         valid = rest[class_balanced_indices(y[rest], n_valid, random_state + 1)]
         return X[index], y[index], X[valid], y[valid], names
-    X_test, y_test, _ = _load(dataset, "test")
     return X[index], y[index], X_test, y_test, names
 
 
@@ -159,12 +157,12 @@ def _describe_params(estimator):
 
 
 # settings of the process that change speed; a set allocator is part of the command
-_RECORDED_ENV = ("OMP_NUM_THREADS", "LD_PRELOAD", "MALLOC_TRIM_THRESHOLD_",
-                 "MALLOC_MMAP_THRESHOLD_")
+_ALLOCATOR_ENV = ("LD_PRELOAD", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
+_RECORDED_ENV = ("OMP_NUM_THREADS", *_ALLOCATOR_ENV)
 
 
 def _record(kind, payload, args_line=None):
-    prefix = [f"{k}={os.environ[k]}" for k in _RECORDED_ENV[1:] if k in os.environ]
+    prefix = [f"{k}={os.environ[k]}" for k in _ALLOCATOR_ENV if k in os.environ]
     record = {
         "kind": kind,
         "command": args_line or " ".join([*prefix, Path(sys.executable).name, *sys.argv]),
@@ -508,7 +506,7 @@ def allocators(*, n=8192, epochs=2, n_threads=2, rounds=2):
     for _ in range(rounds):
         for name, extra in settings.items():
             # the parent's own allocator settings must not leak into "glibc"
-            env = {k: v for k, v in os.environ.items() if k not in _RECORDED_ENV[1:]}
+            env = {k: v for k, v in os.environ.items() if k not in _ALLOCATOR_ENV}
             env.update(extra)
             out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                                  text=True, check=True)
@@ -524,6 +522,38 @@ def allocators(*, n=8192, epochs=2, n_threads=2, rounds=2):
         "fit_ratio_to_glibc": {name: round(value[0] / glibc, 3) for name, value in best.items()},
         "not_installed": missing,
     }
+
+
+def _describe_overhead(record):
+    return (f"skorch/plain seconds per epoch = {record['ratio_skorch_over_plain']} (medians; "
+            f"fastest rounds: {record.get('ratio_of_fastest_rounds', 'not recorded')}; plain "
+            f"{record['plain_seconds_per_epoch']}, skorch {record['skorch_seconds_per_epoch']}; "
+            f"{record['n_threads']} thread(s), channels-last {record.get('channels_last', False)})")
+
+
+def _describe_allocators(record):
+    return (f"fit seconds relative to glibc {record['fit_ratio_to_glibc']}, minor page faults "
+            f"{record['minor_faults_of_best_fit']}")
+
+
+def _describe_threads(record):
+    return f"best ms per training step {record['best_ms_per_training_step']}"
+
+
+def _describe_speed(record):
+    return (f"channels-last fit ratio {record['channels_last']['fit_ratio']}, predict ratio "
+            f"{record['channels_last']['predict_ratio']}; predict images/s by batch size "
+            f"{record['predict_images_per_second_by_batch_size']}; torch.compile "
+            f"{record['torch_compile']}; threads {record['threads']}")
+
+
+# record kind -> (label, one-line description) of the speed records listed under the table
+_EXTRA_LINES = {
+    "overhead": ("loop overhead", _describe_overhead),
+    "allocators": ("allocators", _describe_allocators),
+    "threads": ("threads", _describe_threads),
+    "speed": ("speed", _describe_speed),
+}
 
 
 def render_table(folder=RESULTS):
@@ -546,32 +576,10 @@ def render_table(folder=RESULTS):
                 f"{record['predict_images_per_second']:.0f} | {record['peak_rss_mb']} | "
                 f"`{record['command']}` |"
             )
-        elif kind == "overhead":
-            extra.append(f"- loop overhead ({path.name}): skorch/plain seconds per epoch = "
-                         f"{record['ratio_skorch_over_plain']} (medians; fastest rounds: "
-                         f"{record.get('ratio_of_fastest_rounds', 'not recorded')}; plain "
-                         f"{record['plain_seconds_per_epoch']}, skorch "
-                         f"{record['skorch_seconds_per_epoch']}; {record['n_threads']} thread(s), "
-                         f"channels-last {record.get('channels_last', False)}, load "
-                         f"{record['machine'].get('load_average_1min')}); "
-                         f"`{record['command']}`")
-        elif kind == "allocators":
-            extra.append(f"- allocators ({path.name}): fit seconds relative to glibc "
-                         f"{record['fit_ratio_to_glibc']}, minor page faults "
-                         f"{record['minor_faults_of_best_fit']}; load "
+        elif kind in _EXTRA_LINES:
+            label, describe = _EXTRA_LINES[kind]
+            extra.append(f"- {label} ({path.name}): {describe(record)}; load "
                          f"{record['machine'].get('load_average_1min')}; `{record['command']}`")
-        elif kind == "threads":
-            extra.append(f"- threads ({path.name}): best ms per training step "
-                         f"{record['best_ms_per_training_step']}; load "
-                         f"{record['machine'].get('load_average_1min')}; `{record['command']}`")
-        elif kind == "speed":
-            extra.append(
-                f"- speed ({path.name}): channels-last fit ratio "
-                f"{record['channels_last']['fit_ratio']}, predict ratio "
-                f"{record['channels_last']['predict_ratio']}; predict images/s by batch size "
-                f"{record['predict_images_per_second_by_batch_size']}; torch.compile "
-                f"{record['torch_compile']}; threads {record['threads']}; load "
-                f"{record['machine'].get('load_average_1min')}; `{record['command']}`")
     machine = ""
     if first is not None:
         m = first["machine"]

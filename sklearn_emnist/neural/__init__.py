@@ -5,9 +5,11 @@ does not (the top-level names are lazy).
 
 Before torch is first imported, ``OMP_WAIT_POLICY`` defaults to ``PASSIVE``
 (a value the user set wins): with the default busy-waiting OpenMP threads, a
-2-thread training step on a 2-core machine that other processes also use was
+2-thread training step on a 2-core machine that other processes also used was
 measured 6x slower than with one thread; with passive waiting, two threads
-are never slower than one. See ``benchmarks/results/neural/threads-*.json``.
+were faster than one there, and on an idle machine both policies give two
+threads about 0.67x one thread's time. See
+``benchmarks/results/neural/threads-deep-loaded.json`` and ``threads-deep.json``.
 """
 
 import os

@@ -257,7 +257,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
             self.n_threads_ = n_threads
         with torch_threads(n_threads):
             # torch.manual_seed also seeds every CUDA device: fork their RNGs too
-            cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+            seeds_cuda = seed and torch.cuda.is_available()
+            cuda = list(range(torch.cuda.device_count())) if seeds_cuda else []
             with torch.random.fork_rng(devices=cuda, enabled=seed):
                 if seed:
                     torch.manual_seed(self._next_seed())

@@ -127,8 +127,10 @@ class CharCNNClassifier(NeuralImageClassifier):
 
     *Speed on CPU*: the images are converted to one float32 tensor per call
     and batches are slices of it (no per-sample ``__getitem__``), so the
-    training loop runs as fast as a hand-written PyTorch loop over the same
-    batches (``benchmarks/bench_neural.py overhead``). ``n_threads=None``
+    training loop costs about what a hand-written PyTorch loop over the same
+    batches costs (1.02-1.05x under tcmalloc; ``benchmarks/bench_neural.py
+    overhead``; the user guide's "Training fast on a CPU" says why glibc's
+    malloc blurs that figure and how to avoid it). ``n_threads=None``
     gives each joblib worker its share of the cores.
 
     *Presets*: :func:`sklearn_emnist.neural.make_recipe` builds the seed
