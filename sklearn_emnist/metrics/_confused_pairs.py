@@ -67,8 +67,9 @@ def most_confused_pairs(
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
     target_names : sequence of str or mapping, default=None
-        Character names: ``target_names[label]`` for integer labels, or a
-        dict ``{label: name}``. ``None`` uses the labels themselves.
+        Character names: one per entry of ``labels``, in order (with integer
+        labels and no ``labels``, ``target_names[label]``), or a dict
+        ``{label: name}``. ``None`` uses the labels themselves.
     top : int or None, default=10
         How many pairs to return; ``None`` returns every confused pair.
     by : {"count", "rate"}, default="count"

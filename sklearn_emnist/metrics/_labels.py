@@ -44,8 +44,13 @@ def _is_integer_labels(labels):
     return np.asarray(labels).dtype.kind in "iu"
 
 
-def resolve_labels(y_true, y_pred, *, labels=None, target_names=None):
+def resolve_labels(y_true, y_pred, *, labels=None, target_names=None, allow_subset=False):
     """Labels in a fixed order and the display name of each.
+
+    One rule names the labels, whatever subset of classes a sample holds:
+    a sequence of ``target_names`` gives the name of each entry of the
+    resolved ``labels``, position by position (as scikit-learn's
+    ``classification_report`` does), and a mapping is looked up by label.
 
     Parameters
     ----------
@@ -53,20 +58,30 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None):
         True and predicted labels, integers or strings.
     labels : array-like, default=None
         The labels to report, in this order. By default: when ``target_names``
-        is a sequence and the labels are integers ``0..len(target_names) - 1``
-        (an EMNIST classifier's ``classes_``), all of those integers, so that
-        classes absent from a subset still get a row; otherwise the sorted
-        union of ``y_true`` and ``y_pred``.
+        is a sequence and the labels are integers, ``0..len(target_names) - 1``
+        (an EMNIST classifier's ``classes_``), so that classes absent from a
+        subset still get a row and ``target_names[label]`` names each label;
+        otherwise the sorted union of ``y_true`` and ``y_pred``.
     target_names : sequence of str or mapping, default=None
-        Display names. A mapping is looked up by label; a sequence is indexed
-        by integer label value (``target_names[label]``) or, when ``labels``
-        is given or the labels are not integers, matched with ``labels``
-        position by position. ``None`` uses ``str(label)``.
+        Display names: one per entry of ``labels``, in the same order, or a
+        mapping ``{label: name}``. ``None`` uses ``str(label)``.
+    allow_subset : bool, default=False
+        Whether ``labels`` may leave out labels present in ``y_true`` or
+        ``y_pred`` (averaging over some classes only, as scikit-learn's
+        metrics allow); tables and plots need every present label.
 
     Returns
     -------
     labels : ndarray of shape (n_labels,)
     names : list of str
+
+    Raises
+    ------
+    ValueError
+        If integer labels fall outside ``0..len(target_names) - 1`` with no
+        ``labels`` given (the labels 1..26 of the raw letters files, for
+        instance), or if the number of names differs from the number of
+        labels: guessing would name classes inconsistently.
 
     Examples
     --------
@@ -74,8 +89,13 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None):
     >>> labels, names = resolve_labels([0, 2], [2, 2], target_names=["a", "b", "c"])
     >>> labels.tolist(), names
     ([0, 1, 2], ['a', 'b', 'c'])
+    >>> labels, names = resolve_labels([26, 1], [26, 2], labels=range(1, 27),
+    ...                                target_names="abcdefghijklmnopqrstuvwxyz")
+    >>> names[:2], names[-1]
+    (['a', 'b'], 'z')
     """
     present = unique_labels(y_true, y_pred)
+    is_sequence = target_names is not None and not isinstance(target_names, Mapping)
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim != 1 or labels.size == 0:
@@ -83,19 +103,23 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None):
         if len(np.unique(labels)) != labels.size:
             raise ValueError("labels contains duplicates; list each class once.")
         missing = np.setdiff1d(present, labels)
-        if missing.size:
+        if missing.size and not allow_subset:
             raise ValueError(
                 f"y_true or y_pred contain labels not in `labels`: {missing[:10].tolist()}; "
                 "add them to `labels` or leave `labels=None`."
             )
-    elif (
-        target_names is not None
-        and not isinstance(target_names, Mapping)
-        and _is_integer_labels(present)
-        and present.min() >= 0
-        and present.max() < len(target_names)
-    ):
-        labels = np.arange(len(target_names))
+    elif is_sequence and _is_integer_labels(present):
+        n_names = len(target_names)
+        if present.min() < 0 or present.max() >= n_names:
+            raise ValueError(
+                f"Integer labels name their class by position in target_names "
+                f"(target_names[label]), but the labels run from {present.min()} to "
+                f"{present.max()} and target_names has {n_names} names (positions 0.."
+                f"{n_names - 1}). Pass `labels` listing the label of each name in order "
+                f"(e.g. labels=range(1, {n_names + 1}) for labels 1..{n_names}), or a dict "
+                "mapping label -> name."
+            )
+        labels = np.arange(n_names)
     else:
         labels = present
 
@@ -110,20 +134,11 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None):
             )
         names = [str(target_names[label]) for label in labels.tolist()]
     else:
-        target_names = [str(name) for name in target_names]
-        if (
-            _is_integer_labels(labels)
-            and labels.min() >= 0
-            and labels.max() < len(target_names)
-            and len(labels) != len(target_names)
-        ):
-            names = [target_names[label] for label in labels.tolist()]
-        elif len(target_names) == len(labels):
-            names = list(target_names)
-        else:
+        names = [str(name) for name in target_names]
+        if len(names) != len(labels):
             raise ValueError(
-                f"target_names has {len(target_names)} names but there are {len(labels)} "
-                f"labels ({labels[:10].tolist()}{'...' if len(labels) > 10 else ''}); give one "
-                "name per class, or a dict mapping label -> name."
+                f"target_names has {len(names)} names but there are {len(labels)} labels "
+                f"({labels[:10].tolist()}{'...' if len(labels) > 10 else ''}); give one name "
+                "per label, in the order of `labels`, or a dict mapping label -> name."
             )
     return labels, names

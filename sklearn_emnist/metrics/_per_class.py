@@ -54,8 +54,9 @@ def per_class_table(y_true, y_pred, *, labels=None, target_names=None, sort_by=N
         missing from a subset still get a row), else the sorted union of
         ``y_true`` and ``y_pred``.
     target_names : sequence of str or mapping, default=None
-        Character names: ``target_names[label]`` for integer labels, or a
-        dict ``{label: name}``. ``None`` prints the labels themselves.
+        Character names: one per entry of ``labels``, in order (with integer
+        labels and no ``labels``, ``target_names[label]``), or a dict
+        ``{label: name}``. ``None`` prints the labels themselves.
     sort_by : {None, "f1", "recall", "precision", "support"}, default=None
         ``None`` keeps the label order; otherwise rows are sorted by that
         column, ascending (worst classes first for the scores).

@@ -61,13 +61,15 @@ def classification_summary(y_true, y_pred, *, labels=None, target_names=None, sa
     y_pred : array-like of shape (n_samples,)
         Predicted labels, same kind as ``y_true``.
     labels : array-like, default=None
-        Classes to average over. By default the sorted union of ``y_true`` and
-        ``y_pred``, as in scikit-learn: a class absent from both (common in a
-        small sample of 62 classes) does not drag the macro averages down.
-        A class listed here but never seen scores 0 (no division warning).
+        Classes to average over, as in scikit-learn: a subset averages over
+        those classes only. By default the sorted union of ``y_true`` and
+        ``y_pred``: a class absent from both (common in a small sample of 62
+        classes) does not drag the macro averages down. A class listed here
+        but never seen scores 0 (no division warning).
     target_names : sequence of str or mapping, default=None
-        Class names; checked against the labels (integer labels must index
-        them), not used to widen the averages.
+        Class names; checked against the labels (one name per entry of
+        ``labels``, or integer labels that index them), not used to widen the
+        averages.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
 
@@ -90,7 +92,9 @@ def classification_summary(y_true, y_pred, *, labels=None, target_names=None, sa
     weighted     0.8750    0.7500    0.7500
     """
     y_true, y_pred = check_label_arrays(y_true, y_pred)
-    resolved, _ = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names)
+    resolved, _ = resolve_labels(
+        y_true, y_pred, labels=labels, target_names=target_names, allow_subset=True
+    )
     if labels is None:  # only the classes that occur, as scikit-learn averages
         labels = np.union1d(y_true, y_pred)
     else:

@@ -24,10 +24,17 @@ def check_matplotlib(caller):
 
 
 def label_names(y_true=None, y_pred=None, *, classes=None, target_names=None):
-    """A dict label -> display name, consistent with the metrics module."""
+    """A dict label -> display name, consistent with the metrics module.
+
+    With ``classes`` (an estimator's ``classes_``), a sequence of
+    ``target_names`` names those classes in order, as it does for the metrics'
+    ``labels``.
+    """
     arrays = [np.asarray(y) for y in (y_true, y_pred, classes) if y is not None]
     everything = np.concatenate([a.ravel() for a in arrays])
-    labels, names = resolve_labels(everything, everything, target_names=target_names)
+    labels, names = resolve_labels(
+        everything, everything, labels=classes, target_names=target_names
+    )
     return {_plain(label): name for label, name in zip(labels, names)}
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..metrics._labels import check_label_arrays
 from ..utils import check_images
 from ._base import CHARACTER_FONT, check_matplotlib, label_names, make_axes_grid
 
@@ -138,6 +139,8 @@ class SampleImagesDisplay:
                         f"{caller}: {name} has shape {y.shape}; expected ({n},), one label per image."
                     )
                 arrays[name] = y
+        if len(arrays) == 2:  # same kind of label in both, or a clear error
+            check_label_arrays(arrays["y_true"], arrays["y_pred"])
         if which not in ("all", "errors", "correct"):
             raise ValueError(f"which must be 'all', 'errors' or 'correct', got {which!r}.")
         candidates = np.arange(n)

@@ -96,3 +96,9 @@ def test_grid_refuses_too_few_axes(model_and_test):
 def test_grid_refuses_images_of_wrong_size():
     with pytest.raises(ValueError, match="28x28"):
         SampleImagesDisplay.from_predictions(np.zeros((3, 100)), n_images=3)
+
+
+def test_grid_refuses_integer_and_string_labels_mixed():
+    images = np.zeros((2, 28, 28), dtype=np.uint8)
+    with pytest.raises(ValueError, match="same kind of label"):
+        SampleImagesDisplay.from_predictions(images, [0, 1], np.array(["a", "b"]), n_images=2)
