@@ -109,6 +109,50 @@ def _thicken(glyph, scale):
     return ndimage.grey_dilation(padded, footprint=disk)
 
 
+# float pixels a little outside [0, 1] (resampling overshoot) are clipped;
+# further out, they are not 0..1 grey levels and guessing a scale would
+# silently turn the image blank or negative
+_FLOAT_TOLERANCE = 0.1
+
+
+def _unit_grey_levels(pixels):
+    """Pixels as float64 in [0, 1]: integers divided by 255, floats checked."""
+    if pixels.dtype.kind in "uib":
+        return pixels.astype(np.float64) / (1.0 if pixels.dtype.kind == "b" else 255.0)
+    pixels = pixels.astype(np.float64)
+    if not np.isfinite(pixels).all():
+        raise ValueError(
+            "image holds NaN or infinite pixels; fill or drop them before converting."
+        )
+    low, high = pixels.min(), pixels.max()
+    if low < -_FLOAT_TOLERANCE or high > 1 + _FLOAT_TOLERANCE:
+        raise ValueError(
+            f"float pixels must be grey levels in [0, 1], got values from {low:g} to {high:g}. "
+            "For 0..255 levels pass the image as uint8 (image.astype(np.uint8)) or divide it "
+            "by 255."
+        )
+    return np.clip(pixels, 0.0, 1.0)
+
+
+def _composite_on_paper(grey, alpha):
+    """Put transparent pixels on the paper's level.
+
+    When most of the image is opaque, its opaque part is the paper and its
+    median level is the paper's; when most is transparent (strokes drawn on a
+    transparent background), the paper contrasts with the opaque strokes.
+    """
+    if not (alpha < 1).any():
+        return grey
+    opaque = alpha > 0.5
+    if not opaque.any():
+        paper = 1.0
+    elif opaque.mean() >= 0.5:
+        paper = float(np.median(grey[opaque]))
+    else:
+        paper = 1.0 if np.median(grey[opaque]) < 0.5 else 0.0
+    return alpha * grey + (1 - alpha) * paper
+
+
 def image_to_emnist(
     image, *, invert="auto", fit="auto", framing="emnist", box=None, noise_level=0.2,
     thicken=True,
@@ -118,7 +162,8 @@ def image_to_emnist(
     Parameters
     ----------
     image : array-like of shape (height, width) or (height, width, 3 or 4)
-        Pixels as uint8 0..255 or float 0..1.
+        Pixels as integers 0..255 or floats 0..1 (floats a little outside,
+        such as a resampling's overshoot, are clipped; NaN is refused).
     invert : {"auto", True, False}, default="auto"
         Invert grey levels (needed for dark ink on light paper). ``"auto"``
         inverts when the median of the image's border is lighter than 0.5.
@@ -150,8 +195,9 @@ def image_to_emnist(
     Raises
     ------
     ValueError
-        On an image with no ink (blank after background removal) or a wrong
-        shape.
+        On an image with no ink (blank after background removal), a wrong
+        shape, NaN pixels, float pixels outside [0, 1], or a ``noise_level``
+        outside [0, 1).
 
     Examples
     --------
@@ -169,18 +215,15 @@ def image_to_emnist(
     pixels = np.asarray(image)
     if pixels.dtype.kind not in "uifb":
         raise TypeError(f"image must hold numeric pixels, got dtype {pixels.dtype}.")
-    pixels = pixels.astype(np.float64)
-    if np.asarray(image).dtype.kind in "ui" or pixels.max() > 1.0:
-        pixels = pixels / 255.0
+    if not (isinstance(noise_level, (int, float, np.integer, np.floating))
+            and 0 <= noise_level < 1):
+        raise ValueError(f"noise_level must be a number in [0, 1), got {noise_level!r}.")
+    pixels = _unit_grey_levels(pixels)
     if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
         rgb = pixels[..., :3]
         grey = rgb @ np.array([0.299, 0.587, 0.114])
         if pixels.shape[2] == 4:  # transparent pixels are paper
-            alpha = pixels[..., 3]
-            if (alpha < 1).any():
-                paper = np.median(grey[alpha > 0.5]) if (alpha > 0.5).any() else 1.0
-                paper = 1.0 if paper < 0.5 else 0.0  # paper contrasts with the ink
-                grey = alpha * grey + (1 - alpha) * paper
+            grey = _composite_on_paper(grey, alpha=pixels[..., 3])
         pixels = grey
     if pixels.ndim != 2:
         raise ValueError(
@@ -252,6 +295,25 @@ def image_to_emnist(
     return np.rint(out * 255).astype(np.uint8)
 
 
+def _float_file_levels(array, path):
+    """Grey levels of a floating-point image file (TIFF mode ``F``).
+
+    Such files hold either 0..1 or 0..255 levels; which one is read from the
+    values, as the file does not say.
+    """
+    array = np.asarray(array, dtype=np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{path}: the image holds NaN or infinite pixels.")
+    if array.min() >= 0 and array.max() <= 1 + _FLOAT_TOLERANCE:
+        return np.clip(array, 0.0, 1.0)
+    if array.min() >= 0 and array.max() <= 255:
+        return array / 255.0
+    raise ValueError(
+        f"{path}: floating-point pixels from {array.min():g} to {array.max():g} are neither "
+        "0..1 nor 0..255 grey levels."
+    )
+
+
 def load_image_file(path, **kwargs):
     """Read a PNG / JPEG / BMP / GIF / TIFF file and convert it to EMNIST format.
 
@@ -296,7 +358,7 @@ def load_image_file(path, **kwargs):
     True
     """
     try:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError as exc:
         raise ImportError(
             "Reading PNG/JPEG files needs Pillow: pip install 'sklearn-emnist[plot]' "
@@ -306,11 +368,15 @@ def load_image_file(path, **kwargs):
     if not os.path.exists(path):
         raise FileNotFoundError(f"image file not found: {path}")
     try:
-        with Image.open(path) as pil:
-            pil.seek(0)
+        with Image.open(path) as opened:
+            opened.seek(0)
+            # a phone photo stores its pixels sideways with an EXIF orientation tag
+            pil = ImageOps.exif_transpose(opened)
             if pil.mode in ("RGBA", "LA", "PA") or (pil.mode == "P" and "transparency" in pil.info):
                 array = np.asarray(pil.convert("RGBA"))
-            elif pil.mode in ("L", "I;16", "I", "F"):
+            elif pil.mode == "F":
+                array = _float_file_levels(np.asarray(pil), path)
+            elif pil.mode in ("L", "I;16", "I"):
                 array = np.asarray(pil.convert("F")) / (65535.0 if pil.mode.startswith("I") else 255.0)
             else:
                 array = np.asarray(pil.convert("RGB"))

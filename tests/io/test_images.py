@@ -130,10 +130,73 @@ def test_unreadable_and_missing_files(tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"invert": "maybe"}, "invert"), ({"framing": "square"}, "framing"), ({"box": 40}, "box")],
+    [
+        ({"invert": "maybe"}, "invert"),
+        ({"framing": "square"}, "framing"),
+        ({"box": 40}, "box"),
+        ({"noise_level": 1.0}, "noise_level"),
+        ({"noise_level": -0.1}, "noise_level"),
+    ],
 )
 def test_bad_options(kwargs, message):
     page = np.zeros((40, 40), dtype=np.uint8)
     page[10:30, 18:22] = 255
     with pytest.raises(ValueError, match=message):
         image_to_emnist(page, **kwargs)
+
+
+def _stroke_page(height=60, width=40):
+    """Dark vertical stroke on light paper, float grey levels in [0, 1]."""
+    page = np.full((height, width), 0.9)
+    page[10:50, 18:23] = 0.1
+    return page
+
+
+def test_photo_with_exif_orientation_is_read_upright(tmp_path):
+    # pixels stored lying on their side (a horizontal stroke), as a phone
+    # writes a portrait photo, with the tag that says to rotate them upright
+    stored = np.rint(_stroke_page().T * 255).astype(np.uint8)
+    pil = Image.fromarray(stored)
+    exif = pil.getexif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to view
+    path = tmp_path / "portrait.jpg"
+    pil.save(path, exif=exif, quality=95)
+    image = load_image_file(path, framing="mnist")
+    rows = np.flatnonzero(image.max(axis=1) > 128)
+    cols = np.flatnonzero(image.max(axis=0) > 128)
+    assert rows[-1] - rows[0] > 3 * (cols[-1] - cols[0])  # tall, as photographed
+
+
+def test_float_pixels_slightly_above_one_are_clipped_not_rescaled():
+    page = _stroke_page()
+    page[0, 0] = 1.02  # a resampling overshoot
+    np.testing.assert_array_equal(image_to_emnist(page), image_to_emnist(np.clip(page, 0, 1)))
+    assert image_to_emnist(page).max() == 255
+
+
+@pytest.mark.parametrize("bad, message", [(np.nan, "NaN"), (200.0, r"\[0, 1\].*uint8")])
+def test_float_pixels_that_are_not_grey_levels_are_refused(bad, message):
+    page = _stroke_page()
+    page[0, 0] = bad
+    with pytest.raises(ValueError, match=message):
+        image_to_emnist(page)
+
+
+def test_float_tiff_in_unit_range_reads_like_the_8_bit_png(tmp_path):
+    page = _stroke_page()
+    Image.fromarray(page.astype(np.float32), mode="F").save(tmp_path / "page.tiff")
+    Image.fromarray(np.rint(page * 255).astype(np.uint8)).save(tmp_path / "page.png")
+    np.testing.assert_array_equal(
+        load_image_file(tmp_path / "page.tiff"), load_image_file(tmp_path / "page.png")
+    )
+
+
+def test_transparent_corner_of_an_opaque_page_is_paper_not_ink(tmp_path):
+    grey = np.rint(_stroke_page() * 255).astype(np.uint8)
+    rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    rgba[:8, :8, 3] = 0  # a transparent corner (a cropped screenshot)
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "corner.png")
+    Image.fromarray(grey).save(tmp_path / "opaque.png")
+    np.testing.assert_array_equal(
+        load_image_file(tmp_path / "corner.png"), load_image_file(tmp_path / "opaque.png")
+    )
