@@ -112,6 +112,21 @@ def _elastic_params(value):
     return alpha, sigma
 
 
+def check_affine_params(*, rotation, shift, scale, shear, elastic):
+    """Check the distortion ranges; return them as (low, high) pairs.
+
+    Raises a ValueError naming the parameter when a range is malformed or
+    wide enough to turn one character into another.
+    """
+    return (
+        _symmetric_range(rotation, "rotation", _MAX_ROTATION),
+        _symmetric_range(shift, "shift", _MAX_SHIFT),
+        _scale_range(scale),
+        _symmetric_range(shear, "shear", _MAX_SHEAR),
+        _elastic_params(elastic),
+    )
+
+
 def _inverse_matrices(rng, n, rotation, scale, shear):
     """Per-image inverse of M = R(theta) @ Shear(k) @ S(s), in (x, y) coordinates."""
     theta = np.deg2rad(rng.uniform(*rotation, size=n))
@@ -241,11 +256,9 @@ def random_affine(
     >>> bool((same == images).all())
     True
     """
-    rotation = _symmetric_range(rotation, "rotation", _MAX_ROTATION)
-    shift = _symmetric_range(shift, "shift", _MAX_SHIFT)
-    shear = _symmetric_range(shear, "shear", _MAX_SHEAR)
-    scale = _scale_range(scale)
-    elastic = _elastic_params(elastic)
+    rotation, shift, scale, shear, elastic = check_affine_params(
+        rotation=rotation, shift=shift, scale=scale, shear=shear, elastic=elastic
+    )
     rng = _check_random_state(random_state)
 
     in_shape = np.shape(images)

@@ -9,9 +9,24 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length
 
 from ..utils import check_images, reject_sparse
-from ._affine import DEFAULT_AFFINE, random_affine
+from ._affine import DEFAULT_AFFINE, check_affine_params, random_affine
 
 __all__ = ["RandomAffineAugmenter"]
+
+
+def _like_input(array, original):
+    """A DataFrame (Series) again, with its column names, when the input was one.
+
+    The steps after a sampler in a pipeline then see the same feature names
+    in ``fit`` as in ``predict``.
+    """
+    if not hasattr(original, "iloc"):
+        return array
+    import pandas as pd
+
+    if hasattr(original, "columns"):
+        return pd.DataFrame(array, columns=original.columns)
+    return pd.Series(array, name=original.name)
 
 
 class RandomAffineAugmenter(BaseSampler):
@@ -115,6 +130,10 @@ class RandomAffineAugmenter(BaseSampler):
 
     def _check_input(self, X, y):
         self._validate_params()
+        check_affine_params(
+            rotation=self.rotation, shift=self.shift, scale=self.scale, shear=self.shear,
+            elastic=self.elastic,
+        )
         if not self.keep_original and self.n_augmented == 0:
             raise ValueError(
                 "RandomAffineAugmenter with keep_original=False and n_augmented=0 would "
@@ -166,13 +185,14 @@ class RandomAffineAugmenter(BaseSampler):
 
         Returns
         -------
-        X_resampled : ndarray of shape (n_samples * n_copies, ...)
-            Same layout and dtype as ``X``; ``n_copies`` is ``n_augmented``
-            plus one when ``keep_original``.
-        y_resampled : ndarray of shape (n_samples * n_copies,)
+        X_resampled : ndarray or DataFrame of shape (n_samples * n_copies, ...)
+            Same layout and dtype as ``X`` (a DataFrame with ``X``'s columns
+            when ``X`` is one); ``n_copies`` is ``n_augmented`` plus one when
+            ``keep_original``.
+        y_resampled : ndarray or Series of shape (n_samples * n_copies,)
         """
-        X, y = self._check_input(X, y)
-        return self._fit_resample(X, y)
+        X_resampled, y_resampled = self._fit_resample(*self._check_input(X, y))
+        return _like_input(X_resampled, X), _like_input(y_resampled, y)
 
     def _fit_resample(self, X, y):
         rng = check_random_state(self.random_state)

@@ -146,6 +146,13 @@ def make_knn_pipeline(
         )
     if augment_params is not None and not augment:
         raise ValueError("augment_params is given but augment=0; set augment >= 1 to use it.")
+    own_argument = {"n_augmented": "augment", "random_state": "random_state"}
+    clashing = sorted(set(own_argument) & set(augment_params or {}))
+    if clashing:
+        raise ValueError(
+            f"augment_params sets {clashing[0]!r}, which make_knn_pipeline sets from its own "
+            f"argument; pass {own_argument[clashing[0]]}=... instead."
+        )
     if sampler is not None and not hasattr(sampler, "fit_resample"):
         raise TypeError(
             f"sampler must have a fit_resample method (an imbalanced-learn sampler such as "

@@ -63,11 +63,20 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
         X_new : ndarray
             See the class description for the shape.
         """
-        images = self._validate_images(X, reset=False)
-        return self._transform(images)
+        images = self._validate_images(X, reset=False, dtype=self._transform_dtype())
+        out = self._transform(images)
+        # float32 input in the output layout passes validation without a copy:
+        # never hand back (a view of) the caller's own array
+        if hasattr(X, "__array__") and np.may_share_memory(out, np.asarray(X)):
+            out = out.copy()
+        return out
 
     def _fit(self, images):
         """Learn from validated (n, 28, 28) float32 images; stateless by default."""
+
+    def _transform_dtype(self):
+        """The dtype ``_transform`` receives its (n, 28, 28) images in."""
+        return np.float32
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

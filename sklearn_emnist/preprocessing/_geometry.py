@@ -4,10 +4,12 @@ All functions work on a whole stack at once (no Python loop over images) and
 resample with the bilinear warp shared with the augmentation code.
 """
 
+import numbers
+
 import numpy as np
 
 from ..augmentation._affine import warp_affine
-from ..utils import check_images
+from ..utils import IMAGE_SHAPE, check_images
 
 __all__ = ["image_moments", "measure_skew", "deskew_images", "center_images"]
 
@@ -168,6 +170,10 @@ def center_images(images, *, method="mass", box_size=20):
     """
     if method not in ("mass", "box"):
         raise ValueError(f"method must be 'mass' or 'box', got {method!r}.")
+    side = IMAGE_SHAPE[0]
+    if not (isinstance(box_size, numbers.Integral) and not isinstance(box_size, bool)
+            and 4 <= box_size <= side):
+        raise ValueError(f"box_size must be an int in [4, {side}] (pixels), got {box_size!r}.")
     stack = check_images(images, dtype=np.float32, estimator="center_images")
     return _warp_by_moments(
         stack, deskew=False, center=True, box=box_size if method == "box" else None

@@ -60,22 +60,11 @@ class ImageReshaper(OneToOneFeatureMixin, ImageTransformerMixin):
         self.layout = layout
         self.dtype = dtype
 
-    def transform(self, X):
-        """Return the images in the requested layout and dtype.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or \
-                (n_samples, 1, 28, 28)
-            Images: uint8 in 0..255 or float in [0, 1].
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, 784), (n_samples, 28, 28) or \
-                (n_samples, 1, 28, 28)
-        """
+    def _transform_dtype(self):
         # straight into the requested dtype (no float detour for uint8)
-        images = self._validate_images(X, reset=False, dtype=np.dtype(self.dtype))
+        return np.dtype(self.dtype)
+
+    def _transform(self, images):
         return images.reshape(len(images), *_LAYOUTS[self.layout])
 
     def __sklearn_tags__(self):

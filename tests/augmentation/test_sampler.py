@@ -1,6 +1,7 @@
 """Tests of RandomAffineAugmenter, the train-time augmentation sampler."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -114,6 +115,26 @@ def test_bad_parameters_give_a_clear_error(letters, params, match):
     images, labels = letters
     with pytest.raises(ValueError, match=match):
         RandomAffineAugmenter(**params).fit_resample(images, labels)
+    with pytest.raises(ValueError, match=match):  # fit validates the same
+        RandomAffineAugmenter(**params).fit(images, labels)
+
+
+def test_dataframe_in_dataframe_out_so_later_steps_keep_feature_names(letters):
+    pd = pytest.importorskip("pandas")
+    images, labels = letters
+    frame = pd.DataFrame(images.reshape(len(images), -1),
+                         columns=[f"px{k}" for k in range(784)])
+    target = pd.Series(labels, name="letter")
+    X_out, y_out = RandomAffineAugmenter(random_state=0).fit_resample(frame, target)
+    assert isinstance(X_out, pd.DataFrame) and list(X_out.columns) == list(frame.columns)
+    assert isinstance(y_out, pd.Series) and y_out.name == "letter"
+    assert len(X_out) == len(y_out) == 2 * len(frame)
+    pipeline = Pipeline(
+        [("augment", RandomAffineAugmenter(random_state=0)), ("knn", KNeighborsClassifier())]
+    ).fit(frame, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "X has feature names, but ... fitted without"
+        pipeline.predict(frame)
 
 
 def test_bad_input_gives_a_clear_error(letters):

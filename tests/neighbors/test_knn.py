@@ -105,6 +105,8 @@ def test_feature_options_build_and_run(small, options, steps):
         ({"features": "sift"}, ValueError, "features must be one of"),
         ({"augment": -1}, ValueError, "augment must be an int"),
         ({"augment_params": {"rotation": 5}}, ValueError, "augment=0"),
+        ({"augment": 1, "augment_params": {"random_state": 1}}, ValueError, "random_state="),
+        ({"augment": 1, "augment_params": {"n_augmented": 2}}, ValueError, "augment="),
         ({"sampler": object()}, TypeError, "fit_resample"),
     ],
 )

@@ -92,3 +92,9 @@ def test_geometry_rejects_bad_input():
         measure_skew(np.zeros((1, 30, 30)))
     with pytest.raises(ValueError, match="method"):
         center_images(np.zeros((1, 784)), method="median")
+
+
+@pytest.mark.parametrize("box_size", [0, -5, 100, 2.5, True])
+def test_center_images_refuses_a_box_size_the_transformer_refuses(box_size):
+    with pytest.raises(ValueError, match=r"box_size must be an int in \[4, 28\]"):
+        center_images(np.zeros((1, 784)), method="box", box_size=box_size)

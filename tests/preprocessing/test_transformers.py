@@ -88,6 +88,27 @@ def test_pickle_and_clone_keep_behaviour(transformer, letters):
 
 
 @pytest.mark.parametrize("transformer", FLAT_TRANSFORMERS, ids=IDS)
+def test_fit_returns_self_and_leaves_its_parameters_unchanged(transformer, letters):
+    # what check_estimators_fit_returns_self / _overwrite_params would test on images
+    images, _ = letters
+    estimator = clone(transformer)
+    before = estimator.get_params()
+    assert estimator.fit(images) is estimator
+    assert estimator.get_params() == before
+
+
+@pytest.mark.parametrize("transformer", FLAT_TRANSFORMERS, ids=IDS)
+def test_output_never_shares_memory_with_the_input(transformer, letters):
+    images, _ = letters
+    for X in (images.reshape(len(images), -1) / np.float32(255), images.copy()):
+        before = X.copy()
+        out = clone(transformer).fit_transform(X)
+        assert not np.shares_memory(out, X)
+        out[...] = 0.5  # writable, and writing it leaves the caller's images alone
+        np.testing.assert_array_equal(X, before)
+
+
+@pytest.mark.parametrize("transformer", FLAT_TRANSFORMERS, ids=IDS)
 def test_rows_are_transformed_independently(transformer, letters):
     images, _ = letters
     fitted = clone(transformer).fit(images)
