@@ -103,6 +103,11 @@ def current_versions():
     return versions
 
 
+def _release(version):
+    """A version without its local build label (PEP 440's part after '+')."""
+    return version.split("+", 1)[0]
+
+
 def _version_mismatches(saved):
     now = current_versions()
     mismatches = []
@@ -111,7 +116,8 @@ def _version_mismatches(saved):
             # pickles move between Python versions; compare major.minor only
             same = version.split(".")[:2] == now.get(key, "").split(".")[:2]
         else:
-            same = version == now.get(key)
+            # the same release built for CUDA or the CPU (2.13.0+cu126, 2.13.0+cpu)
+            same = _release(version) == _release(now.get(key, ""))
         if not same:
             mismatches.append((key, version, now.get(key, "not installed")))
     return mismatches
@@ -309,11 +315,13 @@ def _to_device(estimator, device):
         raise TypeError(
             f"device= applies to neural estimators (with module_); got {type(estimator).__name__}."
         )
+    from ..neural._threads import resolve_device
+
     for name in ("module_", "criterion_"):
         part = getattr(estimator, name, None)
         if part is not None:
-            part.to(device)
-    estimator.device = device
+            part.to(resolve_device(device))
+    estimator.device = device  # "auto" stays "auto": the estimators resolve it per call
     return estimator
 
 

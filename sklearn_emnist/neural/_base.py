@@ -74,6 +74,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
     """
 
     _architectures = {}
+    # init_from may hold a state dict, module or estimator on the GPU: skorch
+    # pickles the attributes listed here so that they load with the map
+    # location of the loading machine (module_, optimizer_ ... are added at
+    # initialisation), so a fine-tuned GPU model unpickles on a CPU
+    cuda_dependent_attributes_ = ["init_from"]
 
     _own_parameter_constraints = {
         "class_weight": [StrOptions({"balanced"}), dict, None],

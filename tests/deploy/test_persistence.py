@@ -1,5 +1,6 @@
 """Versioned model files and skorch's save_params route, with real trained models."""
 
+import contextlib
 import json
 import warnings
 
@@ -100,36 +101,103 @@ def test_cli_format_1_and_plain_joblib_files_load(lstm, letters_test, tmp_path):
                                   lstm.predict(X))
 
 
-def test_gpu_trained_model_loads_on_cpu(cnn, letters_test, tmp_path):
+@contextlib.contextmanager
+def _saved_as_on_a_gpu(model, device="cuda"):
+    """Pickle ``model`` as a GPU machine writes it: device set, every storage
+    tagged ``cuda:0``. Loading such a bytes stream without a map location fails
+    here as a real GPU-written file does ("Attempting to deserialize object on
+    a CUDA device")."""
+    import torch.serialization as serialization
+
+    entry = (0, lambda storage: "cuda:0", lambda storage, location: None)
+    original = model.device
+    serialization.register_package(*entry)
+    model.device = device
+    try:
+        yield
+    finally:
+        model.device = original
+        serialization._package_registry.remove(entry)
+
+
+@pytest.fixture
+def cpu_only():
     import torch
-    from skorch.exceptions import DeviceWarning
 
     if torch.cuda.is_available():
         pytest.skip("checks the CPU-only machine's side")
+
+
+def test_the_gpu_stand_in_writes_what_a_cpu_cannot_read_unmapped(cnn, cpu_only):
+    import io
+    import pickle
+
+    import torch
+
+    buffer = io.BytesIO()
+    with _saved_as_on_a_gpu(cnn):
+        pickle.dump(torch.zeros(3), buffer)
+    with pytest.raises(RuntimeError, match="CUDA device"):
+        pickle.loads(buffer.getvalue())
+
+
+def test_gpu_trained_model_loads_on_cpu(cnn, letters_test, tmp_path, cpu_only):
+    from skorch.exceptions import DeviceWarning
+
     X, _ = letters_test
-    # a model whose device says CUDA, as a net trained on a GPU has
-    path = save_model(cnn, tmp_path / "gpu.skem")
-    original = cnn.device
-    try:
-        cnn.device = "cuda"
+    path = tmp_path / "gpu.skem"
+    with _saved_as_on_a_gpu(cnn):
         save_model(cnn, path)
-    finally:
-        cnn.device = original
     assert read_model_header(path)["device"] == "cuda"
     with pytest.warns(DeviceWarning, match="cuda"):
         loaded = load_model(path)
     assert str(loaded.device) == "cpu"
     assert next(loaded.module_.parameters()).device.type == "cpu"
     np.testing.assert_array_equal(loaded.predict(X), cnn.predict(X))
-    # device="auto" resolves to the loading machine
-    cnn.device = "auto"
-    try:
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_model_saved_with_device_auto_loads_on_the_loading_machine(
+    cnn, letters_test, tmp_path, cpu_only, device
+):
+    X, _ = letters_test
+    path = tmp_path / "auto.skem"
+    with _saved_as_on_a_gpu(cnn, device="auto"):
         save_model(cnn, path)
-    finally:
-        cnn.device = original
-    loaded = load_model(path, device="cpu")
-    assert str(loaded.device) == "cpu"
+    loaded = load_model(path, device=device)
+    assert next(loaded.module_.parameters()).device.type == "cpu"
+    assert loaded.device == device
     np.testing.assert_array_equal(loaded.predict(X), cnn.predict(X))
+
+
+def test_gpu_fine_tuned_model_loads_on_cpu(cnn, letters_train, letters_test, tmp_path, cpu_only):
+    # transfer learning the clone-proof way: init_from holds the source's weights,
+    # which on a GPU machine are CUDA tensors
+    from sklearn.base import clone
+
+    X, y = letters_train
+    tuned = clone(cnn).set_params(init_from=cnn.module_.state_dict(), max_epochs=1)
+    tuned.fit(X[:200], y[:200] % 5)
+    path = tmp_path / "tuned.skem"
+    with _saved_as_on_a_gpu(tuned):
+        save_model(tuned, path)
+    loaded = load_model(path, device="cpu")
+    assert all(t.device.type == "cpu" for t in loaded.init_from.values())
+    np.testing.assert_array_equal(loaded.predict(letters_test[0]), tuned.predict(letters_test[0]))
+
+
+def test_a_cuda_build_of_the_same_release_is_no_version_mismatch(cnn, tmp_path):
+    import torch
+
+    path = save_model(cnn, tmp_path / "cnn.skem")
+    release = torch.__version__.split("+")[0]
+    _rewrite_header(path, lambda header: header["versions"].update(torch=release + "+cu126"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelVersionWarning)
+        load_model(path)
+    _rewrite_header(path, lambda header: header["versions"].update(torch="1.0.0+cu126"))
+    with pytest.warns(ModelVersionWarning, match=r"torch 1\.0\.0\+cu126"):
+        load_model(path)
 
 
 def test_quantized_model_round_trip(lstm, letters_test, tmp_path):
