@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval
 
+from ..parallel._threads import effective_n_threads
 from ..utils import N_PIXELS, check_images
 from ._onnx import INPUT_NAME, META_PREFIX, ONNX_FORMAT_VERSION
 
@@ -70,8 +71,9 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
     model : str, path-like, bytes or onnx.ModelProto
         The exported model.
     n_threads : int or None, default=None
-        onnxruntime intra-op threads; ``None`` lets onnxruntime choose (one
-        per core).
+        onnxruntime intra-op threads. ``None``: the limit a parallel parent
+        (joblib, :func:`~sklearn_emnist.parallel.set_worker_threads`) set in
+        ``OMP_NUM_THREADS``, else one per core, as the torch estimators do.
     batch_size : int, default=1024
         Images per onnxruntime call (bounds memory on large inputs).
     providers : list of str or None, default=None
@@ -135,9 +137,10 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
     def _start_session(self):
         ort = _import_onnxruntime()
         options = ort.SessionOptions()
-        if self.n_threads is not None:
-            options.intra_op_num_threads = int(self.n_threads)
-            options.inter_op_num_threads = 1
+        # as the torch estimators: a joblib worker's share of the cores
+        # (OMP_NUM_THREADS), not one thread per core in every worker
+        options.intra_op_num_threads = effective_n_threads(self.n_threads)
+        options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         providers = list(self.providers) if self.providers else ["CPUExecutionProvider"]
         try:
@@ -239,7 +242,8 @@ def load_onnx(path, *, n_threads=None, batch_size=1024, providers=None):
         A model written by :func:`export_onnx` (or quantized by
         :func:`quantize_onnx`).
     n_threads : int or None, default=None
-        onnxruntime intra-op threads (``None``: onnxruntime's default).
+        onnxruntime intra-op threads (``None``: ``OMP_NUM_THREADS`` when a
+        parallel parent set it, else one per core).
     batch_size : int, default=1024
         Images per onnxruntime call.
     providers : list of str or None, default=None

@@ -28,6 +28,48 @@ def _check_n_threads(n_threads):
     return int(n_threads)
 
 
+def effective_n_threads(n_threads=None):
+    """Number of torch threads a fit or predict call should use.
+
+    Parameters
+    ----------
+    n_threads : int or None, default=None
+        ``None`` means: the limit that a parallel parent (joblib) exported in
+        ``OMP_NUM_THREADS`` when there is one, otherwise the cores this process
+        may use (``joblib.cpu_count()``, which honours CPU affinity and
+        cgroup quotas). A positive int is used as is; a negative int counts
+        from the number of cores (``-1``: all cores, ``-2``: all but one).
+
+    Returns
+    -------
+    n : int
+        At least 1.
+
+    Examples
+    --------
+    >>> from sklearn_emnist.parallel._threads import effective_n_threads
+    >>> effective_n_threads(1)
+    1
+    >>> effective_n_threads(-1) >= 1
+    True
+    """
+    import joblib
+
+    cores = joblib.cpu_count()
+    if n_threads is None:
+        for var in _THREAD_ENV_VARS[:3]:  # OMP, MKL, OpenBLAS
+            value = os.environ.get(var, "")
+            if value.strip().isdigit() and int(value) > 0:
+                return min(int(value), cores)
+        return max(cores, 1)
+    n_threads = int(n_threads)
+    if n_threads == 0:
+        raise ValueError("n_threads must be a positive or negative int or None, got 0.")
+    if n_threads < 0:
+        return max(cores + 1 + n_threads, 1)
+    return n_threads
+
+
 def set_worker_threads(n_threads=1):
     """Limit this process's compute threads: torch, OpenMP and BLAS pools.
 
@@ -89,8 +131,11 @@ def _restore(previous):
         else:
             os.environ[name] = value
     torch = sys.modules.get("torch")
-    if torch is not None and previous["torch"] is not None:
-        torch.set_num_threads(previous["torch"])
+    if torch is not None:
+        # torch first imported inside the block took the limit as its default:
+        # give it the count it takes in this process outside the block
+        count = previous["torch"]
+        torch.set_num_threads(effective_n_threads(None) if count is None else count)
 
 
 @contextmanager

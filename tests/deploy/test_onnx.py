@@ -201,3 +201,14 @@ def test_exporter_failure_names_the_other_exporter_and_leaves_no_file(
     with pytest.raises(RuntimeError, match="exporter='torchscript'"):
         export_onnx(cnn, tmp_path / "x.onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wrapper_takes_a_joblib_workers_share_of_the_cores(cnn_onnx_path, monkeypatch):
+    # a loky worker of n_jobs=2 on 2 cores runs with OMP_NUM_THREADS=1
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+
+    def intra_op_threads(clf):
+        return clf._session.get_session_options().intra_op_num_threads
+
+    assert intra_op_threads(load_onnx(cnn_onnx_path)) == 1
+    assert intra_op_threads(load_onnx(cnn_onnx_path, n_threads=2)) == 2

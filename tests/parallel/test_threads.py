@@ -42,3 +42,26 @@ def test_set_worker_threads_returns_previous_settings():
 def test_bad_thread_count_is_refused_with_the_fix(bad):
     with pytest.raises(ValueError, match="n_threads must be a positive integer"):
         set_worker_threads(bad)
+
+
+def test_torch_first_imported_inside_the_block_gets_its_default_back():
+    # torch reads OMP_NUM_THREADS when first imported; leaving the block must
+    # not leave it on the block's limit (fresh interpreter: torch not imported)
+    import subprocess
+    import sys
+
+    code = (
+        "import os; os.environ.pop('OMP_NUM_THREADS', None)\n"
+        "from sklearn_emnist.parallel import limit_threads\n"
+        "from sklearn_emnist.parallel._threads import effective_n_threads\n"
+        "with limit_threads(1):\n"
+        "    import torch\n"
+        "    inside = torch.get_num_threads()\n"
+        "print(inside, torch.get_num_threads(), effective_n_threads(None))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.split()
+    inside, after, default = map(int, out)
+    assert inside == 1
+    assert after == default
