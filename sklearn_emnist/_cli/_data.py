@@ -75,6 +75,18 @@ def load_data(args, *, default_split=None, random_state=None):
     from ..datasets import SPLITS
 
     split = args.split or (None if args.folder is None else _guess_split(args.name)) or default_split
+    if split is None and args.folder is not None:
+        named = (
+            f"the split cannot be guessed from --name {args.name!r}, which does not start "
+            "with a split name"
+            if args.name
+            else "--folder needs the split whose labels the files use"
+        )
+        raise CLIError(
+            f"{named}: pass --split SPLIT (one of {', '.join(SPLITS)}), or name the files "
+            "after their split (e.g. --name letters-here).",
+            code=EXIT_USAGE,
+        )
     if split is None:
         raise CLIError(
             "say which data to use: --split SPLIT (fetched), or --folder DIR --name NAME "

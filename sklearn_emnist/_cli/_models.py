@@ -86,10 +86,13 @@ def _neural(args, verbose):
     if unknown:  # an older estimator without some option
         raise CLIError(f"{Estimator.__name__} does not accept {unknown}.", code=2)
     estimator = Estimator(**params)
-    try:
-        estimator.set_params(callbacks__print_log__sink=print_to_stderr)
-    except ValueError:  # no PrintLog callback under that name
-        pass
+    # skorch calls a sink other than print whatever verbose says: set it only
+    # when the epoch table is wanted (-q means no progress on stderr)
+    if verbose:
+        try:
+            estimator.set_params(callbacks__print_log__sink=print_to_stderr)
+        except ValueError:  # no PrintLog callback under that name
+            pass
     return estimator
 
 

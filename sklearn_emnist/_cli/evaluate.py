@@ -46,6 +46,25 @@ def add_parser(subparsers, formatter):
     return parser
 
 
+def _split_labels(labels, names):
+    """The split's integer labels of a model's labels.
+
+    A model fitted on the characters themselves (``'a'..'z'``) predicts
+    strings; they are mapped to the split's labels through ``names``.
+    """
+    if labels.dtype.kind in "iu":
+        return labels
+    index = {str(name): k for k, name in enumerate(names)}
+    unknown = sorted(set(map(str, labels)) - set(index))
+    if unknown:
+        raise CLIError(
+            f"the model predicts labels {unknown[:5]} that are neither the split's integer "
+            f"labels nor its characters ({''.join(map(str, names[:10]))}...); evaluate it on "
+            "the split it was trained on."
+        )
+    return np.array([index[str(label)] for label in labels])
+
+
 def _plots(folder, model, images, y_true, y_pred, names):
     try:
         import matplotlib
@@ -72,15 +91,16 @@ def _plots(folder, model, images, y_true, y_pred, names):
         plt.close(display.figure_)
         written.append(path)
 
-    classes = getattr(model, "classes_", None)
     save(CharConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=classes, target_names=names,
+        y_true, y_pred, labels=np.arange(len(names)), target_names=names,
         title=f"confusion matrix ({len(y_true)} images)"), "confusion.png")
     save(SampleImagesDisplay.from_predictions(images, y_true, y_pred, target_names=names),
          "samples.png")
     if hasattr(model, "predict_proba") and np.any(y_true != y_pred):
-        save(WorstErrorsDisplay.from_estimator(model, images, y_true, target_names=names),
-             "worst_errors.png")
+        save(WorstErrorsDisplay.from_predictions(
+            images, y_true, model.predict_proba(images),
+            classes=_split_labels(np.asarray(model.classes_), names), target_names=names,
+        ), "worst_errors.png")
     net = model.steps[-1][1] if hasattr(model, "steps") else model
     history = getattr(net, "history_", None) or getattr(net, "history", None)
     if history is not None and hasattr(history, "__len__") and len(history) > 0:
@@ -107,7 +127,8 @@ def run(args):
         )
     info(f"predicting {len(bunch.target)} images ...")
     start = time.perf_counter()
-    y_pred = np.asarray(model.predict(bunch.images))
+    # flat rows: what every scikit-learn model takes (this package's take any layout)
+    y_pred = _split_labels(np.asarray(model.predict(bunch.data)), names)
     seconds = time.perf_counter() - start
     y_true = np.asarray(bunch.target)
     labels = np.arange(len(names))
@@ -125,7 +146,7 @@ def run(args):
         "per_class": table.to_records(),
     }
     if args.plots:
-        report["plots"] = _plots(args.plots, model, bunch.images, y_true, y_pred, names)
+        report["plots"] = _plots(args.plots, model, bunch.data, y_true, y_pred, names)
     if args.json and args.json != "-":
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)

@@ -118,17 +118,18 @@ def run(args):
         info(f"saved {len(images)} converted images to {args.save_converted}")
     names = metadata.get("target_names")
     classes = np.asarray(getattr(model, "classes_", []))
+    flat = images.reshape(len(images), -1)  # what every scikit-learn model takes
     probabilities = None
     if args.proba:
         if not hasattr(model, "predict_proba"):
             raise CLIError(f"--proba: {type(model).__name__} has no predict_proba.",
                            code=EXIT_USAGE)
-        proba = np.asarray(model.predict_proba(images))
+        proba = np.asarray(model.predict_proba(flat))
         columns = proba.argmax(axis=1)
         labels = classes[columns]
         probabilities = proba[np.arange(len(proba)), columns]
     else:
-        labels = np.asarray(model.predict(images))
+        labels = np.asarray(model.predict(flat))
 
     def name_of(label):
         if names is not None and np.asarray(label).dtype.kind in "iu" and 0 <= label < len(names):

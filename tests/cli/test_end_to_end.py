@@ -170,3 +170,51 @@ def test_evaluate_per_class_table_in_text(workspace, capsys):
     header = next(k for k, line in enumerate(lines) if "top_confusion" in line)
     assert len(lines[header + 1:header + 11]) == 10  # one row per digit
     assert sum("<->" in line for line in lines) == 3
+
+
+@pytest.fixture(scope="module")
+def plain_models(workspace):
+    """Plain scikit-learn models (flat rows only), on integer and on character labels."""
+    import joblib
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = load_bench("digits-here", "test", n_per_class=60, random_state=3)
+    flat = X.reshape(len(X), -1)  # uint8 rows, as a fetched Bunch's data
+    paths = {}
+    for kind, labels in (("int", y), ("str", np.array(list("0123456789"))[y])):
+        model = KNeighborsClassifier(n_neighbors=3).fit(flat, labels)
+        paths[kind] = workspace["tmp"] / f"logreg-{kind}.joblib"
+        joblib.dump(model, paths[kind])
+    return paths
+
+
+def _evaluate_json(workspace, model_path, capsys):
+    code = main([
+        "evaluate", str(model_path), "--folder", str(workspace["held_out"]),
+        "--name", "digits-small", "--json", "-", "--quiet",
+        "--data-home", workspace["env"]["SCIKIT_LEARN_DATA"],
+    ])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def test_evaluate_a_plain_model_on_flat_rows_and_one_predicting_characters(
+    workspace, plain_models, capsys
+):
+    by_int = _evaluate_json(workspace, plain_models["int"], capsys)
+    by_char = _evaluate_json(workspace, plain_models["str"], capsys)
+    assert by_int["summary"]["accuracy"] > 0.8  # 600 real digits, 1000 unseen ones
+    # the character-label model is the same fit: its '0'..'9' map to the split's 0..9
+    assert by_char["summary"] == by_int["summary"]
+
+
+def test_predict_with_a_plain_model(workspace, plain_models, capsys):
+    from sklearn_emnist.datasets import write_idx
+
+    X, _ = load_bench("digits-here", "test", n_per_class=1, random_state=4)
+    idx_path = workspace["tmp"] / "plain-images-idx3-ubyte.gz"
+    write_idx(idx_path, np.ascontiguousarray(X.transpose(0, 2, 1)))
+    assert main(["predict", str(plain_models["int"]), str(idx_path), "--json", "-q"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == len(X) and all(r["character"] in "0123456789" for r in records)

@@ -41,6 +41,8 @@ def test_version(capsys):
         (["train", "-o", "m.joblib"], "say which data to use"),
         (["train", "-o", "m.joblib", "--split", "klingon"], "unknown split"),
         (["train", "-o", "m.joblib", "--split", "letters", "--name", "x"], "--name needs --folder"),
+        (["train", "-o", "m.joblib", "--folder", ".", "--name", "mydigits"],
+         "cannot be guessed from --name 'mydigits'"),
         (["fetch", "klingon"], "unknown split"),
     ],
 )

@@ -46,6 +46,19 @@ def test_train_and_evaluate_a_cnn(tmp_path, capsys):
     assert (plots / "worst_errors.png").exists()
 
 
+def test_quiet_training_prints_no_epoch_table(tmp_path, capsys):
+    pytest.importorskip("skorch")
+    _write_letters(tmp_path, "letters-small", "train", 10, 0)
+    data = ["--folder", str(tmp_path), "--name", "letters-small", "--data-home", str(tmp_path)]
+    code = main([
+        "train", *data, "--model", "cnn", "--architecture", "seed", "--epochs", "1",
+        "--n-threads", "1", "--no-augment", "-o", str(tmp_path / "cnn.joblib"), "--quiet",
+    ])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "train_loss" not in captured.err and "epoch" not in captured.err
+
+
 def test_lstm_and_cnn_options_reach_the_estimators():
     pytest.importorskip("skorch")
     from sklearn_emnist._cli._models import build_model
