@@ -5,24 +5,49 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["make_bunch", "stratified_indices"]
+__all__ = ["check_sampling", "make_bunch", "stratified_indices"]
 
 
 def _descr():
     return resources.files(__package__).joinpath("descr", "emnist.rst").read_text()
 
 
-def _check_n_samples(n_samples, n_available):
-    if n_samples is None:
-        return None
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be None or an int, got {n_samples!r}.")
-    if not 1 <= n_samples <= n_available:
-        raise ValueError(
-            f"n_samples={n_samples} is out of range: this subset has {n_available} "
-            f"images; pass 1 <= n_samples <= {n_available}, or None for all of them."
-        )
-    return int(n_samples)
+def check_sampling(n_samples, random_state, *, n_available=None):
+    """Validate ``n_samples`` and ``random_state`` (cheap: call before any I/O).
+
+    Parameters
+    ----------
+    n_samples : int or None
+        Must be an int with ``1 <= n_samples <= n_available``.
+    random_state : None, int, RandomState instance or the numpy.random module
+        What :func:`sklearn.utils.check_random_state` accepts (checked
+        without importing scikit-learn).
+    n_available : int, default=None
+        Number of images to sample from, when known.
+
+    Returns
+    -------
+    n_samples : int or None
+    """
+    if n_samples is not None:
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+            raise TypeError(f"n_samples must be None or an int, got {n_samples!r}.")
+        if n_samples < 1 or (n_available is not None and n_samples > n_available):
+            bound = "" if n_available is None else f" <= {n_available}"
+            has = "" if n_available is None else f"this subset has {n_available} images; "
+            raise ValueError(
+                f"n_samples={n_samples} is out of range: {has}pass 1 <= n_samples"
+                f"{bound}, or None for all of them."
+            )
+        n_samples = int(n_samples)
+    if random_state is None or random_state is np.random or isinstance(random_state, np.random.RandomState):
+        return n_samples
+    if isinstance(random_state, numbers.Integral) and 0 <= random_state <= 2**32 - 1:
+        return n_samples
+    raise ValueError(
+        f"random_state={random_state!r} cannot seed a numpy RandomState: pass None, an "
+        "int between 0 and 2**32 - 1 or a numpy.random.RandomState instance."
+    )
 
 
 def stratified_indices(target, n_samples, random_state=None):
@@ -77,7 +102,7 @@ def make_bunch(
             f"EMNIST {info.name!r} split (valid: {info.labels[0]}..{info.labels[-1]}); "
             "pass the split the files were made from."
         )
-    n_samples = _check_n_samples(n_samples, len(target))
+    n_samples = check_sampling(n_samples, random_state, n_available=len(target))
     if n_samples is not None:
         index = stratified_indices(target, n_samples, random_state)
         images, target = np.asarray(images[index]), target[index]  # copies the rows drawn

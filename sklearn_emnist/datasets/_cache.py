@@ -4,11 +4,16 @@ Layout under ``<data_home>/emnist/``::
 
     gzip/<member>.gz              verified official member files
     gzip.zip                      the whole official zip (only when the server
-                                  ignores HTTP byte ranges)
+                                  ignores HTTP byte ranges); replaced only by
+                                  the zip of a mirror that ignores ranges and
+                                  has a member this one lacks
     arrays-v1/<split>-<subset>-{images,labels}.npy
                                   decoded, upright arrays (the fast path)
-    arrays-v1/folders/<name>-<subset>-<key>-{images,labels}.npy
+    arrays-v1/folders/<name>-<subset>-<key>[-upright]-{images,labels}.npy
                                   decoded arrays of :func:`load_emnist_folder`
+                                  (``name`` with ``/`` and other characters
+                                  unfit for a file name replaced by ``_``;
+                                  ``-upright`` for ``transposed=False``)
 
 Every file is written to a uniquely named ``*.part`` file in its final folder
 and renamed with :func:`os.replace` once complete (and verified); the

@@ -17,6 +17,8 @@ Sources, chosen by :func:`resolve_source`:
 
 import hashlib
 import http.client
+import math
+import numbers
 import os
 import re
 import socket
@@ -53,6 +55,10 @@ class _RangesIgnored(Exception):
     """The server answered a range request with the whole file."""
 
 
+class _MemberNotInZip(DownloadError):
+    """A well-formed zip archive without the requested member."""
+
+
 # ---------------------------------------------------------------- options ---
 
 
@@ -66,14 +72,17 @@ class Options:
     progress: bool = True
 
     def __post_init__(self):
-        import numbers
-
         if isinstance(self.n_retries, bool) or not isinstance(self.n_retries, numbers.Integral) or self.n_retries < 0:
             raise ValueError(f"n_retries must be an int >= 0, got {self.n_retries!r}.")
-        if isinstance(self.delay, bool) or not isinstance(self.delay, numbers.Real) or self.delay < 0:
-            raise ValueError(f"delay must be a number of seconds >= 0, got {self.delay!r}.")
-        if isinstance(self.timeout, bool) or not isinstance(self.timeout, numbers.Real) or self.timeout <= 0:
-            raise ValueError(f"timeout must be a number of seconds > 0, got {self.timeout!r}.")
+        if not _is_finite_number(self.delay) or self.delay < 0:
+            raise ValueError(f"delay must be a finite number of seconds >= 0, got {self.delay!r}.")
+        if not _is_finite_number(self.timeout) or self.timeout <= 0:
+            raise ValueError(f"timeout must be a finite number of seconds > 0, got {self.timeout!r}.")
+
+
+def _is_finite_number(value):
+    """A real number that is neither a bool nor NaN nor infinite."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 def _progress_bar(total, desc, options):
@@ -347,7 +356,7 @@ class _ZipReader:
         for name, entry in entries.items():
             if name.rsplit("/", 1)[-1] == member:
                 return entry
-        raise DownloadError(f"{self.name} has no member {member}; is it the EMNIST gzip.zip?")
+        raise _MemberNotInZip(f"{self.name} has no member {member}; is it the EMNIST gzip.zip?")
 
     def member_end(self, entry):
         """Last byte of the member's record (before the next header)."""
@@ -538,14 +547,18 @@ def _cached_member(gzip_dir, member):
     return path
 
 
-def obtain_members(members, source, home, *, download_if_missing, options):
+def obtain_members(members, get_source, home, *, download_if_missing, options):
     """Verified local paths of ``members``, downloading what is missing.
 
     Parameters
     ----------
     members : list of str
         Official member names.
-    source : FolderSource, BaseURLSource, ZipURLSource or LocalZipSource
+    get_source : callable
+        Returns the source (a :class:`FolderSource`, :class:`BaseURLSource`,
+        :class:`ZipURLSource` or :class:`LocalZipSource`, see
+        :func:`resolve_source`). Called only when a member is not cached, so
+        that cached members load even when the mirror is gone.
     home : Path
         ``<data_home>/emnist``.
     download_if_missing : bool
@@ -554,47 +567,78 @@ def obtain_members(members, source, home, *, download_if_missing, options):
     """
     gzip_dir = home / "gzip"
     gzip_dir.mkdir(parents=True, exist_ok=True)
-    zip_path = home / ZIP_NAME
     paths = []
+    source = None
     for member in members:
         path = _cached_member(gzip_dir, member)
-        if path is None and isinstance(source, FolderSource):
-            path = source.obtain(member, gzip_dir, options)
         if path is None:
-            if not download_if_missing and not source.local and not zip_path.is_file():
-                raise DataNotCachedError(
-                    f"{member} is not in the cache {home} and download_if_missing=False. "
-                    "Call fetch_emnist with download_if_missing=True (the default) once "
-                    f"while online, or pass mirror=<a folder holding the member files> or "
-                    f"set {MIRROR_ENV}."
-                )
-            with file_lock(gzip_dir / member):
-                path = _cached_member(gzip_dir, member)
-                if path is None:
-                    remove_stale_parts(gzip_dir / member)
-                    path = _obtain_one(member, source, gzip_dir, zip_path, options)
+            if source is None:
+                source = get_source()
+            if isinstance(source, FolderSource):
+                path = source.obtain(member, gzip_dir, options)  # verified in place, not copied
+            else:
+                with file_lock(gzip_dir / member):
+                    path = _cached_member(gzip_dir, member)
+                    if path is None:
+                        remove_stale_parts(gzip_dir / member)
+                        path = _obtain_one(member, source, home, download_if_missing, options)
         paths.append(path)
     return paths
 
 
-def _obtain_one(member, source, gzip_dir, zip_path, options):
-    if isinstance(source, ZipURLSource):
-        if zip_path.is_file():  # a previous fetch had to download the whole zip
+def _not_cached(member, home):
+    return DataNotCachedError(
+        f"{member} is not in the cache {home} and download_if_missing=False. "
+        "Call fetch_emnist with download_if_missing=True (the default) once "
+        f"while online, or pass mirror=<a folder holding the member files> or "
+        f"set {MIRROR_ENV}."
+    )
+
+
+def _obtain_one(member, source, home, download_if_missing, options):
+    """Obtain one member that is not cached (called under its lock)."""
+    gzip_dir, zip_path = home / "gzip", home / ZIP_NAME
+    if isinstance(source, ZipURLSource) and zip_path.is_file():
+        # a previous fetch had to download a whole zip (perhaps from another
+        # mirror): use it if it holds the member, else ask the source and
+        # keep the cached zip for the members it does hold
+        try:
             return _from_cached_zip(member, zip_path, gzip_dir, options)
+        except _MemberNotInZip:
+            pass
+    if not download_if_missing and not source.local:
+        raise _not_cached(member, home)
+    if isinstance(source, ZipURLSource):
         try:
             return source.obtain(member, gzip_dir, options)
         except _RangesIgnored:
             with file_lock(zip_path):
-                if not zip_path.is_file():
+                # another process may have downloaded it while we waited
+                if not _zip_holds(zip_path, member, options):
                     remove_stale_parts(zip_path)
+                    # replaces a cached zip that lacks the member, once the
+                    # new one is known to be a zip archive
                     source.download_whole(zip_path, options)
             return _from_cached_zip(member, zip_path, gzip_dir, options)
     return source.obtain(member, gzip_dir, options)
 
 
+def _zip_holds(zip_path, member, options):
+    """Whether ``zip_path`` is a readable zip archive holding ``member``."""
+    if not zip_path.is_file():
+        return False
+    try:
+        LocalZipSource(zip_path).entry(member, options)
+    except DownloadError:
+        return False
+    return True
+
+
 def _from_cached_zip(member, zip_path, gzip_dir, options):
     try:
         return LocalZipSource(zip_path).obtain(member, gzip_dir, options)
+    except _MemberNotInZip:
+        raise  # a valid zip of another mirror: kept for its own members
     except (ChecksumMismatchError, DownloadError):
         zip_path.unlink(missing_ok=True)  # corrupt: fetch it again next time
         raise

@@ -1,6 +1,8 @@
 """``fetch_emnist``: download, verify, decode and cache an EMNIST split."""
 
-from ._bunch import make_bunch
+import functools
+
+from ._bunch import check_sampling, make_bunch
 from ._cache import emnist_home
 from ._download import Options, obtain_members, resolve_source
 from ._folder import arrays_folder, concrete_subsets, load_decoded
@@ -62,10 +64,12 @@ def fetch_emnist(
         a copy of ``gzip.zip``. Defaults to the environment variable
         ``SKLEARN_EMNIST_MIRROR``, then the official URL
         (:data:`EMNIST_URL`). Files from a mirror are verified like any
-        download.
+        download. The mirror is only consulted for files that are not
+        cached, so cached data still loads once it is gone.
     n_samples : int, default=None
         Return a stratified random sub-sample of this many images (class
-        proportions kept).
+        proportions kept), ``1 <= n_samples <=`` the number of images of the
+        subset.
     random_state : int, RandomState instance or None, default=None
         Seed of the sub-sample (only used with ``n_samples``).
     as_characters : bool, default=False
@@ -78,9 +82,10 @@ def fetch_emnist(
         connection reset, time-out); 404 and checksum mismatches are not
         retried.
     delay : float, default=1.0
-        Seconds before the first retry; doubled at each further retry.
+        Seconds before the first retry (finite, >= 0); doubled at each
+        further retry.
     timeout : float, default=60.0
-        Socket time-out of each HTTP request, in seconds.
+        Socket time-out of each HTTP request, in seconds (finite, > 0).
 
     Returns
     -------
@@ -117,8 +122,12 @@ def fetch_emnist(
     Raises
     ------
     ValueError
-        Unknown split or subset (the message lists the valid ones), or an
-        invalid ``mirror``.
+        Unknown split or subset (the message lists the valid ones), invalid
+        ``n_samples`` or ``random_state`` (both checked before any download),
+        or an invalid ``mirror`` (checked only when a file has to be
+        obtained: cached data loads even after the mirror is gone).
+    TypeError
+        ``n_samples`` is not an int.
     DataNotCachedError
         Not cached and ``download_if_missing=False``.
     DownloadError
@@ -148,9 +157,17 @@ def fetch_emnist(
     """
     info = get_split_info(split)
     check_subset(subset)
-    source = resolve_source(mirror, EMNIST_URL)
+    n_available = sum(getattr(info, f"n_{part}") for part in concrete_subsets(subset))
+    check_sampling(n_samples, random_state, n_available=n_available)
     options = Options(n_retries=n_retries, delay=delay, timeout=timeout, progress=progress)
     home = emnist_home(data_home)
+
+    @functools.cache
+    def get_source():
+        # resolved only when a member must be obtained: cached data still
+        # loads after the mirror (or SKLEARN_EMNIST_MIRROR's target) is gone
+        return resolve_source(mirror, EMNIST_URL)
+
     parts, files = [], []
     for part in concrete_subsets(subset):
         members = [info.files[f"{part}-images"], info.files[f"{part}-labels"]]
@@ -158,7 +175,7 @@ def fetch_emnist(
 
         def get_files(members=members):
             return obtain_members(
-                members, source, home, download_if_missing=download_if_missing, options=options
+                members, get_source, home, download_if_missing=download_if_missing, options=options
             )
 
         parts.append((f"{split}-{part}", get_files))

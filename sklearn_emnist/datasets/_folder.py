@@ -2,11 +2,12 @@
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
-from ._bunch import make_bunch
+from ._bunch import check_sampling, make_bunch
 from ._cache import ARRAY_CACHE_VERSION, emnist_home, load_or_build_arrays
 from ._decode import decode_pair
 from ._metadata import check_subset, get_split_info
@@ -23,18 +24,20 @@ def concrete_subsets(subset):
     return ("train", "test") if subset == "all" else (subset,)
 
 
-def load_decoded(parts, cache_folder):
+def load_decoded(parts, cache_folder, *, transposed=True):
     """Decode (and cache) each ``(stem, get_files)`` in ``parts``.
 
     ``get_files()`` returns the ``(images_file, labels_file)`` pair; it is
     called only when the decoded arrays are not cached (for
     :func:`fetch_emnist` it downloads and verifies the members). With
-    ``cache_folder=None`` the files are decoded every time. Returns the
-    concatenated upright images and file labels.
+    ``cache_folder=None`` the files are decoded every time. ``transposed``
+    says how the files store the images (see :func:`decode_pair`); the stems
+    must tell the two apart. Returns the concatenated upright images and file
+    labels.
     """
     images, labels = [], []
     for stem, get_files in parts:
-        build = lambda get_files=get_files: decode_pair(*get_files())  # noqa: E731
+        build = lambda get_files=get_files: decode_pair(*get_files(), transposed=transposed)  # noqa: E731
         if cache_folder is None:
             pair = build()
         else:
@@ -59,6 +62,18 @@ def _find_file(folder, name, subset, kind):
     )
 
 
+def _cache_stem(name, subset, key, transposed):
+    """File stem of a folder's decoded arrays in the cache.
+
+    ``name`` may hold a subfolder (``"sub/letters-here"``) or other
+    characters unfit for a file name: they become ``_`` (the key, a hash of
+    the files' real paths, keeps different files apart). Files stored
+    upright get their own stem.
+    """
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip(".") or "_"
+    return f"{safe}-{subset}-{key}" + ("" if transposed else "-upright")
+
+
 def _file_key(*paths):
     """A key that changes when any of the files is replaced or modified."""
     digest = hashlib.sha1()
@@ -80,14 +95,15 @@ def load_emnist_folder(
     n_samples=None,
     random_state=None,
     as_characters=False,
+    transposed=True,
 ):
     """Load EMNIST-format IDX files from a local folder.
 
     Reads ``<folder>/<name>-<subset>-images-idx3-ubyte[.gz]`` and the matching
     ``labels-idx1`` file (gzip or raw, detected from the content), turns the
-    images upright and maps the labels with the mapping of ``split``. This is
-    the decode path :func:`fetch_emnist` uses too, and it returns the same
-    ``Bunch``.
+    images upright (unless ``transposed=False``) and maps the labels with the
+    mapping of ``split``. This is the decode path :func:`fetch_emnist` uses
+    too, and it returns the same ``Bunch``.
 
     Parameters
     ----------
@@ -98,7 +114,8 @@ def load_emnist_folder(
     name : str, default=None
         File name prefix; defaults to ``"emnist-<split>"`` (the official
         names). For example ``"letters-here"`` reads
-        ``letters-here-test-images-idx3-ubyte.gz``.
+        ``letters-here-test-images-idx3-ubyte.gz``. It may name a subfolder
+        of ``folder`` too: ``"sub/letters-here"``.
     subset : {"train", "test", "all"}, default="train"
         Which files to read; "all" concatenates train then test.
     data_home : str or path-like, default=None
@@ -106,7 +123,7 @@ def load_emnist_folder(
     cache : bool, default=True
         Keep the decoded arrays in ``<data_home>/emnist/arrays-v1/folders``
         so that the next call is nearly instant. The cache key includes the
-        files' path, size and modification time.
+        files' path, size and modification time, and ``transposed``.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a ``Bunch``.
     n_samples : int, default=None
@@ -116,6 +133,13 @@ def load_emnist_folder(
     as_characters : bool, default=False
         Return ``target`` as the characters themselves (``target_names[y]``)
         instead of integers.
+    transposed : bool, default=True
+        Whether the files store the images transposed, as the official EMNIST
+        files (and the ``bench/`` sets built from them) do: they are then
+        transposed back upright. Pass False for files that hold upright
+        images, such as the ``images`` returned by :func:`fetch_emnist` or
+        by this function and written with :func:`write_idx`; with the
+        default such files would come back transposed.
 
     Returns
     -------
@@ -131,7 +155,11 @@ def load_emnist_folder(
     Raises
     ------
     ValueError
-        Unknown split or subset, or labels that the split does not have.
+        Unknown split or subset, invalid ``n_samples`` or ``random_state``
+        (checked before any file is read), or labels that the split does not
+        have.
+    TypeError
+        ``n_samples`` is not an int, or ``transposed`` is not a bool.
     FileNotFoundError
         A file is missing; the message lists the files of ``name`` present.
     IDXFormatError
@@ -150,9 +178,27 @@ def load_emnist_folder(
     ...                            subset="test", cache=False)
     >>> bunch.data.shape, bunch.target, bunch.target_names[bunch.target]
     ((2, 784), array([ 0, 25]), array(['a', 'z'], dtype='<U1'))
+
+    Upright images written with :func:`write_idx` come back as they were
+    with ``transposed=False``:
+
+    >>> upright = np.zeros((2, 28, 28), dtype=np.uint8)
+    >>> upright[:, 3, :] = 255  # a horizontal bar
+    >>> write_idx(os.path.join(folder, "tiny-test-images-idx3-ubyte.gz"), upright)
+    >>> again = load_emnist_folder(folder, name="tiny", split="letters",
+    ...                            subset="test", cache=False, transposed=False)
+    >>> bool((again.images == upright).all())
+    True
     """
     info = get_split_info(split)
     check_subset(subset)
+    check_sampling(n_samples, random_state)
+    if not isinstance(transposed, (bool, np.bool_)):
+        raise TypeError(
+            f"transposed must be True (files store the images transposed, as the "
+            f"official EMNIST files) or False (files hold upright images), got {transposed!r}."
+        )
+    transposed = bool(transposed)
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"EMNIST folder {folder} does not exist or is not a folder.")
@@ -162,10 +208,11 @@ def load_emnist_folder(
         images_file = _find_file(folder, name, part, "images-idx3")
         labels_file = _find_file(folder, name, part, "labels-idx1")
         key = _file_key(images_file, labels_file)
-        parts.append((f"{name}-{part}-{key}", lambda pair=(images_file, labels_file): pair))
+        stem = _cache_stem(name, part, key, transposed)
+        parts.append((stem, lambda pair=(images_file, labels_file): pair))
         files += [images_file, labels_file]
     cache_folder = arrays_folder(data_home) / "folders" if cache else None
-    images, labels = load_decoded(parts, cache_folder)
+    images, labels = load_decoded(parts, cache_folder, transposed=transposed)
     return make_bunch(
         info,
         subset,

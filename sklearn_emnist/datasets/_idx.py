@@ -7,6 +7,7 @@ them gzip-compressed.
 
 import gzip
 import io
+import math
 import os
 import struct
 import zlib
@@ -65,7 +66,8 @@ def read_idx(file, *, max_items=None):
     ----------
     file : str, path-like or binary file object
         The IDX file. Compression is detected from the content (the gzip magic
-        bytes), not from the file name.
+        bytes), not from the file name. A stream that cannot seek (a pipe,
+        such as a subprocess's stdout) is read whole first.
     max_items : int, default=None
         Refuse files whose header announces more than this many values. A
         guard for untrusted input on top of the size checks.
@@ -94,11 +96,29 @@ def read_idx(file, *, max_items=None):
     array([[0, 1, 2],
            [3, 4, 5]], dtype=uint8)
     """
+    return read_idx_checked(file, max_items=max_items)
+
+
+def read_idx_checked(file, *, max_items=None, check_header=None):
+    """:func:`read_idx` with a hook that sees the header before any data.
+
+    ``check_header(shape, dtype)`` is called with the dimensions (a tuple of
+    Python ints) and the native dtype as soon as the header is read, before
+    ``max_items`` and the size checks; it raises :class:`IDXFormatError` to
+    refuse the file (for example images that do not match their labels).
+    """
     name = _name(file)
     if isinstance(file, (str, os.PathLike)):
         with open(file, "rb") as handle:
-            return _read_idx_stream(handle, name, max_items)
-    return _read_idx_stream(file, name, max_items)
+            return _read_idx_stream(handle, name, max_items, check_header)
+    return _read_idx_stream(file, name, max_items, check_header)
+
+
+def _seekable(stream):
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _stream_size(stream):
@@ -112,13 +132,13 @@ def _stream_size(stream):
         return None
 
 
-def _read_idx_stream(raw, name, max_items):
+def _read_idx_stream(raw, name, max_items, check_header):
+    if not _seekable(raw):
+        # a pipe or a socket: buffered whole, which also gives its size
+        raw = io.BytesIO(raw.read())
     size = _stream_size(raw)
     head = _read_exact(raw, 2)
-    if hasattr(raw, "seek"):
-        raw.seek(-len(head), io.SEEK_CUR)
-    else:  # pragma: no cover - non seekable streams are buffered whole
-        raw = io.BytesIO(head + raw.read())
+    raw.seek(-len(head), io.SEEK_CUR)
     compressed = head == _GZIP_MAGIC
     if compressed:
         # Upper bound of what the compressed bytes can expand to.
@@ -128,7 +148,7 @@ def _read_idx_stream(raw, name, max_items):
         limit = size
         stream = raw
     try:
-        return _parse(stream, name, limit, max_items, compressed)
+        return _parse(stream, name, limit, max_items, compressed, check_header)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise IDXFormatError(
             f"{name}: corrupt or truncated gzip stream ({exc}); delete the file "
@@ -136,7 +156,7 @@ def _read_idx_stream(raw, name, max_items):
         ) from exc
 
 
-def _parse(stream, name, limit, max_items, compressed):
+def _parse(stream, name, limit, max_items, compressed, check_header=None):
     magic = _read_exact(stream, 4)
     if len(magic) < 4:
         raise IDXFormatError(f"{name}: file too short for an IDX header ({len(magic)} bytes).")
@@ -155,7 +175,9 @@ def _parse(stream, name, limit, max_items, compressed):
         raise IDXFormatError(f"{name}: truncated IDX header: {ndim} dimensions announced.")
     shape = struct.unpack(f">{ndim}I", dims_bytes)
     dtype = _IDX_DTYPES[type_code]
-    n_items = int(np.prod(shape, dtype=np.uint64)) if shape else 0
+    if check_header is not None:
+        check_header(shape, dtype.newbyteorder("="))
+    n_items = math.prod(shape)  # Python ints: no overflow, whatever the header says
     n_bytes = n_items * dtype.itemsize
     if max_items is not None and n_items > max_items:
         raise IDXFormatError(
@@ -168,14 +190,25 @@ def _parse(stream, name, limit, max_items, compressed):
             f"{name}: header announces shape {shape} ({n_bytes} bytes of data) but the "
             f"{kind} is too small to hold it: the file is truncated or the header is corrupt."
         )
-    buffer = bytearray(n_bytes)
-    view = memoryview(buffer)
-    filled = 0
-    while filled < n_bytes:
-        got = stream.readinto(view[filled : filled + _CHUNK])
-        if not got:
-            break
-        filled += got
+    if limit is None:
+        # size unknown (e.g. a GzipFile passed in): grow with what arrives,
+        # never allocate what the header merely announces
+        buffer = bytearray()
+        while len(buffer) < n_bytes:
+            chunk = stream.read(min(_CHUNK, n_bytes - len(buffer)))
+            if not chunk:
+                break
+            buffer += chunk
+        filled = len(buffer)
+    else:
+        buffer = bytearray(n_bytes)
+        view = memoryview(buffer)
+        filled = 0
+        while filled < n_bytes:
+            got = stream.readinto(view[filled : filled + _CHUNK])
+            if not got:
+                break
+            filled += got
     if filled < n_bytes:
         raise IDXFormatError(
             f"{name}: truncated IDX data: header announces shape {shape} "

@@ -82,6 +82,8 @@ def locate_central_directory(tail, tail_offset):
         record = _ZIP64_LOCATOR.unpack_from(tail, locator)[2] - tail_offset
         if record < 0 or tail[record : record + 4] != _ZIP64_EOCD_SIG:
             raise ZipFormatError("zip64 end-of-central-directory record not found")
+        if record + _ZIP64_EOCD.size > len(tail):
+            raise ZipFormatError("truncated zip64 end-of-central-directory record")
         fields = _ZIP64_EOCD.unpack_from(tail, record)
         n_entries, cd_size, cd_offset = fields[7], fields[8], fields[9]
     return cd_offset, cd_size, n_entries
@@ -94,6 +96,11 @@ def _zip64_extra(extra, usize, csize, offset):
         body = extra[position + 4 : position + 4 + length]
         if tag == 0x0001:
             values = list(struct.unpack_from(f"<{len(body) // 8}Q", body))
+            needed = [usize, csize, offset].count(0xFFFFFFFF)
+            if len(values) < needed:
+                raise ZipFormatError(
+                    f"zip64 extra field holds {len(values)} of the {needed} sizes/offsets it should"
+                )
             if usize == 0xFFFFFFFF:
                 usize = values.pop(0)
             if csize == 0xFFFFFFFF:
@@ -106,20 +113,37 @@ def _zip64_extra(extra, usize, csize, offset):
 
 
 def parse_central_directory(data, n_entries):
-    """Parse the central directory into ``{member name: ZipEntry}``."""
+    """Parse the central directory into ``{member name: ZipEntry}``.
+
+    Raises
+    ------
+    ZipFormatError
+        A record is malformed or runs past the end of ``data`` (a corrupt
+        or truncated central directory, or a wrong size in the EOCD).
+    """
     entries = {}
     position = 0
-    for _ in range(n_entries):
+    for index in range(n_entries):
         if data[position : position + 4] != _CENTRAL_SIG:
             raise ZipFormatError(f"bad central directory signature at byte {position}")
+        if position + _CENTRAL.size > len(data):
+            raise ZipFormatError(
+                f"central directory truncated in record {index + 1} of {n_entries} "
+                f"({len(data)} bytes)"
+            )
         fields = _CENTRAL.unpack_from(data, position)
         flags, method, crc, csize, usize = fields[3], fields[4], fields[7], fields[8], fields[9]
         name_len, extra_len, comment_len, offset = fields[10], fields[11], fields[12], fields[16]
         start = position + _CENTRAL.size
+        if start + name_len + extra_len + comment_len > len(data):
+            raise ZipFormatError(
+                f"central directory record {index + 1} of {n_entries} runs past the end "
+                f"of the directory ({len(data)} bytes)"
+            )
         raw_name = data[start : start + name_len]
         extra = data[start + name_len : start + name_len + extra_len]
         usize, csize, offset = _zip64_extra(extra, usize, csize, offset)
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
         entries[name] = ZipEntry(name, method, flags, crc, csize, usize, offset)
         position = start + name_len + extra_len + comment_len
     return entries

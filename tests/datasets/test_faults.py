@@ -229,13 +229,32 @@ def test_stalled_server_times_out_retries_then_reports(range_server, data_home):
 @pytest.mark.parametrize("kwargs, message", [
     (dict(mirror="/no/such/folder"), "neither an http"),
     (dict(n_retries=-1), "n_retries must be an int >= 0"),
-    (dict(delay="1"), "delay must be a number"),
-    (dict(timeout=0), "timeout must be a number of seconds > 0"),
+    (dict(delay="1"), "delay must be a finite number"),
+    (dict(timeout=0), "timeout must be a finite number of seconds > 0"),
+    (dict(timeout=float("nan")), "timeout must be a finite number of seconds > 0, got nan"),
+    (dict(timeout=float("inf")), "timeout must be a finite number of seconds > 0, got inf"),
+    (dict(delay=float("nan")), "delay must be a finite number of seconds >= 0, got nan"),
+    (dict(delay=float("inf")), "delay must be a finite number of seconds >= 0, got inf"),
     (dict(subset="tset"), "Did you mean 'test'"),
 ])
 def test_bad_arguments_fail_before_any_network_use(data_home, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fetch_emnist("mnist", **{"subset": "test", "progress": False, **kwargs})
+    assert cache_files(data_home) == []
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(n_samples=0), ValueError, "n_samples=0 is out of range"),
+    (dict(n_samples=-5), ValueError, "n_samples=-5 is out of range"),
+    (dict(n_samples=10_001), ValueError, "this subset has 10000 images"),
+    (dict(n_samples=2.5), TypeError, "n_samples must be None or an int"),
+    (dict(n_samples=5, random_state="x"), ValueError, "random_state='x' cannot seed"),
+    (dict(n_samples=5, random_state=-1), ValueError, "random_state=-1 cannot seed"),
+])
+def test_bad_sampling_arguments_fail_before_anything_is_read(data_home, gzip_folder, kwargs, error, message):
+    # a local mirror: without the early check the split would be decoded and cached first
+    with pytest.raises(error, match=message):
+        fetch_emnist("mnist", subset="test", mirror=gzip_folder, **FAST, **kwargs)
     assert cache_files(data_home) == []
 
 

@@ -1,6 +1,7 @@
 """fetch_emnist on real EMNIST files served by a loopback HTTP server."""
 
 import gzip
+import shutil
 import time
 
 import numpy as np
@@ -13,7 +14,7 @@ from sklearn_emnist.datasets import (
 )
 from sklearn_emnist.datasets import _fetch
 
-from .conftest import cache_files
+from .conftest import build_official_zip, cache_files
 
 FAST = dict(progress=False, delay=0.01)
 # one worker runs this module under `pytest -n 2 --dist loadgroup`, so the
@@ -102,7 +103,7 @@ def test_bymerge_through_zip_byte_ranges_reads_only_its_members(range_server, da
     members = 28_905_295 + 79_351
     assert range_server.bytes_served < members + 200_000  # not the 60 MB zip
     assert range_server.bytes_served < full_zip.stat().st_size / 2
-    assert "emnist.zip" not in cache_files(data_home)
+    assert not any(name.endswith(".zip") for name in cache_files(data_home))  # the whole zip was not kept
 
 
 def test_mnist_through_whole_zip_when_server_ignores_ranges(plain_server, data_home, gzip_folder):
@@ -154,6 +155,51 @@ def test_not_cached_and_no_download_says_how_to_use_a_mirror(data_home):
     with pytest.raises(DataNotCachedError, match="SKLEARN_EMNIST_MIRROR"):
         fetch_emnist("letters", subset="test", download_if_missing=False, **FAST)
     assert cache_files(data_home) == []
+
+
+@pytest.mark.parametrize("given_as", ["argument", "environment"])
+def test_cached_data_loads_after_the_mirror_is_gone(data_home, gzip_folder, tmp_path, monkeypatch, given_as):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for member in ("emnist-mnist-test-images-idx3-ubyte.gz", "emnist-mnist-test-labels-idx1-ubyte.gz"):
+        shutil.copy(gzip_folder / member, mirror / member)
+    first = fetch_emnist("mnist", subset="test", mirror=mirror, **FAST)
+    shutil.rmtree(mirror)  # e.g. a USB stick or a hand-made copy removed once the data is cached
+    if given_as == "environment":
+        monkeypatch.setenv("SKLEARN_EMNIST_MIRROR", str(mirror))
+    kwargs = {"mirror": mirror} if given_as == "argument" else {}
+    again = fetch_emnist("mnist", subset="test", download_if_missing=False, **kwargs, **FAST)
+    np.testing.assert_array_equal(again.target, first.target)
+
+
+def _stale_cached_zip(data_home, gzip_folder):
+    """A gzip.zip kept from another mirror, holding no mnist member."""
+    (data_home / "emnist").mkdir(parents=True)
+    return build_official_zip(data_home / "emnist" / "gzip.zip", gzip_folder, ["emnist-letters-test-labels-idx1-ubyte.gz"])
+
+
+@pytest.mark.parametrize("mirror", ["base", "zip"])
+def test_offline_does_not_download_because_a_zip_is_cached(range_server, data_home, gzip_folder, mirror):
+    # the cached zip holds no mnist member: only the network could provide it
+    _stale_cached_zip(data_home, gzip_folder)
+    url = range_server.base_url if mirror == "base" else range_server.url("small/gzip.zip")
+    with pytest.raises(DataNotCachedError, match="download_if_missing=False"):
+        fetch_emnist("mnist", subset="test", mirror=url, download_if_missing=False, **FAST)
+    assert range_server.count() == 0
+
+
+def test_cached_zip_lacking_the_member_falls_back_to_byte_ranges_and_is_kept(range_server, data_home, gzip_folder):
+    stale = _stale_cached_zip(data_home, gzip_folder)
+    before = stale.read_bytes()
+    bunch = fetch_emnist("mnist", subset="test", mirror=range_server.url("small/gzip.zip"), **FAST)
+    assert len(bunch.target) == 10_000
+    assert stale.read_bytes() == before  # still serves the members it holds
+
+
+def test_cached_zip_lacking_the_member_falls_back_to_a_mirror_without_ranges(plain_server, data_home, gzip_folder):
+    _stale_cached_zip(data_home, gzip_folder)
+    bunch = fetch_emnist("mnist", subset="test", mirror=plain_server.url("small/gzip.zip"), **FAST)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
 
 
 def test_subsample_and_characters(data_home, range_server):

@@ -99,3 +99,45 @@ def test_malformed_file_is_an_idx_error(tmp_path):
 def test_bad_arguments(shared_bench, kwargs, error, message):
     with pytest.raises(error, match=message):
         load_emnist_folder(shared_bench, name="letters-here", subset=kwargs.pop("subset", "test"), cache=False, **kwargs)
+
+
+def test_name_with_a_subfolder_is_cached(tmp_path, data_home):
+    (tmp_path / "sub").mkdir()
+    write_idx(tmp_path / "sub" / "x-test-images-idx3-ubyte.gz", np.zeros((2, 28, 28), dtype=np.uint8))
+    write_idx(tmp_path / "sub" / "x-test-labels-idx1-ubyte.gz", np.array([0, 1], dtype=np.uint8))
+    bunch = load_emnist_folder(tmp_path, name="sub/x", split="digits", subset="test", data_home=data_home)
+    np.testing.assert_array_equal(bunch.target, [0, 1])
+
+
+def _write_upright_copy(folder, bunch, name):
+    """Write a Bunch's upright images and its labels as stored in the files."""
+    write_idx(folder / f"{name}-test-images-idx3-ubyte.gz", bunch.images)
+    write_idx(folder / f"{name}-test-labels-idx1-ubyte.gz", np.array(bunch.file_labels, dtype=np.uint8)[bunch.target])
+
+
+def test_upright_files_round_trip_with_transposed_false(shared_bench, tmp_path):
+    official = load_emnist_folder(shared_bench, name="letters-here", split="letters", subset="test", cache=False)
+    _write_upright_copy(tmp_path, official, "mine")
+    again = load_emnist_folder(tmp_path, name="mine", split="letters", subset="test", cache=False, transposed=False)
+    np.testing.assert_array_equal(again.images, official.images)
+    np.testing.assert_array_equal(again.target, official.target)
+
+
+def test_transposed_is_part_of_the_cache_key(shared_bench, tmp_path, data_home):
+    official = load_emnist_folder(shared_bench, name="letters-here", split="letters", subset="test", cache=False)
+    _write_upright_copy(tmp_path, official, "mine")
+    load_emnist_folder(tmp_path, name="mine", split="letters", subset="test")  # cached transposed
+    upright = load_emnist_folder(tmp_path, name="mine", split="letters", subset="test", transposed=False)
+    np.testing.assert_array_equal(upright.images, official.images)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(n_samples=-1), ValueError, "n_samples=-1 is out of range"),
+    (dict(n_samples=2.5), TypeError, "n_samples must be None or an int"),
+    (dict(n_samples=5, random_state="x"), ValueError, "random_state='x' cannot seed"),
+    (dict(transposed="no"), TypeError, "transposed must be True"),
+])
+def test_bad_arguments_fail_before_anything_is_cached(shared_bench, data_home, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        load_emnist_folder(shared_bench, name="letters-here", split="letters", subset="test", **kwargs)
+    assert not any(name.endswith(".npy") for name in cache_files(data_home))

@@ -89,3 +89,35 @@ def test_truncated_member():
     short = blob[entry.header_offset : entry.header_offset + 40]
     with pytest.raises(ZipFormatError, match="truncated"):
         inflate_member(io.BytesIO(short), entry, lambda chunk: None)
+
+
+def _two_member_directory():
+    blob = _archive([("gzip/a", b"abc" * 100, zipfile.ZIP_STORED), ("gzip/b", b"xyz" * 100, zipfile.ZIP_DEFLATED)])
+    cd_offset, cd_size, n = locate_central_directory(blob, 0)
+    return bytearray(blob[cd_offset : cd_offset + cd_size]), n
+
+
+def _cut_in_second_record(directory):
+    return directory[: directory.rfind(b"PK\x01\x02") + 20]  # an EOCD with a wrong directory size
+
+
+def _name_past_the_end(directory):
+    last = directory.rfind(b"PK\x01\x02")
+    struct.pack_into("<H", directory, last + 28, 0xFFFF)  # the last record's file name length
+    return directory
+
+
+def _short_zip64_extra(directory):
+    # sizes saturated to 0xFFFFFFFF with a zip64 extra field holding no value
+    struct.pack_into("<II", directory, 20, 0xFFFFFFFF, 0xFFFFFFFF)
+    name_len = struct.unpack_from("<H", directory, 28)[0]
+    extra = struct.pack("<HH", 0x0001, 0)
+    struct.pack_into("<H", directory, 30, len(extra))
+    return directory[: 46 + name_len] + extra + directory[46 + name_len :]
+
+
+@pytest.mark.parametrize("corrupt", [_cut_in_second_record, _name_past_the_end, _short_zip64_extra])
+def test_corrupt_central_directory_is_a_zip_format_error(corrupt):
+    directory, n = _two_member_directory()
+    with pytest.raises(ZipFormatError):
+        parse_central_directory(bytes(corrupt(directory)), n)
