@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from .._version import __version__
+from ._optional import import_onnx_package
 
 __all__ = ["INPUT_DTYPES", "ONNX_FORMAT_VERSION", "export_onnx"]
 
@@ -214,7 +215,9 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     if exporter == "dynamo" and opset < 18:
         raise ValueError(f"the dynamo exporter needs opset >= 18, got {opset}; "
                          "use exporter='torchscript' for older opsets.")
-    import onnx
+    onnx = import_onnx_package("onnx", "exporting to ONNX")
+    if exporter == "dynamo":
+        import_onnx_package("onnxscript", "the dynamo exporter (exporter='dynamo')")
     import torch
 
     classes_json, classes_dtype = _json_classes(estimator.classes_)

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..utils import N_PIXELS, check_images
 from ._onnx import INPUT_NAME, _check_fitted_estimator, export_onnx
+from ._optional import import_onnx_package
 from ._runtime import load_onnx
 
 __all__ = ["quantize_dynamic", "quantize_onnx"]
@@ -189,12 +190,7 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
         dtype = np.uint8 if input_dtype == "uint8" else np.float32
         calibration = check_images(X_calibration, dtype=dtype, input_name="X_calibration")
         calibration = np.ascontiguousarray(calibration.reshape(-1, N_PIXELS))
-    try:
-        from onnxruntime import quantization as ortq
-    except ImportError as exc:
-        raise ImportError(
-            "quantize_onnx needs onnxruntime: pip install 'sklearn-emnist[onnx]'."
-        ) from exc
+    ortq = import_onnx_package("onnxruntime.quantization", "quantize_onnx")
 
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -238,7 +234,7 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
 
 
 def _exported_input_dtype(path):
-    import onnx
+    onnx = import_onnx_package("onnx", "ONNX quantization")
 
     from ._onnx import read_onnx_metadata
 
@@ -260,7 +256,7 @@ def _drop_value_info(path):
     some annotations torch's exporter writes for folded Linear+BatchNorm
     layers; the shapes are inferred again anyway.
     """
-    import onnx
+    onnx = import_onnx_package("onnx", "ONNX quantization")
 
     model = onnx.load(path)
     del model.graph.value_info[:]
@@ -269,7 +265,7 @@ def _drop_value_info(path):
 
 def _tag_quantization(quantized_path, float_path, label):
     """Copy the sklearn_emnist metadata of the float model and add the method."""
-    import onnx
+    onnx = import_onnx_package("onnx", "ONNX quantization")
 
     from ._onnx import META_PREFIX
 

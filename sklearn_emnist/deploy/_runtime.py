@@ -16,19 +16,13 @@ from sklearn.utils._param_validation import Interval
 from ..parallel._threads import effective_n_threads
 from ..utils import N_PIXELS, check_images
 from ._onnx import INPUT_NAME, META_PREFIX, ONNX_FORMAT_VERSION
+from ._optional import import_onnx_package
 
 __all__ = ["OnnxCharClassifier", "load_onnx"]
 
 
 def _import_onnxruntime():
-    try:
-        import onnxruntime
-    except ImportError as exc:
-        raise ImportError(
-            "running an exported model needs onnxruntime: pip install 'sklearn-emnist[onnx]' "
-            "(or pip install onnxruntime)."
-        ) from exc
-    return onnxruntime
+    return import_onnx_package("onnxruntime", "running an exported model")
 
 
 def _model_bytes(model):

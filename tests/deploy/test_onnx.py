@@ -212,3 +212,14 @@ def test_wrapper_takes_a_joblib_workers_share_of_the_cores(cnn_onnx_path, monkey
 
     assert intra_op_threads(load_onnx(cnn_onnx_path)) == 1
     assert intra_op_threads(load_onnx(cnn_onnx_path, n_threads=2)) == 2
+
+
+@pytest.mark.parametrize(
+    "missing, exporter", [("onnx", "dynamo"), ("onnxscript", "dynamo"), ("onnx", "torchscript")]
+)
+def test_missing_onnx_package_names_the_extra(cnn, tmp_path, monkeypatch, missing, exporter):
+    monkeypatch.setitem(sys.modules, missing, None)  # import raises ImportError
+    with pytest.raises(ImportError, match=rf"needs {missing}: pip install 'sklearn-emnist\[onnx\]'"):
+        export_onnx(cnn, tmp_path / "m.onnx", exporter=exporter, opset=17 if exporter ==
+                    "torchscript" else 18)
+    assert not (tmp_path / "m.onnx").exists()
