@@ -11,6 +11,7 @@ the architectures and the default recipe.
 
 import numbers
 import os
+import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -19,8 +20,16 @@ import numpy as np
 import torch
 from scipy.sparse import issparse
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
-from skorch.utils import to_tensor
+from skorch.callbacks import (
+    BatchScoring,
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    PassthroughScoring,
+    PrintLog,
+    ProgressBar,
+)
+from skorch.utils import to_numpy, to_tensor
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -37,7 +46,7 @@ from sklearn.utils.validation import (
 )
 
 from ..utils import N_PIXELS, check_images
-from ._callbacks import BatchAccuracy
+from ._callbacks import BatchAccuracy, DecodeLabels
 from ._data import BatchIterator, ImageTensorDataset
 from ._schedules import SCHEDULES, LRSchedule
 from ._threads import effective_n_threads, resolve_device, torch_threads
@@ -200,6 +209,25 @@ class NeuralImageClassifier(NeuralNetClassifier):
             self.classes_inferred_ = known
         self.n_features_in_ = N_PIXELS
 
+    def _check_partial_fit_classes(self, y, classes, first_call):
+        """``partial_fit``'s ``classes`` as scikit-learn's incremental classifiers
+        check it: all labels of ``y`` on the first call, unchanged later."""
+        classes = np.unique(np.asarray(classes))
+        if not first_call:
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes!r} is not the same as on the first call to "
+                    f"partial_fit ({self.classes_!r}); to learn other classes, fit again "
+                    "from scratch."
+                )
+            return
+        missing = np.setdiff1d(np.unique(y), classes)
+        if missing.size:
+            raise ValueError(
+                f"y contains labels {missing[:10]!r} that are not in classes={classes!r}; "
+                "classes must list every label partial_fit will ever see."
+            )
+
     def _encode(self, y):
         classes = self.classes_
         sorter = np.argsort(classes, kind="stable")
@@ -231,6 +259,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
             )
         images = self._check_images(X)
         y = self._check_targets(images, y)
+        if classes is not None:
+            self._check_partial_fit_classes(y, classes, first_call=reset)
         if reset:
             self._set_classes(y, classes)
             seed = check_random_state(self.random_state).randint(_MAX_SEED)
@@ -339,6 +369,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         with self._runtime():
             if reset:
                 self.initialize()
+            else:
+                self._refresh_default_callbacks()
             NeuralNet.partial_fit(self, dataset, None, **fit_params)
         return self
 
@@ -347,7 +379,10 @@ class NeuralImageClassifier(NeuralNetClassifier):
 
         The first call initialises the network; ``classes`` (all labels that
         will ever be seen) may be given then, as in scikit-learn's
-        incremental classifiers. Later calls must only use known labels.
+        incremental classifiers: it must hold every label of ``y``, and a
+        later call that gives ``classes`` must give the same ones. Later
+        calls must only use known labels. Changed ``early_stopping``,
+        ``lr_schedule`` or ``verbose`` take effect from the next call.
 
         Returns
         -------
@@ -367,6 +402,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         with self._runtime():
             if reset or not self.initialized_:
                 self.initialize()
+            else:
+                self._refresh_default_callbacks()
             NeuralNet.partial_fit(self, dataset, None, **fit_params)
         return self
 
@@ -382,9 +419,12 @@ class NeuralImageClassifier(NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes), float32
         """
         check_is_fitted(self)
-        images = self._check_images(X)
+        if isinstance(X, torch.utils.data.Dataset):
+            dataset = X  # skorch's scoring callbacks pass the validation Dataset itself
+        else:
+            dataset = ImageTensorDataset(self._check_images(X))
         with self._runtime(seed=False):
-            return NeuralNet.predict_proba(self, ImageTensorDataset(images))
+            return NeuralNet.predict_proba(self, dataset)
 
     def predict(self, X):
         """Predicted labels (same type as the labels given to ``fit``).
@@ -403,6 +443,40 @@ class NeuralImageClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------
     # skorch hooks
     # ------------------------------------------------------------------
+    def _default_callback_settings(self):
+        """The parameters the default callbacks are built from."""
+        return repr((self.early_stopping, self.lr_schedule, self.verbose, self._runs_no_epoch()))
+
+    def _runs_no_epoch(self):
+        # any value: get_params builds the default callbacks before fit validates
+        return isinstance(self.max_epochs, numbers.Integral) and self.max_epochs == 0
+
+    def initialize_callbacks(self):
+        """Build the callbacks as skorch does, noting the settings they follow.
+
+        skorch's scoring callbacks (``EpochScoring``, ``BatchScoring``) with
+        their default ``target_extractor`` get the batches' labels as the
+        estimator's own labels, which ``predict`` returns, not as the encoded
+        0..K-1 the loss uses.
+        """
+        self._callbacks_built_for_ = self._default_callback_settings()
+        super().initialize_callbacks()
+        classes = getattr(self, "classes_", None)  # unknown before the labels are seen
+        for _, callback in self.callbacks_:
+            extractor = getattr(callback, "target_extractor", None)
+            if (classes is not None and isinstance(callback, (EpochScoring, BatchScoring))
+                    and (extractor is to_numpy or isinstance(extractor, DecodeLabels))):
+                callback.target_extractor = DecodeLabels(classes)
+        return self
+
+    def _refresh_default_callbacks(self):
+        """Rebuild the callbacks before continued training (warm start,
+        ``partial_fit``) when early_stopping, lr_schedule or verbose changed
+        since they were built; otherwise keep them (and their state), as skorch
+        does."""
+        if getattr(self, "_callbacks_built_for_", None) != self._default_callback_settings():
+            self.initialize_callbacks()
+
     @property
     def _default_callbacks(self):
         callbacks = [
@@ -415,7 +489,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
             callbacks.append(("lr_schedule", LRSchedule(self.lr_schedule)))
         # evaluated by get_params too: never raise here, fit validates the values
         stopping = self.early_stopping
-        if stopping is not False and stopping is not None:
+        # with no epoch to run there is no validation loss to stop on
+        if stopping is not False and stopping is not None and not self._runs_no_epoch():
             patience = (stopping if isinstance(stopping, numbers.Integral)
                         and not isinstance(stopping, bool) and stopping > 0 else 5)
             callbacks.append(("early_stopping", EarlyStopping(
@@ -498,6 +573,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 kwargs.setdefault("generator",
                                   torch.Generator().manual_seed(self._next_seed()))
                 kwargs.setdefault("augment", augment)
+                # a last batch of one image would stop batch norm (the default
+                # network): it joins the batch before
+                kwargs.setdefault("merge_single", True)
         elif augment is not None:
             raise ValueError(
                 "augment works with the default iterator_train (BatchIterator); with a "
@@ -530,16 +608,33 @@ class NeuralImageClassifier(NeuralNetClassifier):
         n = len(labels)
         n_valid = int(np.ceil(fraction * n))
         counts = np.bincount(labels)
-        stratify = labels if counts[counts > 0].min() >= 2 and n_valid >= counts.size else None
-        if n_valid < 1 or n - n_valid < 1:
+        # a class's only image is always trained on; the others are split
+        # stratified, so that every class keeps its share of validation images
+        alone = np.flatnonzero(counts[labels] == 1)
+        splittable = np.flatnonzero(counts[labels] >= 2)
+        if n_valid < 1 or splittable.size - n_valid < 1:
             raise ValueError(
                 f"validation_fraction={fraction} leaves no training or validation sample "
-                f"from {n} samples."
+                f"from {n} samples ({alone.size} of them the only image of their class, "
+                "which stay in training)."
+            )
+        n_classes = int(np.count_nonzero(counts >= 2))
+        stratify = labels[splittable]
+        if min(n_valid, splittable.size - n_valid) < n_classes:
+            stratify = None
+            warnings.warn(
+                f"validation_fraction={fraction} gives {n_valid} validation images for "
+                f"{n_classes} classes (of {n} samples): too few for one per class, so the "
+                "validation split is not stratified. Use a larger validation_fraction or "
+                "more images.",
+                UserWarning,
+                stacklevel=2,
             )
         index_train, index_valid = train_test_split(
-            np.arange(n), test_size=n_valid, stratify=stratify,
+            splittable, test_size=n_valid, stratify=stratify,
             random_state=getattr(self, "_split_seed_", 0),
         )
+        index_train = np.concatenate([index_train, alone])
         return dataset.subset(np.sort(index_train)), dataset.subset(np.sort(index_valid))
 
     def infer(self, x, **fit_params):

@@ -1,9 +1,35 @@
 """Callbacks used by the default callback list of the neural estimators."""
 
+import numpy as np
 import torch
 from skorch.callbacks import Callback
+from skorch.utils import to_numpy
 
-__all__ = ["BatchAccuracy"]
+__all__ = ["BatchAccuracy", "DecodeLabels"]
+
+
+class DecodeLabels:
+    """Target extractor for skorch's scoring callbacks: encoded labels decoded.
+
+    The training loop works on labels encoded as ``0..K-1``; ``predict``
+    returns the estimator's own labels (``classes_``). Given as the
+    ``target_extractor`` of ``EpochScoring`` / ``BatchScoring``, it hands the
+    scorer true labels of the same kind as the predictions. The estimators
+    set it on scoring callbacks that keep skorch's default extractor.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from sklearn_emnist.neural._callbacks import DecodeLabels
+    >>> DecodeLabels(np.array(["a", "b", "c"]))(torch.tensor([2, 0])).tolist()
+    ['c', 'a']
+    """
+
+    def __init__(self, classes):
+        self.classes = np.asarray(classes)
+
+    def __call__(self, y):
+        return self.classes[to_numpy(y)]
 
 
 class BatchAccuracy(Callback):

@@ -58,7 +58,9 @@ class CharCNNClassifier(NeuralImageClassifier):
     validation_fraction : float in (0, 1) or None, default=None
         Size of the stratified validation split carved from the training
         data (``valid_loss`` / ``valid_acc`` in the history). ``None`` means
-        0.1 with early stopping and no split otherwise.
+        0.1 with early stopping and no split otherwise. A class's only image
+        stays in training; a split too small to hold one image per class is
+        not stratified, with a warning.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split
         and augmentation (torch's global RNG is left untouched). Results are
@@ -99,7 +101,9 @@ class CharCNNClassifier(NeuralImageClassifier):
         0: silent; 1: one line per epoch; 2: also a progress bar.
     **kwargs
         Any other :class:`skorch.NeuralNetClassifier` parameter or routed
-        ``prefix__name`` parameter.
+        ``prefix__name`` parameter. skorch's scoring callbacks
+        (``EpochScoring``, ``BatchScoring``) score the estimator's own labels,
+        as ``predict`` returns them.
 
     Attributes
     ----------

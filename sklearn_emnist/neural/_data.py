@@ -7,7 +7,6 @@ what a hand-written PyTorch loop costs. Train-time augmentation runs on the
 whole batch at once, in the training iterator only.
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -85,6 +84,9 @@ class BatchIterator:
         ``augment(images)`` on a float32 numpy batch ``(b, 28, 28)``, returning
         the same shape; applied to training batches only.
     drop_last : bool, default=False
+    merge_single : bool, default=False
+        Add a final batch of one sample to the batch before it (batch norm
+        cannot train on a batch of one); the training iterator sets it.
 
     Examples
     --------
@@ -96,7 +98,7 @@ class BatchIterator:
     """
 
     def __init__(self, dataset, batch_size=128, shuffle=False, generator=None, augment=None,
-                 drop_last=False, **kwargs):
+                 drop_last=False, merge_single=False, **kwargs):
         if kwargs:
             raise TypeError(
                 f"BatchIterator got unsupported DataLoader arguments {sorted(kwargs)}; "
@@ -108,21 +110,26 @@ class BatchIterator:
         self.generator = generator
         self.augment = augment
         self.drop_last = drop_last
+        self.merge_single = merge_single
+
+    def _bounds(self):
+        """Start and end of every batch."""
+        n = len(self.dataset)
+        stop = n - n % self.batch_size if self.drop_last else n
+        edges = [*range(0, stop, self.batch_size), stop]
+        if self.merge_single and len(edges) > 2 and edges[-1] - edges[-2] == 1:
+            del edges[-2]  # the lone last sample joins the batch before
+        return list(zip(edges[:-1], edges[1:]))
 
     def __len__(self):
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        return len(self._bounds())
 
     def __iter__(self):
         ds = self.dataset
         n = len(ds)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else None
-        stop = n - n % self.batch_size if self.drop_last else n
-        for start in range(0, stop, self.batch_size):
-            if order is None:
-                index = slice(start, min(start + self.batch_size, n))
-            else:
-                index = order[start:start + self.batch_size]
+        for start, end in self._bounds():
+            index = slice(start, end) if order is None else order[start:end]
             Xb = ds.X[index]
             if self.augment is not None:
                 images = self.augment(Xb.numpy().reshape(-1, 28, 28))

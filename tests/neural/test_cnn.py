@@ -291,6 +291,75 @@ def test_early_stopping_stops_and_keeps_a_stratified_validation_split(letters_tr
     assert set(np.bincount(valid.y.numpy())) == {15}  # 60 per class -> 15 per class
 
 
+def test_changed_callback_settings_reach_continued_training(letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    clf = cnn(warm_start=True, early_stopping=3, validation_fraction=0.2).fit(X, y)
+    # no validation split any more: the old early stopping would look for valid_loss
+    clf.set_params(early_stopping=False, validation_fraction=None).fit(X, y)
+    clf.set_params(lr_schedule="constant", lr=0.004, max_epochs=2).partial_fit(X, y)
+    assert clf.history[-2:, "lr"] == [0.004, 0.004]
+    assert "early_stopping" not in dict(clf.callbacks_)
+
+
+@pytest.mark.parametrize("n_train, batch_size", [(129, 128), (65, 64)])
+def test_a_last_training_batch_of_one_image_joins_the_batch_before(
+    letters_train, n_train, batch_size
+):
+    # the default network's batch norm cannot train on a batch of one image
+    X, y = letters_train[0][:n_train], letters_train[1][:n_train]
+    clf = cnn(batch_size=batch_size).fit(X, y)
+    assert clf.history[-1]["train_batch_count"] == n_train // batch_size
+
+
+def test_no_epoch_with_early_stopping_fits_nothing_and_does_not_crash(letters_train):
+    X, y = letters_train[0][:100], letters_train[1][:100]
+    clf = cnn(max_epochs=0, early_stopping=2).fit(X, y)
+    assert len(clf.history) == 0 and clf.predict(X[:3]).shape == (3,)
+
+
+def test_skorch_epoch_scoring_scores_the_estimators_own_labels(letters_train):
+    from skorch.callbacks import EpochScoring
+
+    X, y = letters_train
+    clf = cnn(max_epochs=2, validation_fraction=0.25, callbacks=[
+        EpochScoring("accuracy", name="acc_sklearn", lower_is_better=False),
+    ]).fit(X, LETTERS[y])  # string labels: predict returns 'a'..'z'
+    # the scorer sees true labels of predict's kind: it agrees with the loop's count
+    np.testing.assert_allclose(clf.history[:, "acc_sklearn"], clf.history[:, "valid_acc"])
+    assert clf.history[-1]["acc_sklearn"] > 0.1  # far above 1/26: labels matched
+
+
+def test_a_class_with_one_image_is_trained_on_and_the_rest_stay_stratified(letters_train):
+    X, y = letters_train
+    # 10 images of each class 0..9 and a single image of class 10
+    keep = np.concatenate([np.flatnonzero(y == c)[:10] for c in range(10)]
+                          + [np.flatnonzero(y == 10)[:1]])
+    X_small, y_small = X[keep], y[keep]
+    for random_state in range(4):
+        clf = cnn(validation_fraction=0.19, random_state=random_state)  # 20 of 101
+        clf._prepare_fit(X_small, y_small, None, reset=True)
+        train, valid = clf.get_split_datasets(clf._prepare_fit(X_small, y_small, None,
+                                                                reset=False))
+        assert np.bincount(valid.y.numpy(), minlength=11).tolist() == [2] * 10 + [0]
+        assert 10 in train.y.numpy()
+
+
+def test_too_small_a_validation_split_says_it_is_not_stratified(letters_train):
+    X, y = letters_train[0][:120], letters_train[1][:120]
+    with pytest.warns(UserWarning, match="not stratified"):
+        cnn(validation_fraction=0.05).fit(X, y)
+
+
+def test_partial_fit_checks_classes_as_scikit_learn_does(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    with pytest.raises(ValueError, match="not in classes="):
+        cnn().partial_fit(X, y, classes=np.arange(5))
+    clf = cnn().partial_fit(X, y, classes=np.arange(26))
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=np.arange(30))
+    clf.partial_fit(X, y, classes=np.arange(26))  # the same classes again are fine
+
+
 def test_lr_schedules_follow_their_shape(letters_train):
     X, y = letters_train[0][:256], letters_train[1][:256]
     lrs = {}
