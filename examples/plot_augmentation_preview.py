@@ -102,9 +102,10 @@ fig.tight_layout()
 # :class:`~sklearn_emnist.augmentation.RandomAffineAugmenter` is an
 # imbalanced-learn sampler: in :class:`imblearn.pipeline.Pipeline` its
 # ``fit_resample`` runs while the pipeline is fitted and is skipped by
-# ``predict`` and ``score``, so the test images are never touched. With 100
-# real letters per class, two distorted copies of each help a nearest-neighbour
-# classifier on the held-out test images.
+# ``predict`` and ``score``, so the test images are never touched. With 2,600
+# real training letters (a stratified sample of the imbalanced letters-here
+# set, 34 to 216 per class), two distorted copies of each help a
+# nearest-neighbour classifier on the held-out test images.
 from imblearn.pipeline import make_pipeline
 from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier

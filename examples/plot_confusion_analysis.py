@@ -67,9 +67,11 @@ print(classification_summary(y_test, y_pred, target_names=names))
 # The most confused pairs
 # -----------------------
 # Both directions of each pair are counted together (``total``); the rates
-# are per true class. Case pairs that are written the same way dominate:
-# they are not really errors of the model so much as of the task, which is
-# why EMNIST's *bymerge* and *balanced* splits merge them.
+# are per true class. Characters written the same way lead the list: a
+# digit and a letter (O and 0, l and 1, I and 1, 5 and S) and case pairs
+# (c and C, s and S ...). They are errors of the task more than of the
+# model: EMNIST's *bymerge* and *balanced* splits merge the case pairs, and
+# only context (a word, a number) tells the digit-letter pairs apart.
 from sklearn_emnist.metrics import most_confused_pairs
 
 print(most_confused_pairs(y_test, y_pred, target_names=names, top=12))

@@ -28,6 +28,7 @@ float ONNX one; the deeper default CNN gains in speed too, see
 # ``as_characters=True`` makes the targets the letters themselves, so the
 # classifier's ``classes_`` (and the ONNX model's) are ``'a'..'z'``.
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -147,3 +148,6 @@ SampleImagesDisplay.from_predictions(
     X_test, y_test, onnx_cnn.predict(X_test), n_images=24, random_state=0
 )
 plt.show()
+
+# the model files were only needed to show their sizes and to load them
+shutil.rmtree(folder)

@@ -53,6 +53,7 @@ class PerFitCheckpoint(Checkpoint):
     >>> folder = dict(net.callbacks_)["PerFitCheckpoint"].dirname_
     >>> os.path.dirname(folder) == parent, sorted(os.listdir(folder))
     (True, ['criterion.pt', 'history.json', 'optimizer.pt', 'params.pt'])
+    >>> import shutil; shutil.rmtree(parent)
     """
 
     def __init__(self, *, dirname="", **kwargs):
@@ -60,7 +61,7 @@ class PerFitCheckpoint(Checkpoint):
 
     def initialize(self):
         """Check the file names and create this fit's own folder."""
-        self._validate_filenames  # a property in skorch: evaluating it validates
+        self._validate_filenames()
         self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
         return self
 

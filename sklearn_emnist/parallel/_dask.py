@@ -111,6 +111,8 @@ def worker_scratch_dir(base=None, *, prefix="sklearn-emnist"):
     >>> a, b = worker_scratch_dir(), worker_scratch_dir()
     >>> a != b and os.path.isdir(a) and os.listdir(a) == []
     True
+    >>> os.rmdir(a), os.rmdir(b)
+    (None, None)
     """
     import tempfile
 

@@ -36,7 +36,12 @@ class TorchWorkerPlugin(WorkerPlugin):
     n_threads : int, default=1
         Threads per worker process. Keep 1 with ``threads_per_worker=1``; with
         ``threads_per_worker=t`` the ``t`` tasks of a worker share the process,
-        so 1 is still the safe choice.
+        so 1 is still the safe choice. torch's and OpenMP's limits are kept
+        per thread: registering the plugin again with another ``n_threads``
+        sets the environment of running workers, which this package's
+        estimators read at every fit, but plain torch code in their task
+        threads keeps the first limit; restart the workers
+        (``client.restart()``) to change it everywhere.
     tune_malloc : bool, default=True
         Apply :func:`~sklearn_emnist.parallel.tune_malloc` with its defaults.
 

@@ -26,9 +26,20 @@ def _libc():
         return None
 
 
-def _check_bytes(value, name):
+# glibc refuses an mmap threshold above HEAP_MAX / 2 (32 MiB on 64-bit systems)
+# and takes the trim threshold as a C int
+_MAX_MMAP_THRESHOLD = 32 * _MIB
+_MAX_TRIM_THRESHOLD = 2**31 - 1
+
+
+def _check_bytes(value, name, maximum):
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
         raise ValueError(f"{name} must be a non-negative number of bytes, got {value!r}.")
+    if value > maximum:
+        raise ValueError(
+            f"{name}={value} is above what glibc accepts ({maximum} bytes); it would not "
+            "be applied."
+        )
     return int(value)
 
 
@@ -53,9 +64,11 @@ def tune_malloc(mmap_threshold=32 * _MIB, trim_threshold=128 * _MIB):
     ----------
     mmap_threshold : int, default=32 MiB
         Allocations at least this large use ``mmap``; smaller ones come from
-        the heap (glibc's adaptive maximum is 32 MiB on 64-bit systems).
+        the heap. At most 32 MiB, the largest value glibc accepts on 64-bit
+        systems.
     trim_threshold : int, default=128 MiB
-        Free memory at the top of the heap beyond this is returned to the OS.
+        Free memory at the top of the heap beyond this is returned to the OS
+        (at most 2**31 - 1 bytes).
 
     Returns
     -------
@@ -71,13 +84,13 @@ def tune_malloc(mmap_threshold=32 * _MIB, trim_threshold=128 * _MIB):
     True
     """
     global _APPLIED
-    mmap_threshold = _check_bytes(mmap_threshold, "mmap_threshold")
-    trim_threshold = _check_bytes(trim_threshold, "trim_threshold")
+    mmap_threshold = _check_bytes(mmap_threshold, "mmap_threshold", _MAX_MMAP_THRESHOLD)
+    trim_threshold = _check_bytes(trim_threshold, "trim_threshold", _MAX_TRIM_THRESHOLD)
     libc = _libc()
     if libc is None:
         return None
-    ok = libc.mallopt(_M_MMAP_THRESHOLD, ctypes.c_int(min(mmap_threshold, 2**31 - 1)))
-    ok &= libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(min(trim_threshold, 2**31 - 1)))
+    ok = libc.mallopt(_M_MMAP_THRESHOLD, ctypes.c_int(mmap_threshold))
+    ok &= libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(trim_threshold))
     if not ok:
         return None
     _APPLIED = {"mmap_threshold": mmap_threshold, "trim_threshold": trim_threshold}

@@ -130,7 +130,9 @@ class CharConfusionMatrixDisplay:
             of a class read as another off it); ``None``: raw counts.
         order : {"lookalike", "cluster", "label"} or array-like, default="lookalike"
             ``"lookalike"`` groups characters by a table of look-alike groups
-            (0/O/o, 1/I/l/i, c/C, s/S/5 ...); ``"cluster"`` by hierarchical
+            (0/O/o, 1/I/l/i, c/C, s/S/5 ...) when every class name is one
+            character (string labels or ``target_names``), else keeps the
+            label order; ``"cluster"`` by hierarchical
             clustering of this matrix's confusions; ``"label"`` keeps the label
             order; an array gives the labels in the order wanted.
         sample_weight : array-like, default=None
@@ -154,8 +156,10 @@ class CharConfusionMatrixDisplay:
                 )
             if order == "label":
                 permutation, groups = np.arange(len(labels)), None
-            elif order == "lookalike":
+            elif order == "lookalike" and all(len(name) == 1 for name in names):
                 permutation, groups = lookalike_order(names)
+            elif order == "lookalike":  # no characters to group: label numbers stay in order
+                permutation, groups = np.arange(len(labels)), None
             else:
                 permutation, groups = cluster_order(counts)
         else:

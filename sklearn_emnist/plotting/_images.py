@@ -96,14 +96,15 @@ class SampleImagesDisplay:
             target_names = getattr(estimator, "target_names_", None)
         y_pred = estimator.predict(X)
         return cls.from_predictions(
-            X, y, y_pred, target_names=target_names, n_images=n_images, which=which,
+            X, y, y_pred, classes=getattr(estimator, "classes_", None),
+            target_names=target_names, n_images=n_images, which=which,
             random_state=random_state, ax=ax, **plot_kwargs,
         )
 
     @classmethod
     def from_predictions(
-        cls, X, y_true=None, y_pred=None, *, target_names=None, n_images=36, which="all",
-        random_state=0, ax=None, **plot_kwargs,
+        cls, X, y_true=None, y_pred=None, *, classes=None, target_names=None, n_images=36,
+        which="all", random_state=0, ax=None, **plot_kwargs,
     ):
         """Show a sample of images with true and/or predicted labels.
 
@@ -113,6 +114,9 @@ class SampleImagesDisplay:
             Upright images.
         y_true, y_pred : array-like of shape (n_samples,), default=None
             Labels; either may be ``None`` (no title line for it).
+        classes : array-like of shape (n_classes,), default=None
+            Every label (an estimator's ``classes_``): a sequence of
+            ``target_names`` names them in this order.
         target_names : sequence of str or mapping, default=None
             Character names of the labels.
         n_images : int, default=36
@@ -154,7 +158,8 @@ class SampleImagesDisplay:
         if random_state is not None:
             candidates = np.random.default_rng(random_state).permutation(candidates)
         chosen = np.sort(candidates[:n_images]) if random_state is None else candidates[:n_images]
-        names = label_names(*arrays.values(), target_names=target_names) if arrays else {}
+        names = (label_names(*arrays.values(), classes=classes, target_names=target_names)
+                 if arrays else {})
 
         def _names(key):
             if key not in arrays:

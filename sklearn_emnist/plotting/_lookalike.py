@@ -70,7 +70,7 @@ def lookalike_order(names):
             slot_of.setdefault(char, (group_index, position))
     keyed = []
     for index, name in enumerate(names):
-        slot = next((slot_of[char] for char in str(name) if char in slot_of), None)
+        slot = slot_of.get(str(name))  # characters only: "10" is no look-alike of "1"
         if slot is None:  # not in the table: a group of its own, after the table's groups
             slot = (len(LOOKALIKE_GROUPS) + index, 0)
         keyed.append((slot, index))

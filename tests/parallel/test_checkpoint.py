@@ -1,11 +1,13 @@
 """PerFitCheckpoint: each fit writes its own folder, so parallel fits never clobber."""
 
+import io
 import os
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from skorch.callbacks import Callback
 
 from sklearn_emnist.parallel import PerFitCheckpoint
 from tests._data import load_bench
@@ -53,17 +55,38 @@ def test_two_fits_of_clones_write_two_folders_holding_their_own_weights(tmp_path
     assert any(not torch.equal(w0[k], w1[k]) for k in w0)
 
 
+class _ScrambleWeightsInEpoch2(Callback):
+    """Make the last epoch the worst, so that restoring the best one shows."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == 2:
+            with torch.no_grad():
+                for parameter in net.module_.parameters():
+                    parameter.add_(torch.randn_like(parameter) * 3.0)
+
+
 def test_load_best_restores_from_the_fits_own_folder(tmp_path, letters):
     X, y = letters
     net = _net(tmp_path, monitor="valid_loss_best", load_best=True)
-    net.set_params(max_epochs=2, validation_fraction=0.25)
+    net.set_params(max_epochs=2, validation_fraction=0.25, lr=1e-5,
+                   callbacks=[*net.callbacks, _ScrambleWeightsInEpoch2()])
     net.fit(X, y)
+    # skorch restores the best epoch's history with its weights: epoch 1's
+    assert len(net.history) == 1 and net.history[-1, "valid_loss_best"]
     folder = _checkpoint(net).dirname_
     assert os.path.dirname(folder) == str(tmp_path)
     saved = torch.load(os.path.join(folder, "params.pt"), weights_only=True)
     for name, value in net.module_.state_dict().items():
-        torch.testing.assert_close(saved[name], value)  # the best epoch's weights, restored
-    assert np.isfinite(net.history[-1, "valid_loss"])
+        torch.testing.assert_close(saved[name], value)  # epoch 1's weights, restored
+
+
+def test_bad_file_names_are_refused_as_skorch_does(tmp_path):
+    from skorch.exceptions import SkorchException
+
+    checkpoint = PerFitCheckpoint(dirname=str(tmp_path))
+    checkpoint.set_params(f_params=io.BytesIO())
+    with pytest.raises(SkorchException, match="dirname"):
+        checkpoint.initialize()  # as a fit does after set_params
 
 
 def test_checkpoint_used_before_initialisation_says_so():

@@ -13,7 +13,7 @@ def test_tune_malloc_applies_and_records_the_thresholds():
     settings = tune_malloc(mmap_threshold=16 << 20, trim_threshold=64 << 20)
     assert settings == {"mmap_threshold": 16 << 20, "trim_threshold": 64 << 20}
     assert applied_malloc_settings() == settings
-    tune_malloc()  # back to the defaults for the rest of this process
+    tune_malloc()  # this package's defaults (glibc's adaptive ones cannot come back)
     assert applied_malloc_settings()["mmap_threshold"] == 32 << 20
 
 
@@ -21,3 +21,9 @@ def test_tune_malloc_applies_and_records_the_thresholds():
 def test_bad_threshold_is_refused(bad):
     with pytest.raises(ValueError, match="non-negative number of bytes"):
         tune_malloc(mmap_threshold=bad)
+
+
+@pytest.mark.parametrize("name, value", [("mmap_threshold", 1 << 30), ("trim_threshold", 1 << 32)])
+def test_threshold_glibc_would_not_apply_is_refused(name, value):
+    with pytest.raises(ValueError, match="above what glibc accepts"):
+        tune_malloc(**{name: value})

@@ -58,6 +58,14 @@ def test_lookalike_order_puts_case_pairs_and_digit_twins_side_by_side(byclass_pr
     assert display.labels_.tolist() == display.order_.tolist()  # integer labels 0..61
 
 
+def test_lookalike_order_without_character_names_keeps_the_label_order(byclass_predictions):
+    # integer labels and no target_names: "10" is no look-alike of "1"
+    y_true, y_pred = byclass_predictions
+    display = CharConfusionMatrixDisplay.from_predictions(y_true, y_pred)
+    assert display.labels_.tolist() == list(range(62))
+    assert display.groups is None
+
+
 def test_cluster_order_groups_the_most_confused_pairs(byclass_predictions):
     y_true, y_pred = byclass_predictions
     names = byclass_names()

@@ -4,6 +4,7 @@ import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from sklearn_emnist.plotting import SampleImagesDisplay, WorstErrorsDisplay
@@ -102,3 +103,13 @@ def test_grid_refuses_integer_and_string_labels_mixed():
     images = np.zeros((2, 28, 28), dtype=np.uint8)
     with pytest.raises(ValueError, match="same kind of label"):
         SampleImagesDisplay.from_predictions(images, [0, 1], np.array(["a", "b"]), n_images=2)
+
+
+def test_sample_grid_names_labels_through_the_estimators_classes(model_and_test):
+    # labels 1..26, as in the raw letters files: target_names follow classes_
+    _, X, y = model_and_test
+    X_flat = X.reshape(len(X), -1)
+    knn = KNeighborsClassifier(n_neighbors=1).fit(X_flat, y + 1)
+    display = SampleImagesDisplay.from_estimator(knn, X_flat, y + 1, target_names=LETTERS,
+                                                 n_images=8)
+    assert display.true_names == [LETTERS[label] for label in y[display.indices_]]
