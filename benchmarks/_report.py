@@ -11,9 +11,11 @@ Examples
 '91.23 %'
 """
 
+import datetime
 import json
 import math
 from pathlib import Path
+
 
 __all__ = [
     "REFERENCES_PATH",
@@ -30,6 +32,7 @@ __all__ = [
 REFERENCES_PATH = Path(__file__).resolve().parent / "references.json"
 SCHEMA = "sklearn-emnist-benchmark/1"
 NOT_MEASURED = "published, not measured here"
+SEED_TRAIN_SIZE = 40_000
 
 
 def format_percent(value, digits=2):
@@ -211,6 +214,36 @@ def _comparisons(records, references):
     return lines
 
 
+def _variant(record):
+    """How a runner record's measurement departs from its protocol ('' when it does not):
+    a test sample, another training size, another random_state, another source."""
+    dataset, protocol, parts = record["dataset"], record["protocol"], []
+    if dataset.get("test_sample") == "not loaded":  # a failure record: what was asked
+        n_train, n_test, whole = dataset.get("n_train") or None, dataset.get("n_test") or None, None
+    else:
+        n_train, n_test = dataset.get("n_train"), dataset.get("n_test")
+        whole = dataset.get("whole_test_set")
+        if whole is None:  # records written before the runner said so
+            whole = str(dataset.get("test_sample", "")).startswith("all ")
+    n_classes = dataset.get("n_classes") or 0
+    if protocol == "quick":
+        if n_classes and n_test and n_test != 10 * n_classes:
+            parts.append(f"{n_test:,} test images")
+        if n_classes and n_train and n_train != 30 * n_classes:
+            parts.append(f"{n_train:,} training images")
+    else:
+        if whole is False or (whole is None and n_test):
+            parts.append(f"a sample of {n_test:,} test images")
+        if n_train and (protocol == "seed" and n_train != SEED_TRAIN_SIZE or protocol == "full"
+                        and not str(dataset.get("train_sample", "")).startswith("all ")):
+            parts.append(f"{n_train:,} training images")
+    if record.get("random_state", 0) != 0:
+        parts.append(f"random_state={record['random_state']}")
+    if "-src" in Path(record.get("_file", "")).parent.name:
+        parts.append(f"source `{dataset.get('source')}`")
+    return ", ".join(parts)
+
+
 def _describe_data(record):
     dataset = record["dataset"]
     return (
@@ -252,7 +285,9 @@ def render_markdown(records, references=None, *, title=None):
     first = records[0]
     protocol, split = first["protocol"], first["dataset"]["split"]
     ref_rows = _references_for(references, split, protocol)
-    title = title or f"{protocol.capitalize()} protocol on `{first['dataset']['name']}`"
+    variant = _variant(first)
+    title = title or (f"{protocol.capitalize()} protocol on `{first['dataset']['name']}`"
+                      + (f" ({variant})" if variant else ""))
     commands = sorted({r["command"] for r in records})
     dates = sorted(r["date"] for r in records)
     lines = [
@@ -276,7 +311,10 @@ def render_markdown(records, references=None, *, title=None):
     ]
     comparisons = _comparisons(records, ref_rows)
     if comparisons:
-        one_run = len({r["command"] for r in records}) == 1
+        run_ids = {r.get("run_id") for r in records}
+        # records written before runs had ids: one command stands for one run
+        one_run = (len(run_ids) == 1 and None not in run_ids) or (
+            run_ids == {None} and len({r["command"] for r in records}) == 1)
         lines += ["", "Computed from the records ("
                   + ("ratios measured in the same run" if one_run else
                      "the records come from several runs: ratios across runs are only indicative, "
@@ -448,58 +486,171 @@ def _load_json(path):
         return None
 
 
+def _when(record):
+    """The UTC time of a record's ``utc`` or ``date`` field, or None when it has neither."""
+    if not isinstance(record, dict):
+        return None
+    for key in ("utc", "date"):
+        text = record.get(key)
+        if isinstance(text, str) and text:
+            try:
+                value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    return None
+
+
+def _off_protocol(record, target):
+    """Why a runner record does not measure the target's protocol; None when it does.
+
+    The protocol is the target's protocol and data set, random_state=0, the
+    whole test set, and for ``seed`` the 40,000-image training sample (for
+    ``full``, all training images).
+    """
+    dataset = record.get("dataset") or {}
+    if record.get("protocol") != target["protocol"] or dataset.get("name") != target["dataset"]:
+        return f"a {record.get('protocol')} record of {dataset.get('name')}"
+    if record.get("random_state") != 0:
+        return f"random_state={record.get('random_state')}, not the protocol's 0"
+    whole = dataset.get("whole_test_set")
+    if whole is None:  # records written before the runner said so
+        whole = str(dataset.get("test_sample", "")).startswith("all ")
+    if not whole:
+        return (f"scored on a sample of {dataset.get('n_test', 0):,} test images, "
+                "not on the whole test set")
+    if target["protocol"] == "seed" and dataset.get("n_train") != SEED_TRAIN_SIZE:
+        return f"trained on {dataset.get('n_train', 0):,} images, not the seed protocol's 40,000"
+    if target["protocol"] == "full" and not str(dataset.get("train_sample", "")).startswith("all "):
+        return "trained on a sample, not on all training images"
+    return None
+
+
+def _run_records(folder):
+    runs = [(path, _load_json(path)) for path in sorted(Path(folder).glob("run*.json"))]
+    return [(path, run) for path, run in runs if isinstance(run, dict) and run.get("schema") == RUN_SCHEMA]
+
+
+def _run_of(record, folder):
+    """The path of the runner's run record that ``record`` belongs to, or None.
+
+    Records carry their run's id; for records written before they did, the run
+    of the same command that lists the model and whose time span holds the
+    record's date.
+    """
+    runs = _run_records(folder)
+    if record.get("run_id"):
+        return next((path for path, run in runs if run.get("run_id") == record["run_id"]), None)
+    when = _when(record)
+    for path, run in runs:
+        end = _when(run)
+        if run.get("run_id") or when is None or end is None:
+            continue
+        span = datetime.timedelta(seconds=float(run.get("total_seconds") or 0) + 2)
+        if (run.get("command") == record.get("command") and record.get("model") in run.get("models", ())
+                and end - span <= when <= end + datetime.timedelta(seconds=2)):
+            return path
+    return None
+
+
+def _same_run(first, second, folder):
+    """Whether two runner records were measured in the same run of the runner."""
+    if first.get("run_id") or second.get("run_id"):
+        return first.get("run_id") == second.get("run_id")
+    run = _run_of(first, folder)
+    return run is not None and run == _run_of(second, folder)
+
+
+def _run_target(target, folder):
+    """(value, run path, note, extra) of the '@run' target: the last complete-comparison run."""
+    from .recipes import DEFAULT_MODELS
+
+    runs = [(path, run) for path, run in _run_records(folder)
+            if set(DEFAULT_MODELS) <= set(run.get("models", ()))
+            # runs with other protocol options have folders of their own; older
+            # run records do not say, their members are checked below
+            and run.get("train_size") is None and run.get("test_size") is None
+            and run.get("random_state", 0) == 0]
+    if not runs:
+        return None, None, "not run yet", {}
+    run_path, run = max(runs, key=lambda item: item[1].get("date", ""))
+    statuses = run.get("statuses", {})
+    failed = [m for m in run["models"] if statuses.get(m) != "ok"]
+    note = f"models: {', '.join(run['models'])}"
+    if failed:
+        note += "; not ok: " + ", ".join(f"{m} ({statuses.get(m, 'no status')})" for m in failed)
+    if run.get("threads"):
+        note += f"; {run['threads']} thread(s) per model"
+    cpu, missing, members = 0.0, [], {}
+    for model in run["models"]:
+        record = _load_json(folder / f"{model}.json") or {}
+        if record.get("schema") == SCHEMA and _run_of(record, folder) == run_path:
+            members[model] = record
+        value = (record.get("timing") or {}).get("process_cpu_seconds") if model in members else None
+        if value is None:
+            missing.append(model)
+        else:
+            cpu += value
+    refused = {m: _off_protocol(r, target) for m, r in members.items() if r.get("status") == "ok"}
+    refused = {m: reason for m, reason in refused.items() if reason}
+    if refused:
+        model, reason = next(iter(refused.items()))
+        return None, run_path, f"refused: the run's `{model}.json`: {reason}", {"record": run}
+    if not missing:
+        note += (f"; the models' processes used {cpu:,.0f} CPU seconds in all "
+                 "(about the wall time of a one-thread run on an idle machine)")
+    elif len(missing) < len(run["models"]):
+        note += (f"; {cpu:,.0f} CPU seconds without {', '.join(missing)} "
+                 "(whose CPU time this run's records do not hold)")
+    return run.get(target["metric"]), run_path, note, {"record": run, "complete": not failed}
+
+
 def _target_value(target, root):
-    """(value, record path or None, note) of one target, from the runner's records."""
+    """(value, record path or None, note, extra) of one target, from the runner's records.
+
+    ``extra`` holds the record the figure comes from (``record``), its fit
+    seconds (``fit``) and, for the '@run' target, whether every model ran
+    (``complete``).
+    """
     folder = Path(root) / f"{target['protocol']}-{target['dataset']}"
     if target["model"] == "@run":
-        from .recipes import DEFAULT_MODELS
-
-        runs = [(path, _load_json(path)) for path in sorted(folder.glob("run*.json"))]
-        runs = [(path, run) for path, run in runs
-                if run and set(DEFAULT_MODELS) <= set(run.get("models", ()))]
-        if not runs:
-            return None, None, "not run yet"
-        run_path, run = max(runs, key=lambda item: item[1].get("date", ""))
-        failed = [m for m, s in run.get("statuses", {}).items() if s != "ok"]
-        note = f"models: {', '.join(run['models'])}" + (f"; failed: {', '.join(failed)}" if failed else "")
-        if run.get("threads"):
-            note += f"; {run['threads']} thread(s) per model"
-        cpu, missing = 0.0, []
-        for model in run["models"]:
-            record = _load_json(folder / f"{model}.json") or {}
-            value = (record.get("timing") or {}).get("process_cpu_seconds")
-            if value is None:
-                missing.append(model)
-            else:
-                cpu += value
-        if not missing:
-            note += (f"; the models' processes used {cpu:,.0f} CPU seconds in all "
-                     "(about the wall time of a one-thread run on an idle machine)")
-        elif len(missing) < len(run["models"]):
-            note += (f"; {cpu:,.0f} CPU seconds without {', '.join(missing)} "
-                     "(whose CPU time was not recorded)")
-        return run.get(target["metric"]), run_path, note
+        return _run_target(target, folder)
     path = folder / f"{target['model']}.json"
     record = _load_json(path)
     if not record or record.get("schema") != SCHEMA:
         if "other" in target:
             return _other_value(target, root)
-        return None, None, "not run yet"
+        return None, None, "not run yet", {}
     if record.get("status") != "ok":
-        return None, path, f"run {record.get('status')}"
+        return None, path, f"run {record.get('status')}", {"record": record}
+    reason = _off_protocol(record, target)
+    if reason:
+        note = f"the runner's `{path.name}` is refused: {reason}"
+        if "other" in target:
+            value, other_path, other_note, extra = _other_value(target, root)
+            return value, other_path, f"{note}; {other_note}", extra
+        return None, path, note, {"record": record}
     values = dict(record["metrics"], **record["timing"])
     value = values.get(target["metric"])
-    note = f"fit {record['timing']['fit_seconds']:,.0f} s"
+    fit = record["timing"]["fit_seconds"]
+    extra = {"record": record, "fit": fit}
+    note = f"fit {fit:,.0f} s"
     if "ratio_to" in target:
         other = _load_json(folder / f"{target['ratio_to']}.json")
-        if not other or other.get("status") != "ok":
-            return None, path, f"needs {target['ratio_to']} in the same folder"
+        if not other or other.get("schema") != SCHEMA or other.get("status") != "ok":
+            return None, path, f"needs {target['ratio_to']} in the same folder", extra
+        reason = _off_protocol(other, target)
+        if reason:
+            return None, path, f"{target['ratio_to']}'s record is refused: {reason}", extra
+        if not _same_run(record, other, folder):
+            return None, path, (f"{target['model']} and {target['ratio_to']} were measured in "
+                                "different runs: no same-run ratio"), extra
         base = dict(other["metrics"], **other["timing"])[target["metric"]]
         note = (f"{value:,.0f} vs {base:,.0f} images/s; accuracy "
                 f"{format_percent(record['metrics']['accuracy'])} vs "
                 f"{format_percent(other['metrics']['accuracy'])}")
         value = value / base
-    return value, path, note
+    return value, path, note, extra
 
 
 def _dotted(record, path):
@@ -514,14 +665,18 @@ def _accepted(value, wanted):
     return value in wanted if isinstance(wanted, list) else value == wanted
 
 
+_NO_DATE = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+
+
 def _other_value(target, root):
     """The figure of a target from another benchmark script's record.
 
     ``other["match"]`` maps record keys (dotted for nested ones, such as
     ``params.class_weight``) to required values, or to a list of accepted
     values; of the matching records the one whose run ended last (its ``utc``
-    field) counts, so that the choice does not depend on file times in a
-    checkout.
+    or ``date`` field) counts, so that the choice does not depend on file
+    times in a checkout; matching records with the same or no date are said
+    to tie, and the first by name counts.
     """
     other = target["other"]
     matches = []
@@ -531,15 +686,22 @@ def _other_value(target, root):
                                             for k, v in other["match"].items()):
             value = _dotted(record, other["value"])
             if isinstance(value, (int, float)):
-                matches.append((str(record.get("utc", "")), path, record, value))
+                matches.append((_when(record) or _NO_DATE, path, record, value))
     if not matches:
-        return None, None, "not run yet (neither by the runner nor by the other scripts)"
-    _, path, record, value = max(matches, key=lambda item: item[0])
+        return None, None, "not run yet (neither by the runner nor by the other scripts)", {}
+    latest = max(when for when, *_ in matches)
+    tied = [match for match in matches if match[0] == latest]
+    _, path, record, value = tied[0]
     note = f"from `{Path(other['glob']).parent}` script's record, not the runner's"
+    if len(tied) > 1:
+        note += (f"; {len(tied)} matching records with {'no' if latest == _NO_DATE else 'the same'} "
+                 "date: the first by name is shown")
     fit = _dotted(record, other["fit_seconds"]) if "fit_seconds" in other else None
     if isinstance(fit, (int, float)):
         note += f"; fit {fit:,.0f} s"
-    return value, path, note
+    else:
+        fit = None
+    return value, path, note, {"record": record, "fit": fit}
 
 
 def _format_target_value(metric, value, ratio):
@@ -554,7 +716,7 @@ def _format_target_value(metric, value, ratio):
     return f"{value:,.4g}"
 
 
-def _met(target, value, root):
+def _met(target, value, extra):
     if value is None:
         return "—"
     ok = True
@@ -562,39 +724,65 @@ def _met(target, value, root):
         ok &= value >= target["min"]
     if "max" in target:
         ok &= value <= target["max"]
+    if target["model"] == "@run":
+        ok &= extra.get("complete") is True  # a run whose models failed compared nothing
     if "max_fit_seconds" in target:
-        fit = _fit_seconds(target, root)
+        fit = extra.get("fit")
         if fit is None:
             return "?"
         ok &= fit <= target["max_fit_seconds"]
     return "yes" if ok else "**no**"
 
 
-def _fit_seconds(target, root):
-    record = _load_json(Path(root) / f"{target['protocol']}-{target['dataset']}" / f"{target['model']}.json")
-    if record and record.get("schema") == SCHEMA and record.get("status") == "ok":
-        return record["timing"]["fit_seconds"]
-    other = target.get("other")
-    if other and "fit_seconds" in other:
-        _, path, _ = _other_value(target, root)
-        if path is not None:
-            value = _dotted(_load_json(path), other["fit_seconds"])
-            return value if isinstance(value, (int, float)) else None
-    return None
+def _provenance(record):
+    """``commit, date`` of the record a figure comes from, as the record gives them."""
+    git = record.get("git") if isinstance(record, dict) else None
+    commit = git.get("commit") if isinstance(git, dict) else None
+    if commit:
+        text = f"`{commit[:7]}`" + (" + local changes" if git.get("dirty") else "")
+    else:
+        text = "commit not recorded"
+    when = _when(record)
+    return text + (f", {when:%Y-%m-%d %H:%M} UTC" if when else ", date not recorded")
 
 
-def _figures(record, depth=0, prefix=""):
-    """``accuracy`` values found in a record of another script (two levels deep)."""
+_FIGURE_NAMES = ("sampler", "preprocessing", "engine", "reader", "name", "label")
+
+
+def _figures(record, depth=0, prefix="", keys=lambda key: key == "accuracy"):
+    """Accuracy figures found in a record of another script, in nested dicts and lists.
+
+    A list item is named by its ``sampler``, ``preprocessing``, ``engine``,
+    ``reader``, ``name`` or ``label`` field (else its position).
+    """
     found = []
-    if not isinstance(record, dict) or depth > 2:
+    if depth > 3:
+        return found
+    if isinstance(record, list):
+        for number, item in enumerate(record):
+            if isinstance(item, dict):
+                name = next((str(item[k]) for k in _FIGURE_NAMES if isinstance(item.get(k), str)),
+                            str(number))
+                found += _figures(item, depth + 1, f"{prefix.rstrip('.')}[{name}].", keys)
+        return found
+    if not isinstance(record, dict):
         return found
     for key, value in record.items():
-        name = f"{prefix}{key}"
-        if key == "accuracy" and isinstance(value, (int, float)):
-            found.append((prefix.rstrip(".") or "accuracy", value))
-        elif isinstance(value, dict):
-            found += _figures(value, depth + 1, f"{name}.")
+        if keys(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            found.append((f"{prefix}{key}" if key != "accuracy" else prefix.rstrip(".") or key, value))
+        elif keys(key) and isinstance(value, dict):  # named figures, e.g. {"plain": 0.94}
+            found += [(f"{prefix}{key}.{k}", v) for k, v in value.items()
+                      if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        elif isinstance(value, (dict, list)):
+            found += _figures(value, depth + 1, f"{prefix}{key}.", keys)
     return found
+
+
+def _other_figures(record):
+    """Test accuracy figures of a record; where it has none, its validation /
+    cross-validation ones (keys ending in ``_accuracy``, or ``val_acc``)."""
+    return _figures(record) or _figures(
+        record, keys=lambda key: key.endswith("_accuracy") or key == "val_acc")
 
 
 def render_summary(root, references=None):
@@ -610,17 +798,25 @@ def render_summary(root, references=None):
         "",
         "## Targets of the issues",
         "",
-        "| Issue | Target | Measured | Met | Record | Note |",
-        "|---|---|---:|---|---|---|",
+        "| Issue | Target | Measured | Met | Record | Commit, date | Note |",
+        "|---|---|---:|---|---|---|---|",
     ]
     for target in references.get("targets", []):
-        value, path, note = _target_value(target, root)
+        value, path, note, extra = _target_value(target, root)
         shown = _format_target_value(target["metric"], value, "ratio_to" in target)
         where = f"`{path.relative_to(root)}`" if path is not None else "—"
+        provenance = _provenance(extra["record"]) if "record" in extra else "—"
         lines.append(
-            f"| {target['issue']} | {target['what']} | {shown} | {_met(target, value, root)} | "
-            f"{where} | {note} |"
+            f"| {target['issue']} | {target['what']} | {shown} | {_met(target, value, extra)} | "
+            f"{where} | {provenance} | {note} |"
         )
+    lines += [
+        "",
+        "Only records of the target's protocol count (its data set, random_state=0, the whole "
+        "test set, the seed's 40,000 training images or all of them); a ratio pairs records of "
+        "one run; the comparison's time counts only when every model ran. *Commit, date*: "
+        "as the record gives them (*not recorded* where it predates the field).",
+    ]
     records = load_records(root)
     lines += [
         "",
@@ -630,12 +826,14 @@ def render_summary(root, references=None):
         "|---|---|---|---:|---:|---:|---:|---|",
     ]
     for record in records:
+        variant = _variant(record)
+        protocol = record["protocol"] + (f" ({variant})" if variant else "")
         if record.get("status") != "ok":
-            lines.append(f"| {record['protocol']} | {record['dataset']['name']} | {record['model']} | "
+            lines.append(f"| {protocol} | {record['dataset']['name']} | {record['model']} | "
                          f"{record.get('status')} | — | — | — | {record['date']} |")
             continue
         lines.append(
-            f"| {record['protocol']} | {record['dataset']['name']} | {record['model']} | "
+            f"| {protocol} | {record['dataset']['name']} | {record['model']} | "
             f"{format_percent(record['metrics']['accuracy'])} | "
             f"{format_percent(record['metrics']['f1_macro'])} | "
             f"{record['timing']['fit_seconds']:,.1f} | "
@@ -644,25 +842,31 @@ def render_summary(root, references=None):
     others = []
     for path in sorted(root.rglob("*.json")):
         record = _load_json(path)
-        if not isinstance(record, dict) or record.get("schema", "").startswith("sklearn-emnist-"):
+        if isinstance(record, dict) and record.get("schema") in (SCHEMA, RUN_SCHEMA):
+            continue  # the runner's: in the tables above
+        if not isinstance(record, (dict, list)):
             continue
-        figures = _figures(record)
-        if not figures:
-            continue
+        figures = _other_figures(record)
         context = ", ".join(
-            f"{key}={record[key]}" for key in ("kind", "recipe", "dataset", "protocol", "evaluated_on")
-            if isinstance(record.get(key), (str, int))
+            f"{key}={record[key]}"
+            for key in ("schema", "kind", "recipe", "dataset", "protocol", "evaluated_on", "split",
+                        "subset")
+            if isinstance(record, dict) and isinstance(record.get(key), (str, int))
         )
         shown = "; ".join(f"{name}: {format_percent(value)}" for name, value in figures[:6])
-        lines.append(f"| `{path.relative_to(root)}` | {context} | {shown} |")
-        others.append(lines.pop())
+        if len(figures) > 6:
+            shown += f"; … ({len(figures) - 6} more in the record)"
+        others.append(f"| `{path.relative_to(root)}` | {context} | {shown or 'no accuracy figure'} |")
     if others:
         lines += [
             "",
             "## Records of the other benchmark scripts",
             "",
-            "Accuracy figures found in the records written by `bench_knn.py`, `bench_neural.py` "
-            "and the others (see each record for its protocol and command).",
+            "Every JSON record under `benchmarks/results/` that the runner did not write "
+            "(`bench_knn.py`, `bench_neural.py`, `bench_inference.py`, the readers benchmark and "
+            "the others), with the test accuracy figures found in it; a record without one shows "
+            "its validation or cross-validation figures (names ending in `_accuracy`), if any. "
+            "See each record for its protocol and command.",
             "",
             "| Record | Context | Accuracy figures |",
             "|---|---|---|",

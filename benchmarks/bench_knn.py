@@ -41,7 +41,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks._machine import describe_machine, package_versions, peak_rss_mb  # noqa: E402
+from benchmarks._machine import (  # noqa: E402
+    describe_machine,
+    git_revision,
+    package_versions,
+    peak_rss_mb,
+)
 from benchmarks.datasets import class_balanced_indices, load_source, resolve_source  # noqa: E402
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "knn"
@@ -123,6 +128,9 @@ def _record(kind, payload):
         "kind": kind,
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "cwd": os.getcwd(),
+        # when the run ended and what code it ran: the summary picks the latest record by "utc"
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git": git_revision(),
         "threads": os.environ.get("OMP_NUM_THREADS"),
         "machine": describe_machine(include_gpu=False),
         "versions": package_versions(),

@@ -52,7 +52,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks._machine import describe_machine, package_versions, peak_rss_mb  # noqa: E402
+from benchmarks._machine import (  # noqa: E402
+    describe_machine,
+    git_revision,
+    package_versions,
+    peak_rss_mb,
+)
 from benchmarks.datasets import class_balanced_indices, load_source, resolve_source  # noqa: E402
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "neural"
@@ -167,6 +172,7 @@ def _record(kind, payload, args_line=None):
         "kind": kind,
         "command": args_line or " ".join([*prefix, Path(sys.executable).name, *sys.argv]),
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git": git_revision(),
         "machine": describe_machine(),
         "versions": package_versions(),
         "env": {k: os.environ[k] for k in _RECORDED_ENV if k in os.environ},

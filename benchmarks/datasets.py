@@ -267,7 +267,8 @@ def class_balanced_indices(y, n_samples, random_state):
     Every class gets ``n_samples // n_classes`` items; the remainder goes one
     each to randomly chosen classes; a class with too few items gives all it
     has and the shortfall is spread over the other classes, so the sample has
-    exactly ``min(n_samples, len(y))`` items. Deterministic for an int
+    exactly ``min(n_samples, len(y))`` items and the classes that could give
+    more differ by at most one item. Deterministic for an int
     ``random_state``.
 
     Examples
@@ -278,6 +279,9 @@ def class_balanced_indices(y, n_samples, random_state):
     >>> index = class_balanced_indices(y, 30, random_state=0)
     >>> len(index), int(np.bincount(y[index])[1])  # the small class gives all it has
     (30, 5)
+    >>> y = np.repeat(np.arange(6), [3, 21, 24, 10, 24, 24])
+    >>> np.bincount(y[class_balanced_indices(y, 68, random_state=4)]).tolist()
+    [3, 14, 14, 10, 14, 13]
     """
     y = np.asarray(y)
     rng = np.random.default_rng(random_state)
@@ -295,6 +299,7 @@ def class_balanced_indices(y, n_samples, random_state):
         quota[open_classes] += add
         remaining -= int(add.sum())
         open_classes = open_classes[quota[open_classes] < counts[open_classes]]
+    quota = _level_quota(quota, counts, n_samples, rng)
     index = np.concatenate(
         [
             rng.permutation(np.flatnonzero(y == label))[:count]
@@ -302,3 +307,34 @@ def class_balanced_indices(y, n_samples, random_state):
         ]
     )
     return rng.permutation(index)
+
+
+def _level_quota(quota, counts, n_samples, rng):
+    """``quota`` itself when the classes with room differ by at most one, else a level one.
+
+    Spreading a capped class's shortfall round by round can leave the classes
+    with room two or more items apart (a class drawn for the remainder in
+    one round may be drawn again in the next). A quota that is already level
+    is kept as it is, random draws included, so that the samples of the
+    committed benchmark records stay the same; otherwise every class gets
+    ``min(count, level)`` with the largest level that fits ``n_samples``,
+    and the remainder goes one each to randomly chosen classes holding more
+    than ``level`` items.
+    """
+    room = quota < counts
+    if not room.any() or (
+        quota[room].max() - quota[room].min() <= 1 and quota[~room].max(initial=0) <= quota[room].max()
+    ):
+        return quota
+    low, high = 0, int(counts.max())
+    while low < high:  # the largest level whose capped total fits
+        middle = (low + high + 1) // 2
+        if np.minimum(counts, middle).sum() <= n_samples:
+            low = middle
+        else:
+            high = middle - 1
+    level = np.minimum(counts, low)
+    eligible = np.flatnonzero(counts > low)
+    extra = n_samples - int(level.sum())
+    level[eligible[rng.permutation(len(eligible))[:extra]]] += 1
+    return level

@@ -23,8 +23,13 @@ Protocols:
 Each model runs in a fresh Python process (so its peak resident memory is its
 own), writes one JSON record to ``<results>/<protocol>-<dataset>/<model>.json``
 (metrics, per-class recall, wall and CPU times, peak memory, parameters,
-versions, machine, command, git commit); the run itself is recorded in
-``run-<date>.json`` (models, statuses, total seconds). At the end the runner
+versions, machine, command, git commit, the run's id); the run itself is
+recorded in ``run-<date>.json`` (its id, models, statuses, total seconds).
+Options that change what is measured name the folder too, so that such a run
+never replaces the protocol's records: ``-n<train size>``,
+``-test<test size>``, ``-rs<random state>`` (other than 0) and, for a source
+other than a benchmark set in the default data folder or an official split,
+``-src<hash of the source>``. At the end the runner
 writes ``table.md`` and two PNG plots there from all the records of that
 folder and prints the table. Hyper-parameters are never chosen on the test
 part: the recipes' settings were fixed on training data beforehand.
@@ -41,6 +46,7 @@ Examples
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shlex
@@ -56,6 +62,7 @@ from .datasets import (
     BENCH_SETS,
     SPLITS,
     class_balanced_indices,
+    default_bench_folder,
     load_source,
     resolve_source,
 )
@@ -184,6 +191,7 @@ def run_worker(spec):
     X_test, y_test, test_text = _sample(
         test, spec["protocol"], "test", spec.get("test_size"), spec["random_state"]
     )
+    whole_test_set = len(y_test) == len(test.target)
     del train
     load_seconds = time.perf_counter() - started
     _say(
@@ -211,7 +219,10 @@ def run_worker(spec):
         status="ok",
         estimator=f"{type(estimator).__module__}.{type(estimator).__qualname__}",
         params=json_safe(estimator.get_params(deep=True)),
-        dataset=_dataset_entry(source, train_text, test_text, y_train, y_test, test.target_names),
+        dataset=dict(
+            _dataset_entry(source, train_text, test_text, y_train, y_test, test.target_names),
+            whole_test_set=whole_test_set,
+        ),
         metrics=metrics,
         timing={
             "load_seconds": round(load_seconds, 3),
@@ -276,6 +287,7 @@ def _record_head(spec, recipe):
         "argv": spec["argv"],
         "date": _machine.utc_now(),
         "git": spec["git"],
+        "run_id": spec.get("run_id"),
         "versions": spec["versions"],
         "machine": spec["machine"],
     }
@@ -297,6 +309,7 @@ def _failure_record(spec, status, error):
             "n_classes": 0,
             "train_sample": "not loaded",
             "test_sample": "not loaded",
+            "whole_test_set": None,
         },
     )
     return record
@@ -313,10 +326,38 @@ def _write_record(record, path):
 # --- the runner -------------------------------------------------------------
 
 
-def _results_folder(results, protocol, source, train_size):
+def _default_source(source):
+    """Whether ``source`` is what its short name means: an official split, or a
+    benchmark set in the default data folder (the protocol's data)."""
+    if source.kind == "split":
+        return True
+    return (
+        BENCH_SETS.get(source.name) == source.split
+        and Path(source.folder).resolve() == default_bench_folder().resolve()
+    )
+
+
+def _results_folder(results, protocol, source, train_size, test_size=None, random_state=0):
+    """``<results>/<protocol>-<name>`` plus a suffix for each option that changes
+    what is measured, so that records of different protocols never share a folder.
+
+    Examples
+    --------
+    >>> from benchmarks.datasets import resolve_source
+    >>> from benchmarks.run import _results_folder
+    >>> _results_folder("r", "seed", resolve_source("letters"), None, 260, 1).name
+    'seed-letters-test260-rs1'
+    """
     name = f"{protocol}-{source.name}"
+    if not _default_source(source):
+        where = f"{source.kind}:{Path(source.folder).resolve()}:{source.name}:{source.split}"
+        name += "-src" + hashlib.sha256(where.encode()).hexdigest()[:8]
     if train_size is not None:
         name += f"-n{train_size}"
+    if test_size is not None:
+        name += f"-test{test_size}"
+    if random_state != 0:
+        name += f"-rs{random_state}"
     return Path(results) / name
 
 
@@ -389,18 +430,22 @@ def run_benchmark(
     if not resolved:
         raise ValueError("no data set given; use --dataset letters-here or --source ...")
     argv = list(sys.argv[1:] if argv is None else argv)
+    started = _machine.utc_now()
     shared = {
         "command": "python -m benchmarks " + shlex.join(argv),
         "argv": argv,
+        # written into every record of this run: "same run" comparisons pair records by it
+        "run_id": started.replace(":", "").replace("+0000", "Z") + "-" + os.urandom(4).hex(),
         "git": _machine.git_revision(),
         "versions": _machine.package_versions(),
         "machine": _machine.describe_machine(),
     }
     jobs = [(source, model) for source in resolved for model in models]
-    outcome = {}
+    outcome, folder_source = {}, {}
     run_started = time.perf_counter()
     for number, (source, model) in enumerate(jobs, 1):
-        folder = _results_folder(results, protocol, source, train_size)
+        folder = _results_folder(results, protocol, source, train_size, test_size, random_state)
+        folder_source[folder] = source
         spec = dict(
             shared,
             model=model,
@@ -454,12 +499,21 @@ def run_benchmark(
         _write_record(
             {
                 "schema": RUN_SCHEMA,
+                "run_id": shared["run_id"],
                 "command": shared["command"],
+                "protocol": protocol,
+                "source": folder_source[folder].display(),
+                "train_size": train_size,
+                "test_size": test_size,
+                "random_state": random_state,
                 "models": list(models),
                 "statuses": statuses[folder],
+                "records": [Path(path).name for path in paths],
                 "total_seconds": round(total_seconds, 1),
                 "n_datasets": len(outcome),
+                "started": started,
                 "date": _machine.utc_now(),
+                "git": shared["git"],
                 "threads": threads,
             },
             folder / f"run-{stamp}.json",

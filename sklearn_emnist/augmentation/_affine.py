@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ..utils import IMAGE_SHAPE, check_images
+from ..utils import check_images
 
 __all__ = ["random_affine", "DEFAULT_AFFINE"]
 

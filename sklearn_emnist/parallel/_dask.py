@@ -5,7 +5,7 @@ import socket
 import uuid
 from contextlib import contextmanager
 
-from ._threads import _check_n_threads, set_worker_threads
+from ._threads import _check_n_threads
 
 __all__ = ["dask_backend", "worker_scratch_dir"]
 

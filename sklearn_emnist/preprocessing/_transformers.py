@@ -2,7 +2,6 @@
 
 import numbers
 
-import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, OneToOneFeatureMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 

@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from benchmarks import _machine
 
@@ -36,7 +37,12 @@ def test_peak_rss_sees_large_allocations():
 
 def test_git_revision_of_the_repository():
     revision = _machine.git_revision()
-    assert revision["commit"] is None or len(revision["commit"]) == 40
+    if not (_machine.REPO_ROOT / ".git").exists():
+        pytest.skip("not a git checkout (an unpacked sdist): no commit to record")
+    commit = revision["commit"]
+    assert isinstance(commit, str) and len(commit) == 40, revision
+    assert set(commit) <= set("0123456789abcdef")
+    assert revision["dirty"] in (True, False)
 
 
 def test_git_revision_outside_a_checkout(tmp_path):

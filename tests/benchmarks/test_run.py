@@ -125,6 +125,18 @@ def test_reference_rows_are_marked_not_measured(quick_run):
     assert "arXiv:2205.14375" in table
 
 
+def test_table_says_same_run_only_for_records_of_one_run(quick_run):
+    _, folder = quick_run
+    records = load_records(folder)  # the KNN and the neural models ran in two runs
+    assert len({r["run_id"] for r in records}) == 2
+    for record in records:
+        record["command"] = "python -m benchmarks quick"  # the same command twice is still two runs
+    assert "the records come from several runs" in render_markdown(records)
+    for record in records:
+        record["run_id"] = records[0]["run_id"]
+    assert "ratios measured in the same run" in render_markdown(records)
+
+
 def test_failing_model_is_recorded_and_run_goes_on(tmp_path, monkeypatch):
     folder = require_shared("bench")
 
@@ -179,18 +191,52 @@ def test_in_process_thread_setting_is_recorded_and_restored(tmp_path, monkeypatc
     assert os.environ["OMP_NUM_THREADS"] == "7"
 
 
-def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
-    import shutil
+def _as_seed_record(record):
+    """A quick record dressed as the seed protocol's (a fixture for the summary's checks)."""
+    record = json.loads(json.dumps(record))
+    record["protocol"] = "seed"
+    record["dataset"].update(n_train=40_000, whole_test_set=True, test_sample="all 7,800 test images")
+    return record
 
-    _, folder = quick_run
+
+def _seed_folder(tmp_path, folder, models=("seed-knn", "best-knn"), change=None):
+    """``tmp_path/seed-letters-here`` holding the quick run's records of ``models`` as seed records."""
     seed_folder = tmp_path / "seed-letters-here"  # the targets look for the seed protocol
-    seed_folder.mkdir()
-    for model in ("seed-knn", "best-knn"):
-        shutil.copy(folder / f"{model}.json", seed_folder)
+    seed_folder.mkdir(exist_ok=True)
+    for model in models:
+        record = _as_seed_record(json.loads((folder / f"{model}.json").read_text()))
+        if change:
+            change(model, record)
+        (seed_folder / f"{model}.json").write_text(json.dumps(record))
+    return seed_folder
+
+
+def _summary_row(results, text):
+    assert run.main(["summary", "--results", str(results)]) == 0
+    summary = (results / "SUMMARY.md").read_text()
+    return next(line for line in summary.splitlines() if text in line)
+
+
+def _knn_protocol_record(accuracy, raw_accuracy=0.82):
+    """A record as ``bench_knn.py protocol`` writes it (built by its own ``_record``)."""
+    from benchmarks import bench_knn
+
+    block = {"accuracy": accuracy, "fit_seconds": 20.0, "predict_seconds": 1.0,
+             "predict_images_per_second": 7800.0}
+    return bench_knn._record("protocol", {
+        "dataset": "letters-here", "protocol": "seed", "n_train": 40_000, "n_test": 7800,
+        "train_sample": "class-balanced sample of 40000 training images, random_state=0",
+        "pipeline_options": {"random_state": 0}, "pipeline": block,
+        "raw_knn": dict(block, accuracy=raw_accuracy, predict_images_per_second=780.0),
+        "speedup": 10.0, "accuracy_gain_points": 100 * (accuracy - raw_accuracy), "predict_repeat": 3,
+    })
+
+
+def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
+    _, folder = quick_run
+    _seed_folder(tmp_path, folder)
     (tmp_path / "knn").mkdir()
-    (tmp_path / "knn" / "other.json").write_text(
-        json.dumps({"kind": "protocol", "dataset": "letters-here", "pipeline": {"accuracy": 0.925}})
-    )
+    (tmp_path / "knn" / "other.json").write_text(json.dumps(_knn_protocol_record(0.925)))
     assert run.main(["summary", "--results", str(tmp_path)]) == 0
     summary = (tmp_path / "SUMMARY.md").read_text()
     best = json.loads((folder / "best-knn.json").read_text())
@@ -198,39 +244,186 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     row = next(line for line in summary.splitlines() if "KNN pipeline, seed protocol" in line)
     assert format_percent(best["metrics"]["accuracy"]) in row
     assert ("| yes |" in row) == (best["metrics"]["accuracy"] >= 0.915)
+    # the record's own commit (where the run had one) and date
+    assert best["date"][:10] in row
+    assert f"`{(best['git']['commit'] or '')[:7]}`" in row or not best["git"]["commit"]
     ratio = best["timing"]["predict_images_per_second"] / seed["timing"]["predict_images_per_second"]
     row = next(line for line in summary.splitlines() if "images/s as brute-force" in line)
-    assert f"{ratio:.2f}×" in row
+    assert f"{ratio:.2f}×" in row  # both records of one run of the runner
     row = next(line for line in summary.splitlines() if "CharCNNClassifier, full protocol" in line)
     assert "not run yet" in row
-    assert "| `knn/other.json` | kind=protocol, dataset=letters-here | pipeline: 92.50 % |" in summary
+    # a bench_knn.py record is listed with its figures (and with the fields that pin it)
+    row = next(line for line in summary.splitlines() if line.startswith("| `knn/other.json` |"))
+    assert "kind=protocol, dataset=letters-here, protocol=seed" in row
+    assert row.endswith("| pipeline: 92.50 %; raw_knn: 82.00 % |")
     (tmp_path / "neural").mkdir()
     (tmp_path / "neural" / "protocol.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
-         "evaluated_on": "test", "metrics": {"accuracy": 0.9612}, "fit_seconds": 1000.0,
-         "utc": "2026-01-02T00:00:00Z"}))
+         "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "metrics": {"accuracy": 0.9612}, "fit_seconds": 1000.0, "utc": "2026-01-02T00:00:00Z"}))
     # an older matching record, and one of another recipe, do not count
     (tmp_path / "neural" / "older.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
-         "evaluated_on": "test", "metrics": {"accuracy": 0.9700}, "fit_seconds": 500.0,
-         "utc": "2026-01-01T00:00:00Z"}))
+         "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "metrics": {"accuracy": 0.9700}, "fit_seconds": 500.0, "utc": "2026-01-01T00:00:00Z"}))
     (tmp_path / "neural" / "other-recipe.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep", "dataset": "letters-here", "protocol": "seed",
-         "evaluated_on": "test", "metrics": {"accuracy": 0.9800}, "fit_seconds": 500.0,
-         "utc": "2026-01-03T00:00:00Z"}))
+         "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "metrics": {"accuracy": 0.9800}, "fit_seconds": 500.0, "utc": "2026-01-03T00:00:00Z"}))
     (tmp_path / "knn" / "other.md").write_text("# KNN on letters-here\n\ntext\n")
     run.main(["summary", "--results", str(tmp_path)])
     summary = (tmp_path / "SUMMARY.md").read_text()
     assert "- [KNN on letters-here](knn/other.md)" in summary
     row = next(line for line in summary.splitlines() if "CharCNNClassifier, seed protocol" in line)
-    # the runner has no best-cnn record: the other script's figure, its fit time over 15 min
-    assert "| 96.12 % | **no** | `neural/protocol.json` |" in row and "fit 1,000 s" in row
+    # the runner has no best-cnn record: the other script's figure, its fit time over 15 min;
+    # a record without a commit says so, and shows its date
+    assert "| 96.12 % | **no** | `neural/protocol.json` | commit not recorded, 2026-01-02 00:00 UTC |" in row
+    assert "fit 1,000 s" in row
     # a target may accept several recipes: the LSTM's reads lstm-bilstm-long's record too
     (tmp_path / "neural" / "lstm.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "lstm-bilstm-long", "dataset": "letters-here",
-         "protocol": "seed", "evaluated_on": "test", "params": {"max_epochs": 30},
+         "protocol": "seed", "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800,
+         "overrides": {"random_state": "0"}, "params": {"max_epochs": 30},
          "metrics": {"accuracy": 0.9412}, "fit_seconds": 900.0, "utc": "2026-01-02T00:00:00Z"}))
-    run.main(["summary", "--results", str(tmp_path)])
-    summary = (tmp_path / "SUMMARY.md").read_text()
-    row = next(line for line in summary.splitlines() if "LSTMRowClassifier, seed protocol" in line)
+    row = _summary_row(tmp_path, "LSTMRowClassifier, seed protocol")
     assert "| 94.12 % | yes | `neural/lstm.json` |" in row
+
+
+def test_runs_with_other_protocol_options_write_folders_of_their_own(tmp_path):
+    folder = require_shared("bench")
+    common = ["quick", "--dataset", "letters-here", "--data-folder", str(folder), "--results",
+              str(tmp_path), "--models", "seed-knn", "--in-process", "--no-plots", "--quiet"]
+    assert run.main(common + ["--test-size", "52", "--random-state", "1"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quick-letters-here-test52-rs1"]
+    record = json.loads((tmp_path / "quick-letters-here-test52-rs1" / "seed-knn.json").read_text())
+    assert record["dataset"]["n_test"] == 52 and record["dataset"]["whole_test_set"] is False
+    (runs,) = (tmp_path / "quick-letters-here-test52-rs1").glob("run-*.json")
+    run_record = json.loads(runs.read_text())
+    assert (run_record["test_size"], run_record["random_state"]) == (52, 1)
+    assert run_record["run_id"] == record["run_id"] and run_record["records"] == ["seed-knn.json"]
+    # its table and the summary say how it departs from the protocol
+    table = (tmp_path / "quick-letters-here-test52-rs1" / "table.md").read_text()
+    assert table.startswith("# Quick protocol on `letters-here` (52 test images, random_state=1)\n")
+    row = _summary_row(tmp_path, "| seed-knn |")
+    assert row.startswith("| quick (52 test images, random_state=1) | letters-here | seed-knn |")
+    from benchmarks.datasets import resolve_source
+
+    here = resolve_source("letters-here", data_folder=folder)
+    elsewhere = resolve_source(source=f"folder:{tmp_path}:letters-here:letters")
+    assert run._results_folder(tmp_path, "seed", here, None).name == "seed-letters-here"
+    assert run._results_folder(tmp_path, "seed", elsewhere, None).name.startswith("seed-letters-here-src")
+    assert run._results_folder(tmp_path, "seed", here, 1000, None, 2).name == "seed-letters-here-n1000-rs2"
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda r: r["dataset"].update(whole_test_set=False, n_test=260), "not on the whole test set"),
+    (lambda r: r["dataset"].update(whole_test_set=None, test_sample="class-balanced sample of 260 "
+                                   "of the 7,800 test images, random_state=0"), "not on the whole test set"),
+    (lambda r: r.update(random_state=1), "random_state=1"),
+    (lambda r: r["dataset"].update(n_train=20_000), "not the seed protocol's 40,000"),
+])
+def test_summary_refuses_records_of_another_protocol(quick_run, tmp_path, change, reason):
+    _, folder = quick_run
+    _seed_folder(tmp_path, folder, change=lambda model, record: change(record))
+    for text in ("package's KNN beats", "images/s as brute-force"):
+        row = _summary_row(tmp_path, text)
+        assert "| — | — |" in row and reason in row, row
+
+
+def test_summary_ratios_pair_records_of_one_run_only(quick_run, tmp_path):
+    _, folder = quick_run
+
+    def other_run(model, record):
+        if model == "best-knn":
+            record["run_id"] = "another-run"
+
+    _seed_folder(tmp_path, folder, change=other_run)
+    row = _summary_row(tmp_path, "images/s as brute-force")
+    assert "| — | — |" in row and "different runs" in row
+    # records written before records had run ids: the run record's command, models and
+    # time span tell which run wrote them
+    seed_folder = _seed_folder(tmp_path, folder, change=lambda model, record: record.pop("run_id"))
+    ended = json.loads((seed_folder / "best-knn.json").read_text())["date"]
+    (seed_folder / "run-old.json").write_text(json.dumps({
+        "schema": run.RUN_SCHEMA, "command": json.loads((seed_folder / "best-knn.json").read_text())[
+            "command"], "models": ["seed-knn", "best-knn"], "total_seconds": 600.0, "date": ended,
+        "statuses": {"seed-knn": "ok", "best-knn": "ok"}}))
+    assert "×" in _summary_row(tmp_path, "images/s as brute-force").split("|")[3]
+    record = json.loads((seed_folder / "seed-knn.json").read_text())
+    record["date"] = "2020-01-01T00:00:00+00:00"  # long before that run
+    (seed_folder / "seed-knn.json").write_text(json.dumps(record))
+    assert "different runs" in _summary_row(tmp_path, "images/s as brute-force")
+
+
+@pytest.mark.parametrize("statuses, met", [
+    ({"ok"}, "yes"), ({"failed"}, "**no**"), ({"timeout"}, "**no**"), ({"ok", "failed"}, "**no**")])
+def test_comparison_time_counts_only_when_every_model_ran(tmp_path, statuses, met):
+    seed_folder = tmp_path / "seed-letters-here"
+    seed_folder.mkdir()
+    kinds = sorted(statuses)
+    (seed_folder / "run-x.json").write_text(json.dumps({
+        "schema": run.RUN_SCHEMA, "command": "python -m benchmarks seed", "models": list(DEFAULT_MODELS),
+        "statuses": {m: kinds[i % len(kinds)] for i, m in enumerate(DEFAULT_MODELS)},
+        "total_seconds": 12.0, "date": "2026-01-01T00:00:00+00:00"}))
+    row = _summary_row(tmp_path, "whole comparison in under 15 minutes")
+    assert f"| 12 s | {met} |" in row
+
+
+def test_seed_targets_of_other_scripts_need_the_seed_protocol(tmp_path):
+    (tmp_path / "neural").mkdir()
+    seed = {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
+            "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800,
+            "overrides": {"random_state": "0"}, "metrics": {"accuracy": 0.95}, "fit_seconds": 600.0,
+            "utc": "2026-01-01T00:00:00Z"}
+    (tmp_path / "neural" / "seed.json").write_text(json.dumps(seed))
+    # later and better, but `protocol --n-train 60000` or `--random-state 1`: not the seed protocol
+    (tmp_path / "neural" / "n60000.json").write_text(json.dumps(
+        dict(seed, n_train=60_000, metrics={"accuracy": 0.97}, utc="2026-01-02T00:00:00Z")))
+    (tmp_path / "neural" / "rs1.json").write_text(json.dumps(
+        dict(seed, overrides={"random_state": "1"}, metrics={"accuracy": 0.97},
+             utc="2026-01-03T00:00:00Z")))
+    row = _summary_row(tmp_path, "CharCNNClassifier, seed protocol")
+    assert "| 95.00 % | **no** | `neural/seed.json` |" in row
+    # the committed records still satisfy the seed targets' match as they did
+    from benchmarks._report import _other_value, load_references
+
+    committed = run.DEFAULT_RESULTS
+    if not (committed / "neural").is_dir():
+        pytest.skip("no committed neural records")
+    for target in load_references()["targets"]:
+        if target.get("other") and target["protocol"] == "seed":
+            value, path, _, _ = _other_value(target, committed)
+            record = json.loads(path.read_text())
+            assert value is not None and record["n_train"] == 40_000 and record["protocol"] == "seed"
+
+
+def test_summary_lists_every_record_of_the_other_scripts(tmp_path):
+    (tmp_path / "knn").mkdir()
+    (tmp_path / "readers").mkdir()
+    (tmp_path / "knn" / "seed-letters-here.json").write_text(json.dumps(_knn_protocol_record(0.9)))
+    imbalance = _knn_protocol_record(0.9)
+    imbalance.update(kind="imbalance", results=[{"sampler": "none", "accuracy": 0.8},
+                                                {"sampler": "RandomOverSampler", "accuracy": 0.75}])
+    for key in ("pipeline", "raw_knn", "protocol"):
+        del imbalance[key]
+    (tmp_path / "knn" / "imbalance.json").write_text(json.dumps(imbalance))
+    (tmp_path / "readers" / "readers.json").write_text(json.dumps(
+        {"schema": "sklearn-emnist-readers/1", "split": "mnist", "subset": "test",
+         "rows": [{"reader": "gzip -dc (floor)", "best_seconds": 0.1}]}))
+    assert run.main(["summary", "--results", str(tmp_path)]) == 0
+    lines = (tmp_path / "SUMMARY.md").read_text().splitlines()
+    listed = {line.split("|")[1].strip(): line for line in lines if line.startswith("| `")}
+    assert set(listed) == {"`knn/seed-letters-here.json`", "`knn/imbalance.json`", "`readers/readers.json`"}
+    assert "| pipeline: 90.00 %; raw_knn: 82.00 % |" in listed["`knn/seed-letters-here.json`"]
+    assert "| results[none]: 80.00 %; results[RandomOverSampler]: 75.00 % |" in listed["`knn/imbalance.json`"]
+    assert listed["`readers/readers.json`"].endswith("| no accuracy figure |")
+
+
+def test_records_of_every_script_carry_their_date_and_commit():
+    from datetime import datetime
+
+    from benchmarks import _machine, bench_knn, bench_neural
+
+    for record in (bench_knn._record("protocol", {}), bench_neural._record("protocol", {})):
+        assert datetime.fromisoformat(record["utc"].replace("Z", "+00:00")).year >= 2024
+        assert record["git"] == _machine.git_revision()

@@ -3,7 +3,6 @@
 import io
 import os
 
-import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
