@@ -11,7 +11,8 @@ def import_onnx_package(name, purpose):
     Parameters
     ----------
     name : str
-        The module to import.
+        The module to import (a submodule such as ``onnxruntime.quantization``
+        names its top-level package in the message).
     purpose : str
         What needs it, for the message (e.g. ``"exporting to ONNX"``).
 
@@ -30,7 +31,8 @@ def import_onnx_package(name, purpose):
     try:
         return importlib.import_module(name)
     except ImportError as exc:
+        package = name.split(".")[0]
         raise ImportError(
-            f"{purpose} needs {name}: pip install 'sklearn-emnist[onnx]' (or pip install "
-            f"{name})."
+            f"{purpose} needs {package}: pip install 'sklearn-emnist[onnx]' (or pip install "
+            f"{package})."
         ) from exc

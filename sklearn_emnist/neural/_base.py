@@ -9,6 +9,7 @@ scikit-learn users expect (``classes_``, ``class_weight``, ``sample_weight``,
 the architectures and the default recipe.
 """
 
+import copy
 import numbers
 import os
 import warnings
@@ -462,11 +463,14 @@ class NeuralImageClassifier(NeuralNetClassifier):
         self._callbacks_built_for_ = self._default_callback_settings()
         super().initialize_callbacks()
         classes = getattr(self, "classes_", None)  # unknown before the labels are seen
-        for _, callback in self.callbacks_:
+        for k, (name, callback) in enumerate(self.callbacks_):
             extractor = getattr(callback, "target_extractor", None)
             if (classes is not None and isinstance(callback, (EpochScoring, BatchScoring))
                     and (extractor is to_numpy or isinstance(extractor, DecodeLabels))):
+                # a copy: the user's callback (a parameter) stays as it was given
+                callback = copy.copy(callback)
                 callback.target_extractor = DecodeLabels(classes)
+                self.callbacks_[k] = (name, callback)
         return self
 
     def _refresh_default_callbacks(self):
@@ -610,25 +614,26 @@ class NeuralImageClassifier(NeuralNetClassifier):
         counts = np.bincount(labels)
         # a class's only image is always trained on; the others are split
         # stratified, so that every class keeps its share of validation images
-        alone = np.flatnonzero(counts[labels] == 1)
-        splittable = np.flatnonzero(counts[labels] >= 2)
-        if n_valid < 1 or splittable.size - n_valid < 1:
+        if n_valid < 1 or n - n_valid < 1:
             raise ValueError(
                 f"validation_fraction={fraction} leaves no training or validation sample "
-                f"from {n} samples ({alone.size} of them the only image of their class, "
-                "which stay in training)."
+                f"from {n} samples."
             )
+        alone = np.flatnonzero(counts[labels] == 1)
+        splittable = np.flatnonzero(counts[labels] >= 2)
         n_classes = int(np.count_nonzero(counts >= 2))
         stratify = labels[splittable]
         if min(n_valid, splittable.size - n_valid) < n_classes:
-            stratify = None
+            # too few images to give every class its share: a plain random split
+            # of all images (a class's only image may then be validated on)
+            splittable, alone, stratify = np.arange(n), alone[:0], None
             warnings.warn(
                 f"validation_fraction={fraction} gives {n_valid} validation images for "
-                f"{n_classes} classes (of {n} samples): too few for one per class, so the "
-                "validation split is not stratified. Use a larger validation_fraction or "
-                "more images.",
+                f"{n_classes} classes with more than one image (of {n} samples): too few "
+                "to stratify, so the validation split is random. Use a larger "
+                "validation_fraction or more images.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=5,  # the user's fit: skorch's fit_loop and partial_fit between
             )
         index_train, index_valid = train_test_split(
             splittable, test_size=n_valid, stratify=stratify,

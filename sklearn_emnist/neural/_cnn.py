@@ -59,8 +59,8 @@ class CharCNNClassifier(NeuralImageClassifier):
         Size of the stratified validation split carved from the training
         data (``valid_loss`` / ``valid_acc`` in the history). ``None`` means
         0.1 with early stopping and no split otherwise. A class's only image
-        stays in training; a split too small to hold one image per class is
-        not stratified, with a warning.
+        stays in training; a split too small to give every class its share
+        is a plain random split of all images, with a warning.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split
         and augmentation (torch's global RNG is left untouched). Results are

@@ -1,10 +1,14 @@
 """Shared helpers for the Display classes: lazy matplotlib and label names."""
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..metrics._labels import resolve_labels
 
-__all__ = ["CHARACTER_FONT", "check_matplotlib", "label_names", "make_axes_grid"]
+__all__ = [
+    "CHARACTER_FONT", "check_matplotlib", "label_names", "labels_named_by", "make_axes_grid",
+]
 
 # Characters are written in DejaVu Sans Mono (shipped with matplotlib), where the
 # look-alikes this package is about differ: I has serifs, l a tail, 0 a dot.
@@ -23,17 +27,31 @@ def check_matplotlib(caller):
     return plt
 
 
+def labels_named_by(classes, target_names):
+    """The ``labels`` that ``target_names`` name, given an estimator's ``classes_``.
+
+    A sequence with one name per class names ``classes_`` in order (labels
+    1..26 with 26 letters); otherwise (a model that never saw some classes of
+    the split, or no ``classes_``) ``None``: integer labels then index the
+    names, as in the metrics.
+    """
+    if classes is None:
+        return None
+    if target_names is None or isinstance(target_names, Mapping):
+        return classes
+    return classes if len(target_names) == len(classes) else None
+
+
 def label_names(y_true=None, y_pred=None, *, classes=None, target_names=None):
     """A dict label -> display name, consistent with the metrics module.
 
-    With ``classes`` (an estimator's ``classes_``), a sequence of
-    ``target_names`` names those classes in order, as it does for the metrics'
-    ``labels``.
+    With ``classes`` (an estimator's ``classes_``), see :func:`labels_named_by`.
     """
     arrays = [np.asarray(y) for y in (y_true, y_pred, classes) if y is not None]
     everything = np.concatenate([a.ravel() for a in arrays])
     labels, names = resolve_labels(
-        everything, everything, labels=classes, target_names=target_names
+        everything, everything, labels=labels_named_by(classes, target_names),
+        target_names=target_names,
     )
     return {_plain(label): name for label, name in zip(labels, names)}
 

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix as _confusion_matrix
 
 from ..metrics._labels import check_label_arrays, resolve_labels
-from ._base import CHARACTER_FONT, check_matplotlib
+from ._base import CHARACTER_FONT, check_matplotlib, labels_named_by
 from ._lookalike import cluster_order, lookalike_order
 
 __all__ = ["CharConfusionMatrixDisplay"]
@@ -94,8 +94,8 @@ class CharConfusionMatrixDisplay:
         if target_names is None:
             target_names = getattr(estimator, "target_names_", None)
         labels = kwargs.pop("labels", None)
-        if labels is None and hasattr(estimator, "classes_"):
-            labels = estimator.classes_
+        if labels is None:
+            labels = labels_named_by(getattr(estimator, "classes_", None), target_names)
         y_pred = estimator.predict(X)
         return cls.from_predictions(
             y, y_pred, labels=labels, target_names=target_names, **kwargs

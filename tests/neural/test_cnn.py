@@ -344,10 +344,30 @@ def test_a_class_with_one_image_is_trained_on_and_the_rest_stay_stratified(lette
         assert 10 in train.y.numpy()
 
 
-def test_too_small_a_validation_split_says_it_is_not_stratified(letters_train):
+def test_too_small_a_validation_split_is_random_and_says_so_at_the_fit_call(letters_train):
     X, y = letters_train[0][:120], letters_train[1][:120]
-    with pytest.warns(UserWarning, match="not stratified"):
+    with pytest.warns(UserWarning, match="split is random") as record:
         cnn(validation_fraction=0.05).fit(X, y)
+    assert record[0].filename == __file__  # points at the user's fit, not into skorch
+
+
+def test_one_image_per_class_still_fits_with_a_validation_split(letters_train):
+    # a few-shot fine-tune: no class can be split, the split falls back to random
+    X, y = letters_train
+    first = np.unique(y, return_index=True)[1]
+    with pytest.warns(UserWarning, match="split is random"):
+        clf = cnn(validation_fraction=0.2).fit(X[first], y[first])
+    assert len(clf.history) == 1 and "valid_loss" in clf.history[-1]
+
+
+def test_fit_leaves_the_users_scoring_callback_as_given(letters_train):
+    from skorch.callbacks import EpochScoring
+    from skorch.utils import to_numpy
+
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    scoring = EpochScoring("accuracy", name="acc_sklearn", lower_is_better=False)
+    cnn(validation_fraction=0.25, callbacks=[scoring]).fit(X, LETTERS[y])
+    assert scoring.target_extractor is to_numpy
 
 
 def test_partial_fit_checks_classes_as_scikit_learn_does(letters_train):

@@ -66,6 +66,18 @@ def test_lookalike_order_without_character_names_keeps_the_label_order(byclass_p
     assert display.groups is None
 
 
+def test_from_estimator_of_a_model_that_never_saw_some_classes():
+    X, y = load_bench("letters-here", "test", n_per_class=5)
+    seen = np.isin(y, [0, 1, 2, 4])
+    X_flat = X.reshape(len(X), -1)[seen]
+    knn = KNeighborsClassifier(n_neighbors=1).fit(X_flat, y[seen])
+    display = CharConfusionMatrixDisplay.from_estimator(knn, X_flat, y[seen],
+                                                        target_names=LETTERS)
+    # as the metrics do: every class of the names gets a row, named by position
+    assert sorted(display.display_labels) == LETTERS
+    assert [display.display_labels[k] for k in np.argsort(display.labels_)] == LETTERS
+
+
 def test_cluster_order_groups_the_most_confused_pairs(byclass_predictions):
     y_true, y_pred = byclass_predictions
     names = byclass_names()

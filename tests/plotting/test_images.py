@@ -106,10 +106,29 @@ def test_grid_refuses_integer_and_string_labels_mixed():
 
 
 def test_sample_grid_names_labels_through_the_estimators_classes(model_and_test):
-    # labels 1..26, as in the raw letters files: target_names follow classes_
+    # labels 1..26, as in the raw letters files: target_names follow classes_, even
+    # when the images shown hold only a few of the classes (a..e here)
     _, X, y = model_and_test
     X_flat = X.reshape(len(X), -1)
     knn = KNeighborsClassifier(n_neighbors=1).fit(X_flat, y + 1)
-    display = SampleImagesDisplay.from_estimator(knn, X_flat, y + 1, target_names=LETTERS,
-                                                 n_images=8)
-    assert display.true_names == [LETTERS[label] for label in y[display.indices_]]
+    few = y < 5
+    display = SampleImagesDisplay.from_estimator(knn, X_flat[few], y[few] + 1,
+                                                 target_names=LETTERS, n_images=8)
+    assert display.true_names == [LETTERS[label] for label in y[few][display.indices_]]
+    assert set(display.true_names) <= set("abcde")
+
+
+def test_displays_of_a_model_that_never_saw_some_classes_name_labels_by_position(
+    model_and_test,
+):
+    # a model fitted on a subset of the split's classes, shown with the split's names
+    _, X, y = model_and_test
+    X_train, y_train = load_bench("letters-here", "train", n_per_class=5, random_state=3)
+    fit_on, shown = np.isin(y_train, [0, 1, 2, 4]), np.isin(y, [0, 1, 2, 4])
+    knn = KNeighborsClassifier(n_neighbors=3).fit(flatten(X_train[fit_on]), y_train[fit_on])
+    samples = SampleImagesDisplay.from_estimator(knn, flatten(X[shown]), y[shown],
+                                                 target_names=LETTERS, n_images=8)
+    assert samples.true_names == [LETTERS[label] for label in y[shown][samples.indices_]]
+    worst = WorstErrorsDisplay.from_estimator(knn, flatten(X[shown]), y[shown],
+                                              target_names=LETTERS)
+    assert set(worst.true_names) | set(worst.pred_names) <= {"a", "b", "c", "e"}
