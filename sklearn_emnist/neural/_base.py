@@ -357,7 +357,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
             Non-negative per-sample weights multiplying each sample's loss
             (together with ``class_weight``); each mini-batch's loss is the mean
             of the weighted losses. The validation split's loss, which early
-            stopping monitors, is weighted the same way.
+            stopping monitors, is weighted the same way. A zero weight removes
+            an image from the loss, not from the network: batch norm (the
+            ``"deep"`` networks) still counts it in the batch statistics.
         **fit_params : dict
             Passed to the module's ``forward``, as in skorch.
 

@@ -57,18 +57,18 @@ def test_package_readers_agree_and_are_timed_against_the_floor(readers_record):
 
 def test_third_party_readers_return_the_same_upright_arrays(readers_record):
     _, record = readers_record
-    for name in ("python-mnist", "idx2numpy"):
+    for name in ("python-mnist", "idx2numpy"):  # installed by the test extra
         row = _row(record, name)
-        if row["status"] == "ok":
-            assert row["agrees_with_read_idx"] is True, name
-        else:
-            assert "ModuleNotFoundError" in row["error"]  # not installed: said, not faked
+        assert row["status"] == "ok", row.get("error")
+        assert row["agrees_with_read_idx"] is True, name
 
 
 def test_markdown_is_generated_from_the_record(readers_record):
     results, record = readers_record
     table = (results / "readers-mnist-test.md").read_text()
-    assert table == bench_readers.render_readers_markdown(record)
+    for row in record["rows"]:  # every reader of the record has its line, with its time
+        shown = f"{row['best_seconds']:.3f}" if row.get("status") == "ok" else row["status"]
+        assert f"| {row['reader']} | {shown} |" in table, row["reader"]
     assert f"| gzip -dc (floor) | {_row(record, 'gzip -dc (floor)')['best_seconds']:.3f} |" in table
 
 

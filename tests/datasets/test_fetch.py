@@ -86,7 +86,6 @@ def test_second_call_is_served_from_the_cache(byclass_cold_warm):
     cold, warm, cold_seconds, warm_seconds, served, requests_after_warm = byclass_cold_warm
     assert served >= 28_908_322  # the images member really travelled once
     assert requests_after_warm == 2  # images + labels, nothing more on the warm calls
-    assert warm_seconds < cold_seconds / 3, (warm_seconds, cold_seconds)
     np.testing.assert_array_equal(cold.target, warm.target)
     np.testing.assert_array_equal(cold.images[-100:], warm.images[-100:])
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-bench_knn = pytest.importorskip("benchmarks.bench_knn")
+from benchmarks import bench_knn
 
 
 def _row(score, std, n_components, features, k):

@@ -36,7 +36,8 @@ def test_string_labels_are_decoded(fitted_letters_cnn, letters_test):
     y_pred = fitted_letters_cnn.predict(X_test)
     assert y_pred.dtype.kind == "U"
     assert set(y_pred) <= set(LETTERS)
-    assert fitted_letters_cnn.score(X_test, LETTERS[y_test]) > 1 / 26
+    # a decoding slip (labels shifted by one) would score near chance (1/26)
+    assert fitted_letters_cnn.score(X_test, LETTERS[y_test]) > 0.4
 
 
 def test_fitted_attributes(fitted_letters_cnn):
@@ -78,10 +79,9 @@ def test_predict_before_fit_raises_not_fitted():
 
 
 def test_clone_keeps_every_parameter_and_drops_the_fit(fitted_letters_cnn):
-    fitted_letters_cnn.set_params(module__dense_size=32)
     copy = clone(fitted_letters_cnn)
     assert copy.get_params(deep=False).keys() == fitted_letters_cnn.get_params(deep=False).keys()
-    assert copy.module__channels == (8, 16)
+    assert copy.module__channels == (8, 16) and copy.module__dense_size == 32
     assert copy.architecture == "deep" and copy.device == "auto"
     assert not hasattr(copy, "classes_inferred_") and not hasattr(copy, "n_features_in_")
 
@@ -167,17 +167,27 @@ def test_balanced_class_weight_raises_recall_of_a_rare_class(letters_train):
 
 
 def test_sample_weight_zero_means_ignored(letters_train):
+    # the seed network (no batch norm, no dropout): a zero-weighted image changes
+    # nothing, where batch norm would still see it in the batch statistics
     X, y = letters_train[0][:300], letters_train[1][:300]
     half = np.arange(len(y)) < 150
-    weights = half.astype(float)
-    weighted = cnn(batch_size=300).fit(X, y, sample_weight=weights)
-    subset = cnn(batch_size=300, classes=np.arange(26))
-    # the zero-weighted half only dilutes the mean: same direction, same first step
-    subset.fit(X[half], y[half])
-    a = weighted.module_.classifier.weight.detach()
-    b = subset.module_.classifier.weight.detach()
-    # Adam's first step is sign-based: the two agree in sign almost everywhere
-    assert (torch.sign(a - a.mean()) == torch.sign(b - b.mean())).float().mean() > 0.9
+    seed = {key: value for key, value in TINY_CNN.items() if not key.startswith("module__")}
+
+    def first_step(X_fit, y_fit, **fit_params):
+        """How one full-batch step moves the weights from the same start."""
+        def weights(model):
+            return torch.cat([p.detach().flatten() for p in model.module_.parameters()])
+
+        params = {**seed, "architecture": "seed", "batch_size": 300, "classes": np.arange(26)}
+        start = weights(CharCNNClassifier(**{**params, "max_epochs": 0}).fit(X_fit, y_fit))
+        return weights(CharCNNClassifier(**params).fit(X_fit, y_fit, **fit_params)) - start
+
+    weighted = first_step(X, y, sample_weight=half.astype(float))
+    subset = first_step(X[half], y[half])
+    everything = first_step(X, y)
+    cosine = torch.nn.functional.cosine_similarity
+    assert cosine(weighted, subset, dim=0) > 0.999  # the same step as without that half
+    assert cosine(weighted, everything, dim=0) < 0.9  # and not the step with it
 
 
 def torch_threads_used(estimator, X, y):

@@ -8,10 +8,10 @@ import torch
 from sklearn.base import clone
 from skorch.callbacks import Callback
 
+from sklearn_emnist.neural import CharCNNClassifier
 from sklearn_emnist.parallel import PerFitCheckpoint
 from tests._data import load_bench
 
-CharCNNClassifier = pytest.importorskip("sklearn_emnist.neural").CharCNNClassifier
 
 
 @pytest.fixture(scope="module")

@@ -142,7 +142,6 @@ def _cnn_search(n_jobs, checkpoint_parent):
 def test_cnn_grid_search_on_dask_matches_local_run_and_keeps_checkpoints_apart(
     client, tmp_path
 ):
-    pytest.importorskip("sklearn_emnist.neural")
     X, y = load_bench("letters-here", "train", n_per_class=16, random_state=2)
     with limit_threads(1):
         local = _cnn_search(1, tmp_path / "local").fit(X, y)

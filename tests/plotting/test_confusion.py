@@ -114,7 +114,11 @@ def test_from_estimator_counts_and_explicit_order(tmp_path):
     )
     assert display.display_labels[:3] == ["z", "y", "x"]
     assert display.confusion_matrix.sum() == len(y)
-    assert display.text_ is not None  # 26 classes: every non-zero cell is written
+    # 26 classes: every non-zero cell, and only those, is written, with its count
+    written = np.array([[text is not None for text in row] for row in display.text_])
+    np.testing.assert_array_equal(written, display.confusion_matrix > 0)
+    i, j = np.argwhere(written)[0]
+    assert display.text_[i, j].get_text() == str(int(display.confusion_matrix[i, j]))
     display.figure_.savefig(tmp_path / "letters.png", dpi=60)
     assert is_png(tmp_path / "letters.png")
 

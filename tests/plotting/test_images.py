@@ -30,7 +30,7 @@ def _close_figures():
 def test_sample_grid_titles_show_true_and_predicted_characters(model_and_test, tmp_path):
     model, X, y = model_and_test
     display = SampleImagesDisplay.from_estimator(model, X, y, target_names=LETTERS, n_images=16)
-    assert display.axes_.shape == (4, 4)
+    assert display.axes_.shape == (4, 4) and len(display.indices_) == 16
     y_pred = model.predict(X)
     for k, index in enumerate(display.indices_):
         title = display.axes_.flat[k].get_title()
