@@ -16,7 +16,6 @@ import json
 import math
 from pathlib import Path
 
-
 __all__ = [
     "REFERENCES_PATH",
     "format_percent",
@@ -214,6 +213,14 @@ def _comparisons(records, references):
     return lines
 
 
+def _whole_test_set(dataset):
+    """Whether a runner record was scored on the whole test set."""
+    whole = dataset.get("whole_test_set")
+    if whole is None:  # records written before the runner said so
+        whole = str(dataset.get("test_sample", "")).startswith("all ")
+    return whole
+
+
 def _variant(record):
     """How a runner record's measurement departs from its protocol ('' when it does not):
     a test sample, another training size, another random_state, another source."""
@@ -222,9 +229,7 @@ def _variant(record):
         n_train, n_test, whole = dataset.get("n_train") or None, dataset.get("n_test") or None, None
     else:
         n_train, n_test = dataset.get("n_train"), dataset.get("n_test")
-        whole = dataset.get("whole_test_set")
-        if whole is None:  # records written before the runner said so
-            whole = str(dataset.get("test_sample", "")).startswith("all ")
+        whole = _whole_test_set(dataset)
     n_classes = dataset.get("n_classes") or 0
     if protocol == "quick":
         if n_classes and n_test and n_test != 10 * n_classes:
@@ -513,10 +518,7 @@ def _off_protocol(record, target):
         return f"a {record.get('protocol')} record of {dataset.get('name')}"
     if record.get("random_state") != 0:
         return f"random_state={record.get('random_state')}, not the protocol's 0"
-    whole = dataset.get("whole_test_set")
-    if whole is None:  # records written before the runner said so
-        whole = str(dataset.get("test_sample", "")).startswith("all ")
-    if not whole:
+    if not _whole_test_set(dataset):
         return (f"scored on a sample of {dataset.get('n_test', 0):,} test images, "
                 "not on the whole test set")
     if target["protocol"] == "seed" and dataset.get("n_train") != SEED_TRAIN_SIZE:
