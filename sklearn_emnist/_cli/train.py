@@ -1,9 +1,14 @@
 """``sklearn-emnist train``: fit a model on EMNIST images and save it."""
 
+import os
+import signal
+import threading
 import time
+from contextlib import contextmanager
 
 from ._console import info, result
 from ._data import add_data_arguments, load_data
+from ._errors import EXIT_USAGE, CLIError
 from ._model_file import save_model
 from ._models import add_model_arguments, build_model
 
@@ -25,18 +30,57 @@ def add_parser(subparsers, formatter):
     )
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="where to save the fitted model (e.g. model.joblib).")
+    parser.add_argument("--force", action="store_true",
+                        help="replace FILE if it exists (by default an existing file is kept "
+                        "and nothing is trained).")
     add_data_arguments(parser, default_subset="train")
     add_model_arguments(parser)
     parser.set_defaults(run=run)
     return parser
 
 
+def _check_output(path, force):
+    """Refuse an output that cannot be written, before any data is loaded or fitted."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path):
+        raise CLIError(f"-o {path} is a folder; give the model file's name.", code=EXIT_USAGE)
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise CLIError(f"-o {path}: cannot write to the folder {folder}.", code=EXIT_USAGE)
+    if os.path.exists(path) and not force:
+        raise CLIError(f"-o {path} exists; pass --force to replace it.", code=EXIT_USAGE)
+
+
+@contextmanager
+def _noticing_interrupts():
+    """Ctrl-C during fit: skorch stops training and returns normally, so note it
+    here and raise KeyboardInterrupt afterwards (no half-trained model saved)."""
+    noticed = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noticed
+        return
+
+    def note(signum, frame):
+        noticed.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield noticed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if noticed:
+        raise KeyboardInterrupt
+
+
 def run(args):
+    _check_output(args.output, args.force)
     bunch = load_data(args, random_state=args.random_state)
     model = build_model(args, verbose=0 if args.quiet else 1)
     info(f"fitting {type(model).__name__} ({args.model}) on {len(bunch.target)} images ...")
     start = time.perf_counter()
-    model.fit(bunch.images, bunch.target)
+    with _noticing_interrupts():
+        model.fit(bunch.images, bunch.target)
     seconds = time.perf_counter() - start
     training = {
         "model": args.model,

@@ -1,5 +1,6 @@
 """In-process tests of the command line: help, usage errors and exit codes."""
 
+import os
 import sys
 
 import numpy as np
@@ -114,3 +115,52 @@ def test_fetch_offline_without_cache_exits_1(tmp_path, capsys):
     code = main(["fetch", "letters", "--offline", "--data-home", str(tmp_path), "--quiet"])
     assert code == 1
     assert "DataNotCachedError" in capsys.readouterr().err
+
+
+def _letters_folder(tmp_path):
+    """A small EMNIST-format letters folder from real letters-here images."""
+    from sklearn_emnist.datasets import write_idx
+    from tests._data import load_bench
+
+    X, y = load_bench("letters-here", "train", n_per_class=4, random_state=0)
+    write_idx(tmp_path / "letters-small-train-images-idx3-ubyte.gz",
+              np.ascontiguousarray(X.transpose(0, 2, 1)))  # stored transposed, as EMNIST does
+    write_idx(tmp_path / "letters-small-train-labels-idx1-ubyte.gz", (y + 1).astype(np.uint8))
+    return tmp_path
+
+
+class _FitInterruptedLikeSkorch:
+    """A model whose fit is stopped by Ctrl-C, which it swallows as skorch's loop does."""
+
+    def fit(self, X, y):
+        import signal
+        import time
+
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the interrupt arrives here
+        except KeyboardInterrupt:
+            pass  # skorch: stop training, keep the model, return normally
+        return self
+
+
+def test_ctrl_c_during_training_exits_130_and_saves_nothing(tmp_path, monkeypatch, capsys):
+    from sklearn_emnist._cli import train
+
+    monkeypatch.setattr(train, "build_model", lambda args, verbose: _FitInterruptedLikeSkorch())
+    folder = _letters_folder(tmp_path)
+    output = tmp_path / "model.joblib"
+    code = main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "knn",
+                 "--data-home", str(tmp_path / "home"), "-o", str(output)])
+    assert code == 130 and not output.exists()
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_train_checks_its_output_before_loading_anything(tmp_path, capsys):
+    existing = tmp_path / "precious.joblib"
+    existing.write_text("keep me")
+    data = ["--folder", str(tmp_path / "nowhere"), "--name", "letters-small"]
+    assert main(["train", *data, "-o", str(existing)]) == 2  # before the missing folder
+    assert "pass --force" in capsys.readouterr().err and existing.read_text() == "keep me"
+    assert main(["train", *data, "-o", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
