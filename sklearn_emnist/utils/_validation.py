@@ -43,15 +43,33 @@ def reject_sparse(X, *, estimator=None):
         )
 
 
+def _pandas_to_numpy(X):
+    """A pandas DataFrame or Series as an array, integer columns staying integers.
+
+    Nullable integer columns (``Int64``, ``UInt8``) would become an object
+    array, then floats read as 0..1 intensities; they become int64 (or
+    float64 with NaN where a value is missing, which check_images names).
+    """
+    from pandas.api.types import is_integer_dtype
+
+    dtypes = list(X.dtypes) if hasattr(X, "columns") else [X.dtype]
+    if dtypes and all(is_integer_dtype(dtype) for dtype in dtypes):
+        if X.isna().to_numpy().any():
+            return X.to_numpy(dtype=np.float64, na_value=np.nan)
+        return X.to_numpy(dtype=np.int64)
+    return X.to_numpy()
+
+
 def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=False):
     """Validate images and return them as an ``(n, 28, 28)`` array.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or \
-            (n_samples, 1, 28, 28)
-        Images. Integer pixels must lie in 0..255 (EMNIST's uint8); float
-        pixels must lie in [0, 1].
+    X : array-like of shape (n_samples, 784), (n_samples, 28, 28), \
+            (n_samples, 1, 28, 28) or (n_samples, 28, 28, 1)
+        Images: an array, a list or a pandas DataFrame (nullable integer
+        columns included). Integer pixels must lie in 0..255 (EMNIST's
+        uint8); float pixels must lie in [0, 1].
     dtype : {np.float32, np.float64, np.uint8}, default=np.float32
         Output type. Float output is scaled to [0, 1]; ``np.uint8`` output is
         scaled to 0..255 (float input is multiplied by 255 and rounded).
@@ -88,7 +106,7 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
     prefix = _describe(estimator)
     reject_sparse(X, estimator=estimator)
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
-        X = X.to_numpy()
+        X = _pandas_to_numpy(X)
     try:
         X = np.asarray(X)
     except (ValueError, TypeError) as exc:  # ragged nested sequences
@@ -116,22 +134,25 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
                 f"float 0..1), got dtype {X.dtype}."
             )
     n_pixels = int(np.prod(X.shape[1:])) if X.ndim >= 2 else None
+    if X.ndim == 4 and X.shape[1:] == (*IMAGE_SHAPE, 1):  # channels last (Keras, tfds)
+        X = X[..., 0]
     shape_ok = (
         (X.ndim == 2 and X.shape[1] == N_PIXELS)
         or (X.ndim == 3 and X.shape[1:] == IMAGE_SHAPE)
         or (X.ndim == 4 and X.shape[1:] == (1, *IMAGE_SHAPE))
     )
     if not shape_ok:
-        got = (
-            f"an array of shape {X.shape}"
-            if X.ndim >= 2
-            else f"a {X.ndim}-d array of shape {X.shape} (reshape a single image with "
-            "X.reshape(1, -1))"
-        )
-        extra = f" ({n_pixels} values per sample)" if n_pixels is not None else ""
+        if X.shape in (IMAGE_SHAPE, (N_PIXELS,)):
+            got = (f"one image of shape {X.shape}; pass a batch of one image, "
+                   f"{input_name}[None]")
+        elif X.ndim >= 2:
+            got = f"an array of shape {X.shape} ({n_pixels} values per sample)"
+        else:
+            got = f"a {X.ndim}-d array of shape {X.shape}"
         raise ValueError(
             f"{prefix}{input_name} must hold 28x28 images as (n_samples, 784), "
-            f"(n_samples, 28, 28) or (n_samples, 1, 28, 28); got {got}{extra}."
+            f"(n_samples, 28, 28), (n_samples, 1, 28, 28) or (n_samples, 28, 28, 1); "
+            f"got {got}."
         )
     if X.shape[0] == 0:
         raise ValueError(f"{prefix}{input_name} has 0 samples; at least 1 is required.")

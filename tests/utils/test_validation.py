@@ -24,3 +24,24 @@ def test_integer_images_of_only_zeros_and_ones_warn():
 def test_complex_pixels_get_scikit_learns_error():
     with pytest.raises(ValueError, match="Complex data not supported"):
         check_images(np.zeros((1, 784), dtype=np.complex64))
+
+
+def test_channels_last_images_are_accepted_like_channels_first():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    np.testing.assert_array_equal(check_images(images[..., None]), check_images(images))
+
+
+def test_a_single_image_is_told_how_to_become_a_batch():
+    with pytest.raises(ValueError, match=r"one image of shape \(28, 28\); pass a batch .*X\[None\]"):
+        check_images(np.zeros((28, 28), dtype=np.uint8))
+
+
+def test_nullable_integer_dataframes_are_read_as_integer_pixels():
+    pd = pytest.importorskip("pandas")
+    images = np.random.default_rng(0).integers(0, 256, size=(3, 784), dtype=np.uint8)
+    frame = pd.DataFrame(images).astype("Int64")
+    np.testing.assert_array_equal(check_images(frame), check_images(images))
+    frame.iloc[0, 5] = pd.NA
+    with pytest.raises(ValueError, match="NaN"):
+        check_images(frame)
