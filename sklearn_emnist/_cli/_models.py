@@ -15,6 +15,9 @@ def add_model_arguments(parser):
     )
     group.add_argument("--n-neighbors", type=int, default=None, metavar="K",
                        help="knn: number of neighbours (default: make_knn_pipeline's).")
+    group.add_argument("--n-components", type=int, default=None, metavar="D",
+                       help="knn: PCA components (default: make_knn_pipeline's; at most the "
+                       "number of training images).")
     group.add_argument("--epochs", type=int, default=10, metavar="N",
                        help="cnn/lstm: training epochs (default: 10).")
     group.add_argument("--batch-size", type=int, default=128, metavar="N",
@@ -48,6 +51,8 @@ def _knn(args):
     params = {"random_state": args.random_state}
     if args.n_neighbors is not None:
         params["n_neighbors"] = args.n_neighbors
+    if args.n_components is not None:
+        params["n_components"] = args.n_components
     return make_knn_pipeline(**params)
 
 
@@ -99,8 +104,10 @@ def _neural(args, verbose):
 def build_model(args, *, verbose=1):
     """A fresh, unfitted estimator for ``args.model``."""
     if args.model == "knn":
-        if args.n_neighbors is not None and args.n_neighbors < 1:
-            raise CLIError("--n-neighbors must be at least 1.", code=2)
+        for option, value in (("--n-neighbors", args.n_neighbors),
+                              ("--n-components", args.n_components)):
+            if value is not None and value < 1:
+                raise CLIError(f"{option} must be at least 1.", code=2)
         return _knn(args)
     if args.epochs < 1 or args.batch_size < 1:
         raise CLIError("--epochs and --batch-size must be at least 1.", code=2)

@@ -51,6 +51,24 @@ def _check_output(path, force):
         raise CLIError(f"-o {path} exists; pass --force to replace it.", code=EXIT_USAGE)
 
 
+def _check_knn_sizes(model, args, n_images):
+    """The KNN pipeline's PCA and neighbours need at most as many training images:
+    say so before fitting (PCA fails with its own parameter's name, and too many
+    neighbours only fail at predict time, in evaluate)."""
+    if args.model != "knn":
+        return
+    params = model.get_params()
+    for option, key in (("--n-components", "pca__n_components"),
+                        ("--n-neighbors", "knn__n_neighbors")):
+        value = params.get(key)
+        if isinstance(value, int) and value > n_images:
+            raise CLIError(
+                f"{option} {value} is more than the {n_images} training images; pass a "
+                f"smaller {option} or more images (--n-samples).",
+                code=EXIT_USAGE,
+            )
+
+
 @contextmanager
 def _noticing_interrupts():
     """Ctrl-C during fit: skorch stops training and returns normally, so note it
@@ -77,6 +95,7 @@ def run(args):
     _check_output(args.output, args.force)
     bunch = load_data(args, random_state=args.random_state)
     model = build_model(args, verbose=0 if args.quiet else 1)
+    _check_knn_sizes(model, args, len(bunch.target))
     info(f"fitting {type(model).__name__} ({args.model}) on {len(bunch.target)} images ...")
     start = time.perf_counter()
     with _noticing_interrupts():

@@ -150,7 +150,7 @@ def test_ctrl_c_during_training_exits_130_and_saves_nothing(tmp_path, monkeypatc
     monkeypatch.setattr(train, "build_model", lambda args, verbose: _FitInterruptedLikeSkorch())
     folder = _letters_folder(tmp_path)
     output = tmp_path / "model.joblib"
-    code = main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "knn",
+    code = main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "cnn",
                  "--data-home", str(tmp_path / "home"), "-o", str(output)])
     assert code == 130 and not output.exists()
     assert "interrupted" in capsys.readouterr().err
@@ -164,3 +164,24 @@ def test_train_checks_its_output_before_loading_anything(tmp_path, capsys):
     assert "pass --force" in capsys.readouterr().err and existing.read_text() == "keep me"
     assert main(["train", *data, "-o", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", [["--n-components", "200"], ["--n-neighbors", "200"]])
+def test_knn_sizes_beyond_the_training_images_are_a_usage_error(tmp_path, capsys, option):
+    folder = _letters_folder(tmp_path)  # 104 images
+    output = tmp_path / "knn.joblib"
+    code = main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "knn",
+                 "--data-home", str(tmp_path / "home"), *option, "-o", str(output)])
+    assert code == 2 and not output.exists()
+    assert f"{option[0]} 200 is more than the 104 training images" in capsys.readouterr().err
+
+
+def test_knn_n_components_reaches_the_pipeline(tmp_path):
+    folder = _letters_folder(tmp_path)
+    output = tmp_path / "knn.joblib"
+    assert main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "knn",
+                 "--data-home", str(tmp_path / "home"), "--n-components", "20",
+                 "-o", str(output), "-q"]) == 0
+    from sklearn_emnist.deploy import load_model
+
+    assert load_model(output).get_params()["pca__n_components"] == 20
