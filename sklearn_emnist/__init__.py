@@ -54,13 +54,22 @@ _LAZY = {
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
+# subpackages, imported on first access as scikit-learn's are (sklearn_emnist.datasets)
+_SUBPACKAGES = (
+    "augmentation", "datasets", "deploy", "io", "metrics", "neighbors", "neural", "parallel",
+    "plotting", "preprocessing", "utils",
+)
+
+
 def __getattr__(name):
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'sklearn_emnist' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted({"__version__", *__all__, *_SUBPACKAGES})

@@ -8,9 +8,11 @@ file).
 
 import difflib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 __all__ = ["SPLITS", "SUBSETS", "SplitInfo", "get_split_info", "member_checksum"]
 
@@ -51,7 +53,7 @@ class SplitInfo:
     n_train: int
     n_test: int
     case_merged: bool
-    files: dict
+    files: Mapping
     labels: tuple
     char_codes: tuple
 
@@ -62,7 +64,9 @@ class SplitInfo:
 
     def n_images(self, subset):
         """Number of images of ``subset`` ("train", "test" or "all")."""
-        return {"train": self.n_train, "test": self.n_test}.get(subset, self.n_train + self.n_test)
+        counts = {"train": self.n_train, "test": self.n_test,
+                  "all": self.n_train + self.n_test}
+        return counts[check_subset(subset)]
 
     def members(self, subset):
         """Official member files (images, labels) per concrete subset."""
@@ -93,7 +97,7 @@ def _split_info(split):
         n_train=entry["n_train"],
         n_test=entry["n_test"],
         case_merged=entry["case_merged"],
-        files=dict(entry["files"]),
+        files=MappingProxyType(dict(entry["files"])),  # shared by every caller: read-only
         labels=tuple(label for label, _ in entry["mapping"]),
         char_codes=tuple(tuple(codes) for _, codes in entry["mapping"]),
     )

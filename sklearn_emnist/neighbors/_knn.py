@@ -2,6 +2,7 @@
 
 import numbers
 
+import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -34,6 +35,10 @@ def _feature_step(features, pixel_weight):
         [("hog", HOGFeatures()), ("pixels", PixelScaler(method="l2"))],
         transformer_weights={"hog": 1.0, "pixels": pixel_weight},
     )
+
+
+def _is_count(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def make_knn_pipeline(
@@ -140,6 +145,16 @@ def make_knn_pipeline(
     """
     if features not in _FEATURES:
         raise ValueError(f"features must be one of {_FEATURES}, got {features!r}.")
+    if not isinstance(deskew, (bool, np.bool_)):
+        raise ValueError(f"deskew must be True or False, got {deskew!r}.")
+    if not (_is_count(n_neighbors) and n_neighbors >= 1):
+        raise ValueError(f"n_neighbors must be an int >= 1, got {n_neighbors!r}.")
+    if not (n_components is None or (_is_count(n_components) and n_components >= 1) or (
+            isinstance(n_components, float) and 0 < n_components < 1)):
+        raise ValueError(
+            "n_components must be None (no PCA), an int >= 1 or a float in (0, 1) (the "
+            f"share of variance to keep), got {n_components!r}."
+        )
     if not isinstance(augment, numbers.Integral) or isinstance(augment, bool) or augment < 0:
         raise ValueError(
             f"augment must be an int >= 0 (distorted copies per image), got {augment!r}."

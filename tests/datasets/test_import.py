@@ -16,3 +16,15 @@ def test_fetch_emnist_import_does_not_pull_torch_or_skorch():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "none"
+
+
+def test_subpackages_are_reachable_as_attributes_in_a_fresh_interpreter():
+    import subprocess
+    import sys
+
+    code = ("import sklearn_emnist, sys\n"
+            "print(sklearn_emnist.datasets.__name__, 'torch' in sys.modules,"
+            " 'datasets' in dir(sklearn_emnist))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["sklearn_emnist.datasets", "False", "True"]

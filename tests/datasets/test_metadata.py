@@ -57,3 +57,16 @@ def test_unknown_split_lists_valid_ones_and_suggests(bad, hint):
     with pytest.raises(ValueError, match=hint) as info:
         get_split_info(bad)
     assert "'byclass'" in str(info.value)
+
+
+def test_split_metadata_cannot_be_changed_by_a_caller():
+    info = get_split_info("letters")
+    with pytest.raises(TypeError):
+        info.files["test-images"] = "evil.gz"
+    assert get_split_info("letters").files["test-images"] == "emnist-letters-test-images-idx3-ubyte.gz"
+
+
+def test_unknown_subset_counts_are_refused():
+    assert get_split_info("letters").n_images("all") == 124_800 + 20_800
+    with pytest.raises(ValueError, match="validation"):
+        get_split_info("letters").n_images("validation")

@@ -108,6 +108,12 @@ def test_feature_options_build_and_run(small, options, steps):
         ({"augment": 1, "augment_params": {"random_state": 1}}, ValueError, "random_state="),
         ({"augment": 1, "augment_params": {"n_augmented": 2}}, ValueError, "augment="),
         ({"sampler": object()}, TypeError, "fit_resample"),
+        ({"deskew": "passthrough"}, ValueError, "deskew must be True or False"),
+        ({"n_components": 0}, ValueError, "n_components must be None"),
+        ({"n_components": False}, ValueError, "n_components must be None"),
+        ({"n_components": 1.5}, ValueError, "n_components must be None"),
+        ({"n_neighbors": True}, ValueError, "n_neighbors must be an int"),
+        ({"n_neighbors": 0}, ValueError, "n_neighbors must be an int"),
     ],
 )
 def test_bad_options_give_a_clear_error(options, error, match):
