@@ -112,13 +112,20 @@ def load_data(args, *, default_split=None, random_state=None):
     else:
         if args.name is not None:
             raise CLIError("--name needs --folder.", code=EXIT_USAGE)
-        from ..datasets import fetch_emnist
+        from ..datasets import DataNotCachedError, DownloadError, fetch_emnist
 
         info(f"loading EMNIST {split} ({args.subset}) ...")
-        bunch = fetch_emnist(
-            split, subset=args.subset, data_home=args.data_home, mirror=args.mirror,
-            n_samples=args.n_samples, random_state=random_state,
-            progress=not getattr(args, "quiet", False),
-        )
+        try:
+            bunch = fetch_emnist(
+                split, subset=args.subset, data_home=args.data_home, mirror=args.mirror,
+                n_samples=args.n_samples, random_state=random_state,
+                progress=not getattr(args, "quiet", False),
+            )
+        except (DataNotCachedError, DownloadError) as exc:  # in command-line terms
+            raise CLIError(
+                f"{exc} On the command line: --mirror DIR_OR_URL fetches from a folder or "
+                "server holding the official files, and --folder DIR --name NAME reads local "
+                "IDX files (such as the ones a model was trained on)."
+            ) from exc
     info(f"  {len(bunch.target)} images, {len(bunch.target_names)} classes")
     return bunch

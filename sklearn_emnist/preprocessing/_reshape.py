@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._set_output import _get_output_config
 
 from ..utils import IMAGE_SHAPE
 from ._base import ImageTransformerMixin
@@ -65,6 +66,13 @@ class ImageReshaper(OneToOneFeatureMixin, ImageTransformerMixin):
         return np.dtype(self.dtype)
 
     def _transform(self, images):
+        if self.layout != "flat" and _get_output_config("transform", self)["dense"] != "default":
+            raise ValueError(
+                f"ImageReshaper(layout={self.layout!r}) returns {len(_LAYOUTS[self.layout]) + 1}-d "
+                "arrays, which set_output(transform='pandas') (or set_config(transform_output="
+                "...)) cannot turn into a DataFrame; use layout='flat' there, or keep the "
+                "default output for this step (set_output(transform='default'))."
+            )
         return images.reshape(len(images), *_LAYOUTS[self.layout])
 
     def __sklearn_tags__(self):

@@ -13,7 +13,10 @@ class PixelScaler(OneToOneFeatureMixin, ImageTransformerMixin):
     """Scale pixel intensities: to [0, 1], per pixel, or per image.
 
     Takes uint8 (0..255) or float ([0, 1]) images in any layout and returns
-    flat ``(n_samples, 784)`` float32 rows.
+    flat ``(n_samples, 784)`` float32 rows. Only ``"unit"`` returns pixels:
+    the other methods' output (negative values, values above 1) is for
+    scikit-learn estimators and is refused by the image steps and the neural
+    estimators, which normalise their input themselves.
 
     Parameters
     ----------

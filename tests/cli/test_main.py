@@ -185,3 +185,12 @@ def test_knn_n_components_reaches_the_pipeline(tmp_path):
     from sklearn_emnist.deploy import load_model
 
     assert load_model(output).get_params()["pca__n_components"] == 20
+
+
+def test_missing_data_names_the_command_line_options(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = main(["train", "--split", "letters", "--data-home", str(tmp_path / "home"),
+                 "--mirror", str(empty), "-o", str(tmp_path / "m.joblib")])
+    err = capsys.readouterr().err
+    assert code == 1 and "--mirror DIR_OR_URL" in err and "--folder DIR --name NAME" in err

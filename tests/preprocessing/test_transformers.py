@@ -183,3 +183,12 @@ def test_deskewer_in_a_pipeline_straightens_real_letters(letters):
     straight = pipe.fit_transform(images)
     assert straight.shape == images.shape
     assert np.abs(measure_skew(straight)).mean() < np.abs(measure_skew(images)).mean() / 5
+
+
+@pytest.mark.parametrize("layout", ["image", "channels_first"])
+def test_reshaper_says_why_image_layouts_have_no_pandas_output(letters, layout):
+    pytest.importorskip("pandas")
+    images, _ = letters
+    reshaper = ImageReshaper(layout=layout).set_output(transform="pandas")
+    with pytest.raises(ValueError, match="cannot turn into a DataFrame; use layout='flat'"):
+        reshaper.fit_transform(images)
