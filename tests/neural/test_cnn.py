@@ -30,6 +30,17 @@ def test_short_fit_on_real_letters_learns(letters_train, letters_test):
     assert clf.score(X_test, y_test) > 0.5
 
 
+def test_one_epoch_of_the_default_schedule_already_predicts(letters_train, letters_test):
+    # the batch-norm statistics are recomputed after training: without that, one
+    # one-cycle epoch left them so far behind the weights that predictions were
+    # at chance (3.8 % here)
+    X, y = letters_train
+    X_test, y_test = letters_test
+    clf = CharCNNClassifier(architecture="deep", max_epochs=1, n_threads=1, verbose=0,
+                            random_state=0).fit(X, y)
+    assert clf.score(X_test, y_test) > 0.2
+
+
 def test_string_labels_are_decoded(fitted_letters_cnn, letters_test):
     X_test, y_test = letters_test
     np.testing.assert_array_equal(fitted_letters_cnn.classes_, LETTERS)
@@ -471,14 +482,22 @@ def test_custom_module_and_architectures(letters_train):
 
 
 def test_channels_last_trains_an_equivalent_network(letters_train, letters_test):
-    X, y = letters_train[0][:256], letters_train[1][:256]
-    default = cnn(channels_last=False).fit(X, y)
-    cl = cnn(channels_last=True).fit(X, y)
+    X, y = letters_train
+    X_test, y_test = letters_test
+    default = cnn(channels_last=False, max_epochs=3).fit(X, y)
+    cl = cnn(channels_last=True, max_epochs=3).fit(X, y)
     weight = cl.module_.features[0].weight
     assert weight.is_contiguous(memory_format=torch.channels_last)
-    # same seed, same batches: only floating-point summation order differs
-    agree = np.mean(default.predict(letters_test[0]) == cl.predict(letters_test[0]))
-    assert agree > 0.9
+    # same seed and batches; the summation order differs, and so do the trajectories,
+    # but both learn as well
+    assert cl.score(X_test, y_test) > 0.4
+    assert abs(cl.score(X_test, y_test) - default.score(X_test, y_test)) < 0.1
+    # the same weights give the same probabilities in either memory format
+    same = pickle.loads(pickle.dumps(default))
+    same.channels_last = True
+    same.module_.to(memory_format=torch.channels_last)
+    np.testing.assert_allclose(same.predict_proba(X_test), default.predict_proba(X_test),
+                               atol=1e-4)
 
 
 def test_invalid_parameters_are_named(letters_train):
