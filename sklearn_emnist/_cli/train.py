@@ -75,7 +75,7 @@ def _noticing_interrupts():
     here and raise KeyboardInterrupt afterwards (no half-trained model saved)."""
     noticed = []
     if threading.current_thread() is not threading.main_thread():
-        yield noticed
+        yield
         return
 
     def note(signum, frame):
@@ -84,7 +84,7 @@ def _noticing_interrupts():
 
     previous = signal.signal(signal.SIGINT, note)
     try:
-        yield noticed
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
     if noticed:

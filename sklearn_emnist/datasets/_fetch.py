@@ -157,8 +157,7 @@ def fetch_emnist(
     """
     info = get_split_info(split)
     check_subset(subset)
-    n_available = sum(getattr(info, f"n_{part}") for part in concrete_subsets(subset))
-    check_sampling(n_samples, random_state, n_available=n_available)
+    check_sampling(n_samples, random_state, n_available=info.n_images(subset))
     options = Options(n_retries=n_retries, delay=delay, timeout=timeout, progress=progress)
     home = emnist_home(data_home)
 

@@ -21,10 +21,6 @@ from ._optional import import_onnx_package
 __all__ = ["OnnxCharClassifier", "load_onnx"]
 
 
-def _import_onnxruntime():
-    return import_onnx_package("onnxruntime", "running an exported model")
-
-
 def _model_bytes(model):
     """The serialized ONNX model from a path, bytes or an ``onnx.ModelProto``."""
     if isinstance(model, (bytes, bytearray, memoryview)):
@@ -129,7 +125,7 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _start_session(self):
-        ort = _import_onnxruntime()
+        ort = import_onnx_package("onnxruntime", "running an exported model")
         options = ort.SessionOptions()
         # as the torch estimators: a joblib worker's share of the cores
         # (OMP_NUM_THREADS), not one thread per core in every worker

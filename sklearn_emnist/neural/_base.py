@@ -393,26 +393,16 @@ class NeuralImageClassifier(NeuralNetClassifier):
     def _refresh_batch_norm(self, dataset):
         """Recompute every batch-norm layer's statistics on ``dataset``'s images
         (no augmentation), with the weights as training left them."""
-        norms = [module for module in self.module_.modules()
-                 if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)]
-        if not norms or len(dataset) < 2 or self._runs_no_epoch():
+        has_norms = any(isinstance(module, torch.nn.modules.batchnorm._BatchNorm)
+                        for module in self.module_.modules())
+        if not has_norms or len(dataset) < 2 or self._runs_no_epoch():
             return  # max_epochs=0 (a transfer start): the source's statistics stay
-        momenta = {norm: norm.momentum for norm in norms}
-        training = self.module_.training
-        for norm in norms:
-            norm.reset_running_stats()
-            norm.momentum = None  # a plain average over the pass
-        self.module_.train()
         batches = BatchIterator(dataset, batch_size=max(self.batch_size, self.predict_batch_size),
                                 merge_single=True)
-        try:
-            with torch.no_grad():
-                for Xb, _ in batches:
-                    self.infer(Xb)
-        finally:
-            for norm, momentum in momenta.items():
-                norm.momentum = momentum
-            self.module_.train(training)
+        with torch.no_grad():  # torch's own pass: a plain average, modes restored
+            torch.optim.swa_utils.update_bn(
+                (self._module_input(Xb) for Xb, _ in batches), self.module_
+            )
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Continue training for ``max_epochs`` epochs without re-initialising.
@@ -681,13 +671,18 @@ class NeuralImageClassifier(NeuralNetClassifier):
         index_train = np.concatenate([index_train, alone])
         return dataset.subset(np.sort(index_train)), dataset.subset(np.sort(index_valid))
 
-    def infer(self, x, **fit_params):
+    def _module_input(self, x):
+        """A batch as the network takes it: the images tensor, on the device, in
+        the memory format training uses."""
         if isinstance(x, Mapping):
             x = x["X"]
         x = to_tensor(x, device=self.device)
         if self.channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.module_(x, **fit_params)
+        return x
+
+    def infer(self, x, **fit_params):
+        return self.module_(self._module_input(x), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=y_pred.device)
