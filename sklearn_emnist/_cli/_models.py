@@ -1,13 +1,32 @@
 """The models ``train`` can build, and their command-line options."""
 
+import math
 
-from ._errors import EXIT_MISSING, CLIError
+from ._errors import EXIT_MISSING, EXIT_USAGE, CLIError
 
 MODELS = ("knn", "cnn", "lstm")
 
+# which models each model option applies to (by argparse destination); an
+# option given for another model is a usage error, not silently ignored
+OPTION_MODELS = {
+    "n_neighbors": ("knn",),
+    "n_components": ("knn",),
+    "epochs": ("cnn", "lstm"),
+    "batch_size": ("cnn", "lstm"),
+    "lr": ("cnn", "lstm"),
+    "architecture": ("cnn",),
+    "no_augment": ("cnn", "lstm"),
+    "validation_fraction": ("cnn", "lstm"),
+    "n_threads": ("cnn", "lstm"),
+}
+DEFAULT_EPOCHS = 10
+DEFAULT_BATCH_SIZE = 128
+
 
 def add_model_arguments(parser):
-    group = parser.add_argument_group("model")
+    group = parser.add_argument_group(
+        "model", "An option marked knn, cnn or lstm applies to that model only; giving it "
+        "for another model is a usage error.")
     group.add_argument(
         "--model", choices=MODELS, default="knn",
         help="knn: make_knn_pipeline (deskew, HOG, PCA, k-nearest neighbours; no torch, "
@@ -18,10 +37,10 @@ def add_model_arguments(parser):
     group.add_argument("--n-components", type=int, default=None, metavar="D",
                        help="knn: PCA components (default: make_knn_pipeline's; at most the "
                        "number of training images).")
-    group.add_argument("--epochs", type=int, default=10, metavar="N",
-                       help="cnn/lstm: training epochs (default: 10).")
-    group.add_argument("--batch-size", type=int, default=128, metavar="N",
-                       help="cnn/lstm: training batch size (default: 128).")
+    group.add_argument("--epochs", type=int, default=None, metavar="N",
+                       help=f"cnn/lstm: training epochs (default: {DEFAULT_EPOCHS}).")
+    group.add_argument("--batch-size", type=int, default=None, metavar="N",
+                       help=f"cnn/lstm: training batch size (default: {DEFAULT_BATCH_SIZE}).")
     group.add_argument("--lr", type=float, default=None, metavar="LR",
                        help="cnn/lstm: peak learning rate (default: the estimator's).")
     group.add_argument("--architecture", default=None, metavar="NAME",
@@ -69,8 +88,8 @@ def _neural(args, verbose):
             code=EXIT_MISSING,
         ) from exc
     params = {
-        "max_epochs": args.epochs,
-        "batch_size": args.batch_size,
+        "max_epochs": DEFAULT_EPOCHS if args.epochs is None else args.epochs,
+        "batch_size": DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size,
         "random_state": args.random_state,
         "verbose": verbose,
     }
@@ -83,14 +102,16 @@ def _neural(args, verbose):
     if args.n_threads is not None:
         params["n_threads"] = args.n_threads
     if args.architecture is not None:
-        if args.model != "cnn":
-            raise CLIError("--architecture applies to --model cnn only.", code=2)
         params["architecture"] = args.architecture
     known = Estimator().get_params()
     unknown = [name for name in params if name not in known]
     if unknown:  # an older estimator without some option
-        raise CLIError(f"{Estimator.__name__} does not accept {unknown}.", code=2)
+        raise CLIError(f"{Estimator.__name__} does not accept {unknown}.", code=EXIT_USAGE)
     estimator = Estimator(**params)
+    try:  # the estimator's own checks, now rather than after the data is loaded
+        estimator._check_own_params()
+    except ValueError as exc:
+        raise CLIError(f"invalid option value: {exc}", code=EXIT_USAGE) from exc
     # skorch calls a sink other than print whatever verbose says: set it only
     # when the epoch table is wanted (-q means no progress on stderr)
     if verbose:
@@ -101,14 +122,35 @@ def _neural(args, verbose):
     return estimator
 
 
+def _check_options_apply(args):
+    """Refuse an option of another model (``--model knn --epochs 5``)."""
+    for dest, models in OPTION_MODELS.items():
+        value = getattr(args, dest, None)
+        if value is not None and value is not False and args.model not in models:
+            flag = "--" + dest.replace("_", "-")
+            raise CLIError(
+                f"{flag} applies to --model {' or '.join(models)}, not --model {args.model}.",
+                code=EXIT_USAGE,
+            )
+
+
+def _check_option_values(args):
+    """Sizes and rates the estimators would only refuse once fitting starts."""
+    for option, dest in (("--n-neighbors", "n_neighbors"), ("--n-components", "n_components"),
+                         ("--epochs", "epochs"), ("--batch-size", "batch_size")):
+        value = getattr(args, dest, None)
+        if value is not None and value < 1:
+            raise CLIError(f"{option} must be at least 1, got {value}.", code=EXIT_USAGE)
+    lr = getattr(args, "lr", None)
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        raise CLIError(f"--lr must be a positive number, got {lr}.", code=EXIT_USAGE)
+
+
 def build_model(args, *, verbose=1):
-    """A fresh, unfitted estimator for ``args.model``."""
+    """A fresh, unfitted estimator for ``args.model``; options that do not
+    apply to it or values it would refuse are usage errors (exit code 2)."""
+    _check_options_apply(args)
+    _check_option_values(args)
     if args.model == "knn":
-        for option, value in (("--n-neighbors", args.n_neighbors),
-                              ("--n-components", args.n_components)):
-            if value is not None and value < 1:
-                raise CLIError(f"{option} must be at least 1.", code=2)
         return _knn(args)
-    if args.epochs < 1 or args.batch_size < 1:
-        raise CLIError("--epochs and --batch-size must be at least 1.", code=2)
     return _neural(args, verbose)

@@ -93,8 +93,8 @@ def _noticing_interrupts():
 
 def run(args):
     _check_output(args.output, args.force)
-    bunch = load_data(args, random_state=args.random_state)
     model = build_model(args, verbose=0 if args.quiet else 1)
+    bunch = load_data(args, random_state=args.random_state)
     _check_knn_sizes(model, args, len(bunch.target))
     info(f"fitting {type(model).__name__} ({args.model}) on {len(bunch.target)} images ...")
     start = time.perf_counter()

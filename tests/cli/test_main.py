@@ -45,6 +45,16 @@ def test_version(capsys):
         (["train", "-o", "m.joblib", "--folder", ".", "--name", "mydigits"],
          "cannot be guessed from --name 'mydigits'"),
         (["fetch", "klingon"], "unknown split"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--epochs", "5"],
+         "--epochs applies to --model cnn or lstm, not --model knn"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--model", "cnn", "--n-neighbors", "3"],
+         "--n-neighbors applies to --model knn, not --model cnn"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--model", "lstm", "--architecture",
+          "deep"], "--architecture applies to --model cnn, not --model lstm"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--model", "lstm", "--lr", "-1"],
+         "--lr must be a positive number"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--model", "cnn", "--epochs", "0"],
+         "--epochs must be at least 1"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(argv, message, capsys):

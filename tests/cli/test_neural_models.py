@@ -63,7 +63,7 @@ def test_lstm_and_cnn_options_reach_the_estimators():
     pytest.importorskip("skorch")
     from sklearn_emnist._cli._models import build_model
 
-    options = {"n_neighbors": 3, "epochs": 3, "batch_size": 64, "lr": 0.01, "architecture": None,
+    options = {"n_neighbors": None, "n_components": None, "epochs": 3, "batch_size": 64, "lr": 0.01, "architecture": None,
                "no_augment": True, "validation_fraction": None, "n_threads": 1, "random_state": 7}
     lstm = build_model(SimpleNamespace(model="lstm", **options), verbose=0)
     assert type(lstm).__name__ == "LSTMRowClassifier"
@@ -72,3 +72,20 @@ def test_lstm_and_cnn_options_reach_the_estimators():
     assert params["augment"] is False and params["random_state"] == 7
     cnn = build_model(SimpleNamespace(model="cnn", **{**options, "architecture": "seed"}))
     assert cnn.get_params()["architecture"] == "seed"
+
+
+@pytest.mark.parametrize(
+    "option, value, parameter",
+    [("--validation-fraction", "1.5", "validation_fraction"),
+     ("--n-threads", "0", "n_threads"),
+     ("--architecture", "vgg", "architecture")],
+)
+def test_values_the_estimator_refuses_are_usage_errors_before_any_data(
+        tmp_path, capsys, option, value, parameter):
+    pytest.importorskip("skorch")
+    # no data exists in tmp_path: the estimator's check must come first
+    code = main(["train", "--folder", str(tmp_path), "--name", "letters-none",
+                 "--model", "cnn", option, value, "-o", str(tmp_path / "m.joblib")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "invalid option value" in err and parameter in err
