@@ -161,10 +161,23 @@ def package_versions():
 
 
 def git_revision(root=REPO_ROOT):
-    """The git commit of ``root`` and whether the work tree has local changes.
+    """The git commit of ``root`` and whether the work tree had local changes,
+    as they were when this process first asked.
+
+    A run takes minutes to hours and its code is imported at the start: a
+    commit made meanwhile must not be credited with its figures. The revision
+    of this repository is therefore read when this module is imported (with
+    the benchmark's own code), and every later call returns that reading.
 
     Returns ``{"commit": None, ...}`` outside a git checkout.
     """
+    key = str(Path(root).resolve())
+    if key not in _REVISIONS:
+        _REVISIONS[key] = _read_git_revision(root)
+    return dict(_REVISIONS[key])
+
+
+def _read_git_revision(root):
     def _git(*args):
         return subprocess.run(
             ["git", "-C", str(root), *args],
@@ -180,6 +193,10 @@ def git_revision(root=REPO_ROOT):
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": dirty}
+
+
+_REVISIONS = {}
+git_revision()  # the code this process runs: read now, before a long run
 
 
 def current_rss_mb():

@@ -589,6 +589,20 @@ def _unlike_today(record, recipes):
     return ", ".join(changed)
 
 
+# changes of the code that records do not show in their parameters
+_COMMITS_RECORDED_SINCE = "2026-11-21 19:07"
+_BATCH_NORM_REFRESH = "2026-11-21 20:40 (commit 77876a5)"
+
+
+def _taken(record):
+    """When a record was taken and, where it says, at which commit."""
+    taken = record.get("utc", "")[:16].replace("T", " ")
+    git = record.get("git") or {}
+    if git.get("commit"):
+        taken += f" ({git['commit'][:7]}{', local changes' if git.get('dirty') else ''})"
+    return taken
+
+
 def render_table(folder=RESULTS):
     """A markdown summary of every record in ``folder`` (written as README.md)."""
     rows, extra, first, recipes = [], [], None, {}
@@ -608,7 +622,7 @@ def render_table(folder=RESULTS):
                 f"{'' if valid is None else f'{valid:.2%}'} | {record['fit_seconds']:.0f} | "
                 f"{record['machine'].get('load_average_1min', '')} | "
                 f"{record['predict_images_per_second']:.0f} | {record['peak_rss_mb']} | "
-                f"`{record['command']}` |"
+                f"{_taken(record)} | `{record['command']}` |"
             )
         elif kind in _EXTRA_LINES:
             label, describe = _EXTRA_LINES[kind]
@@ -633,14 +647,17 @@ def render_table(folder=RESULTS):
         "`n_threads=1` shared it with a second benchmark (each had one core), so their fit",
         "seconds are upper bounds of a solo run. `unlike today's recipe` lists the settings",
         "in which a record's recipe differed from the recipe of that name today (records",
-        "taken before a default changed).",
+        "taken before a default changed). Code changes are not listed there: a record names",
+        f"the commit it ran (records before {_COMMITS_RECORDED_SINCE} carry none). Records",
+        f"taken before {_BATCH_NORM_REFRESH} predate the batch-norm refresh at the end of",
+        "`fit`, which moved the default CNN by about +0.1 point.",
         "",
         machine,
         "",
         "| recipe | overrides | unlike today's recipe | data | scored on | accuracy "
         "| macro recall | macro precision | validation | fit s | load | predict img/s "
-        "| peak RSS MB | command |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| peak RSS MB | taken (UTC, commit) | command |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         *extra,

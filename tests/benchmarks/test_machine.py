@@ -2,6 +2,8 @@
 
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -54,3 +56,23 @@ def test_git_revision_of_the_repository():
 
 def test_git_revision_outside_a_checkout(tmp_path):
     assert _machine.git_revision(tmp_path)["commit"] is None
+
+
+def test_git_revision_is_the_one_the_run_started_with(tmp_path):
+    # a commit made while a long benchmark runs must not be credited with its figures
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c",
+                        "user.email=t@example.org", *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "code.py")
+    git("commit", "-qm", "first")
+    started = _machine.git_revision(tmp_path)
+    (tmp_path / "code.py").write_text("x = 2\n")
+    git("commit", "-qam", "second, while the run goes on")
+    assert _machine.git_revision(tmp_path) == started
+    assert started["commit"] is not None and started["dirty"] is False
