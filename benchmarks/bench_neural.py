@@ -650,7 +650,7 @@ def render_table(folder=RESULTS):
         "taken before a default changed). Code changes are not listed there: a record names",
         f"the commit it ran (records before {_COMMITS_RECORDED_SINCE} carry none). Records",
         f"taken before {_BATCH_NORM_REFRESH} predate the batch-norm refresh at the end of",
-        "`fit`, which moved the default CNN by about +0.1 point.",
+        "`fit`; the records re-run after it (tag `refreshed-bn`) moved by +0.0 to +0.9 point.",
         "",
         machine,
         "",
