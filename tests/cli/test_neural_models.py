@@ -63,8 +63,9 @@ def test_lstm_and_cnn_options_reach_the_estimators():
     pytest.importorskip("skorch")
     from sklearn_emnist._cli._models import build_model
 
-    options = {"n_neighbors": None, "n_components": None, "epochs": 3, "batch_size": 64, "lr": 0.01, "architecture": None,
-               "no_augment": True, "validation_fraction": None, "n_threads": 1, "random_state": 7}
+    options = {"n_neighbors": None, "n_components": None, "epochs": 3, "batch_size": 64,
+               "lr": 0.01, "architecture": None, "no_augment": True,
+               "validation_fraction": None, "n_threads": 1, "random_state": 7}
     lstm = build_model(SimpleNamespace(model="lstm", **options), verbose=0)
     assert type(lstm).__name__ == "LSTMRowClassifier"
     params = lstm.get_params()
