@@ -58,7 +58,12 @@ from benchmarks._machine import (  # noqa: E402
     package_versions,
     peak_rss_mb,
 )
-from benchmarks.datasets import class_balanced_indices, load_source, resolve_source  # noqa: E402
+from benchmarks.datasets import (  # noqa: E402
+    class_balanced_indices,
+    load_source,
+    resolve_source,
+    indices_spread_like,
+)
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "neural"
 
@@ -92,12 +97,14 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
     protocol : {"seed", "full", "tune", "tune-full"}
         ``seed``: a class-balanced ``n_train`` sample of train, scored on
         test. ``full``: all of train, scored on test. ``tune``: the same
-        ``n_train`` sample, scored on a disjoint class-balanced sample of the
-        remaining *training* images (``n_valid``, default: as many as test
-        has), so that hyper-parameters are never chosen on test.
-        ``tune-full``: the validation twin of ``full``: a class-balanced
-        ``n_valid`` sample of train is held out and scored, and the model
-        fits on all the other training images (as imbalanced as train).
+        ``n_train`` sample, scored on a disjoint sample of the remaining
+        *training* images (``n_valid``, default: as many as test has), so
+        that hyper-parameters are never chosen on test. ``tune-full``: the
+        validation twin of ``full``: an ``n_valid`` sample of train is held
+        out and scored, and the model fits on all the other training images
+        (as imbalanced as train). A validation sample has the test set's
+        class spread (:func:`~benchmarks.datasets.indices_spread_like`):
+        class-balanced on letters-here, stratified on byclass-here.
     random_state : int
         Seed of the samples.
 
@@ -110,7 +117,7 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
     if n_valid is None:
         n_valid = len(y_test)
     if protocol == "tune-full":
-        valid = class_balanced_indices(y, n_valid, random_state + 1)
+        valid = indices_spread_like(y, y_test, n_valid, random_state + 1)
         index = np.setdiff1d(np.arange(len(y)), valid)
         return X[index], y[index], X[valid], y[valid], names
     if protocol == "full":
@@ -119,7 +126,7 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
         index = class_balanced_indices(y, n_train, random_state)
     if protocol == "tune":
         rest = np.setdiff1d(np.arange(len(y)), index)
-        valid = rest[class_balanced_indices(y[rest], n_valid, random_state + 1)]
+        valid = rest[indices_spread_like(y[rest], y_test, n_valid, random_state + 1)]
         return X[index], y[index], X[valid], y[valid], names
     return X[index], y[index], X_test, y_test, names
 

@@ -39,6 +39,7 @@ __all__ = [
     "LoadedData",
     "class_balanced_indices",
     "default_bench_folder",
+    "indices_spread_like",
     "load_source",
     "parse_source",
     "resolve_source",
@@ -300,6 +301,53 @@ def class_balanced_indices(y, n_samples, random_state):
         remaining -= int(add.sum())
         open_classes = open_classes[quota[open_classes] < counts[open_classes]]
     quota = _level_quota(quota, counts, n_samples, rng)
+    index = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(y == label))[:count]
+            for label, count in zip(classes, quota)
+        ]
+    )
+    return rng.permutation(index)
+
+
+def indices_spread_like(y, y_test, n_samples, random_state):
+    """Indices of a random sample of ``y`` whose classes are spread as in ``y_test``.
+
+    A validation sample should be drawn as the test set it stands in for:
+    class-balanced where the test set is (letters-here, 300 images of every
+    letter: then this is :func:`class_balanced_indices`, so the samples of
+    the committed records stay the same), and with the test set's class
+    proportions where it is stratified (byclass-here), since a balanced
+    validation sample would rank recipes by another metric than test
+    accuracy. Each class gets its share of ``n_samples`` (largest remainders
+    rounded up), at most all its items. Deterministic for an int
+    ``random_state``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from benchmarks.datasets import indices_spread_like
+    >>> y = np.repeat([0, 1, 2], [600, 300, 100])
+    >>> y_test = np.repeat([0, 1, 2], [60, 30, 10])
+    >>> np.bincount(y[indices_spread_like(y, y_test, 50, random_state=0)]).tolist()
+    [30, 15, 5]
+    >>> y_test = np.repeat([0, 1, 2], 20)  # a balanced test set: a balanced sample
+    >>> np.bincount(y[indices_spread_like(y, y_test, 60, random_state=0)]).tolist()
+    [20, 20, 20]
+    """
+    y = np.asarray(y)
+    test_counts = np.bincount(np.asarray(y_test))
+    test_counts = test_counts[test_counts > 0]
+    if test_counts.min() == test_counts.max():
+        return class_balanced_indices(y, n_samples, random_state)
+    rng = np.random.default_rng(random_state)
+    classes, counts = np.unique(y, return_counts=True)
+    weights = np.bincount(np.asarray(y_test), minlength=classes.max() + 1)[classes]
+    share = min(int(n_samples), len(y)) * weights / weights.sum()
+    quota = np.floor(share).astype(np.int64)
+    short = min(int(n_samples), len(y)) - int(quota.sum())
+    quota[np.argsort(quota - share, kind="stable")[:short]] += 1
+    quota = np.minimum(quota, counts)
     index = np.concatenate(
         [
             rng.permutation(np.flatnonzero(y == label))[:count]

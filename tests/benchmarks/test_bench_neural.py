@@ -39,3 +39,19 @@ def test_tune_holds_out_validation_images_outside_the_seed_sample(letters_train)
     assert len(X_valid) == len(X_test) == 7800
     assert not _rows(X_seed) & _rows(X_valid)
     assert _rows(X_valid) <= _rows(letters_train[0])  # from train, never from test
+
+
+def test_byclass_validation_is_spread_over_classes_as_its_stratified_test_set():
+    # a class-balanced validation sample would rank recipes by macro recall,
+    # not by the accuracy the byclass-here target is about
+    require_shared("bench")
+    X_fit, y_fit, X_valid, y_valid, names = load_protocol("byclass-here", "tune-full",
+                                                          n_valid=6000)
+    _, y_train, _, y_test, _ = load_protocol("byclass-here", "full")
+    assert len(names) == 62 and len(y_valid) == 6000
+    expected = 6000 * np.bincount(y_test, minlength=62) / len(y_test)
+    assert np.abs(np.bincount(y_valid, minlength=62) - expected).max() < 1
+    np.testing.assert_array_equal(np.bincount(y_fit, minlength=62)
+                                  + np.bincount(y_valid, minlength=62),
+                                  np.bincount(y_train, minlength=62))
+    assert not _rows(X_fit) & _rows(X_valid)

@@ -8,6 +8,7 @@ from benchmarks.datasets import (
     load_source,
     parse_source,
     resolve_source,
+    indices_spread_like,
 )
 from tests._data import load_bench, require_shared
 
@@ -132,11 +133,13 @@ def test_committed_letters_samples_are_unchanged():
     their indices, computed before the sampler's levelling fix."""
     folder = require_shared("bench")
     y = load_source(resolve_source("letters-here", data_folder=folder), "train").target
-    n_valid = len(load_source(resolve_source("letters-here", data_folder=folder), "test").target)
+    y_test = load_source(resolve_source("letters-here", data_folder=folder), "test").target
+    n_valid = len(y_test)
     seed = class_balanced_indices(y, 40_000, 0)
     rest = np.setdiff1d(np.arange(len(y)), seed)  # as bench_neural.load_protocol("tune")
-    tune = rest[class_balanced_indices(y[rest], n_valid, 1)]
-    tune_full = class_balanced_indices(y, n_valid, 1)
+    # validation samples are drawn like the (class-balanced) test set
+    tune = rest[indices_spread_like(y[rest], y_test, n_valid, 1)]
+    tune_full = indices_spread_like(y, y_test, n_valid, 1)
     assert [_fingerprint(i) for i in (seed, tune, tune_full)] == [
         "faf112455b2775d0", "ea9439fe33cbae07", "d340001c06a67694"]
 
