@@ -5,10 +5,10 @@ import pytest
 
 from benchmarks.datasets import (
     class_balanced_indices,
+    indices_spread_like,
     load_source,
     parse_source,
     resolve_source,
-    indices_spread_like,
 )
 from tests._data import load_bench, require_shared
 
