@@ -60,9 +60,9 @@ from benchmarks._machine import (  # noqa: E402
 )
 from benchmarks.datasets import (  # noqa: E402
     class_balanced_indices,
+    indices_spread_like,
     load_source,
     resolve_source,
-    indices_spread_like,
 )
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "neural"
