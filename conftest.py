@@ -6,7 +6,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _doctest_temporary_files(request, tmp_path, monkeypatch):
+def _doctest_temporary_files(request, monkeypatch):
     """A docstring example's ``tempfile.mkdtemp()`` lands in pytest's tmp_path.
 
     The examples show the plain ``tempfile`` calls a user would write; under
@@ -14,5 +14,6 @@ def _doctest_temporary_files(request, tmp_path, monkeypatch):
     are kept), instead of piling up in the system's temporary folder.
     """
     if getattr(request.node, "dtest", None) is not None:  # a doctest item
-        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        # tmp_path asked for here only: the other tests need no folder of their own
+        monkeypatch.setattr(tempfile, "tempdir", str(request.getfixturevalue("tmp_path")))
     yield

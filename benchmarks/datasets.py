@@ -301,13 +301,7 @@ def class_balanced_indices(y, n_samples, random_state):
         remaining -= int(add.sum())
         open_classes = open_classes[quota[open_classes] < counts[open_classes]]
     quota = _level_quota(quota, counts, n_samples, rng)
-    index = np.concatenate(
-        [
-            rng.permutation(np.flatnonzero(y == label))[:count]
-            for label, count in zip(classes, quota)
-        ]
-    )
-    return rng.permutation(index)
+    return _draw(y, classes, quota, rng)
 
 
 def indices_spread_like(y, y_test, n_samples, random_state):
@@ -348,6 +342,11 @@ def indices_spread_like(y, y_test, n_samples, random_state):
     short = min(int(n_samples), len(y)) - int(quota.sum())
     quota[np.argsort(quota - share, kind="stable")[:short]] += 1
     quota = np.minimum(quota, counts)
+    return _draw(y, classes, quota, rng)
+
+
+def _draw(y, classes, quota, rng):
+    """``quota[i]`` random indices of each ``classes[i]`` in ``y``, shuffled together."""
     index = np.concatenate(
         [
             rng.permutation(np.flatnonzero(y == label))[:count]

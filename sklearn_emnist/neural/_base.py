@@ -393,13 +393,13 @@ class NeuralImageClassifier(NeuralNetClassifier):
     def _refresh_batch_norm(self, dataset):
         """Recompute every batch-norm layer's statistics on ``dataset``'s images
         (no augmentation), with the weights as training left them."""
-        has_norms = any(isinstance(module, torch.nn.modules.batchnorm._BatchNorm)
-                        for module in self.module_.modules())
-        if not has_norms or len(dataset) < 2 or self._runs_no_epoch():
+        if len(dataset) < 2 or self._runs_no_epoch():
             return  # max_epochs=0 (a transfer start): the source's statistics stay
         batches = BatchIterator(dataset, batch_size=max(self.batch_size, self.predict_batch_size),
                                 merge_single=True)
-        with torch.no_grad():  # torch's own pass: a plain average, modes restored
+        # torch's own pass: a plain average, modes restored; it returns before
+        # reading a batch when the network has no batch norm (the LSTM)
+        with torch.no_grad():
             torch.optim.swa_utils.update_bn(
                 (self._module_input(Xb) for Xb, _ in batches), self.module_
             )
