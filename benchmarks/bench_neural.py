@@ -14,6 +14,9 @@ Commands (run from the repository root)::
     # class-balanced validation sample (as large as test), scored on it
     python benchmarks/bench_neural.py tune --recipe cnn-deep --protocol full
 
+    # either, keeping the fitted estimator for later analyses (joblib)
+    python benchmarks/bench_neural.py tune --recipe cnn-deep --save-model /tmp/deep.joblib
+
     # the seed protocol: 40,000 class-balanced images of letters-here train,
     # scored on letters-here test (7,800); --protocol full uses all of train
     python benchmarks/bench_neural.py protocol --recipe cnn-seed
@@ -198,8 +201,11 @@ def _write(record, name):
 
 
 def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=None,
-               random_state=0, n_train=40_000):
+               random_state=0, n_train=40_000, save_model=None):
     """Build a named recipe, fit it on a protocol's data and measure it.
+
+    ``save_model``, a file path, keeps the fitted estimator there (joblib), so
+    that later analyses (ensembles, error studies) need no new fit.
 
     Returns
     -------
@@ -214,6 +220,11 @@ def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=Non
     X_train, y_train, X_eval, y_eval, _ = load_protocol(
         dataset, protocol, n_train=n_train, random_state=random_state)
     result = evaluate(estimator, X_train, y_train, X_eval, y_eval)
+    if save_model is not None:
+        import joblib
+
+        joblib.dump(estimator, save_model)
+        result["saved_model"] = str(save_model)
     if protocol == "seed":
         # the same fitted model scored on the train-only validation sample of
         # the "tune" protocol: recipes are compared on this figure, never on test
@@ -700,6 +711,7 @@ def main(argv=None):
         p.add_argument("--random-state", type=int, default=0)
         p.add_argument("--n-train", type=int, default=40_000)
         p.add_argument("--tag", default="")
+        p.add_argument("--save-model", metavar="PATH", help="keep the fitted estimator here")
         # tune --protocol full: fit on all of train but a held-out validation sample
         p.add_argument("--protocol", choices=("seed", "full"), default="seed")
     p = sub.add_parser("overhead")
@@ -727,7 +739,7 @@ def main(argv=None):
         overrides = _parse_overrides(args.overrides)
         record = run_recipe(args.recipe, dataset=args.dataset, protocol=protocol,
                             overrides=overrides, random_state=args.random_state,
-                            n_train=args.n_train)
+                            n_train=args.n_train, save_model=args.save_model)
         print(json.dumps(record["metrics"]), "fit", record["fit_seconds"], "s")
         tag = f"-{args.tag}" if args.tag else ""
         name = f"{args.command}-{args.dataset}-{protocol}-{args.recipe}{tag}"

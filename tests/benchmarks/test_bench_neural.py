@@ -1,9 +1,10 @@
 """The data protocols of ``benchmarks/bench_neural.py``, on the real letters-here set."""
 
+import joblib
 import numpy as np
 import pytest
 
-from benchmarks.bench_neural import load_protocol
+from benchmarks.bench_neural import load_protocol, run_recipe
 from tests._data import require_shared
 
 
@@ -55,3 +56,14 @@ def test_byclass_validation_is_spread_over_classes_as_its_stratified_test_set():
                                   + np.bincount(y_valid, minlength=62),
                                   np.bincount(y_train, minlength=62))
     assert not _rows(X_fit) & _rows(X_valid)
+
+
+def test_run_recipe_keeps_the_fitted_model_it_scored(tmp_path):
+    require_shared("bench")
+    path = tmp_path / "model.joblib"
+    record = run_recipe("cnn-seed", protocol="tune", n_train=520, save_model=path,
+                        overrides={"max_epochs": 1, "verbose": 0, "n_threads": 1})
+    assert record["saved_model"] == str(path)
+    _, _, X_valid, y_valid, _ = load_protocol("letters-here", "tune", n_train=520)
+    accuracy = np.mean(joblib.load(path).predict(X_valid) == y_valid)
+    assert accuracy == record["metrics"]["accuracy"]
