@@ -29,6 +29,14 @@ RECIPES = {
     # 94.81 %). Averaging it with a second network (24 epochs) added only 0.1 point there:
     # most remaining errors are i/l and g/q, which case-merged handwriting leaves ambiguous.
     "cnn-deep-long": ("CharCNNClassifier", {"max_epochs": 40}),
+    # the 62-class recipe: cnn-deep-long with two 3x3 convolutions in blocks 2 and 3. On
+    # byclass-here's stratified validation sample (63,982 training images, 23,264 held out)
+    # it scored 87.36 % against 86.73 % (one convolution per block, 40 epochs; 60 epochs:
+    # 86.84 %) and 87.11 % (channels widened to (48, 96, 192), dense 384); averaging its
+    # probabilities with the wide network's gave 87.34 %. On letters it gained nothing
+    # within noise (94.88 % vs 94.81 % at 16 epochs) for 1.5x the fit time.
+    "cnn-deeper-long": ("CharCNNClassifier", {"module__convs_per_block": (1, 2, 2),
+                                              "max_epochs": 40}),
     # the seed slides' LSTM over rows: 128 units, Dense128, Adam 1e-3, 10 epochs
     "lstm-seed": ("LSTMRowClassifier", {
         "hidden_size": 128, "num_layers": 1, "bidirectional": False, "dense_size": 128,
@@ -51,8 +59,10 @@ def make_recipe(name, **overrides):
     ----------
     name : str
         One of ``RECIPES``: ``"cnn-seed"``, ``"cnn-deep"`` (the defaults),
-        ``"cnn-deep-long"`` (40 epochs), ``"lstm-seed"``, ``"lstm-bilstm"`` (the
-        defaults), ``"lstm-bilstm-long"`` (30 epochs).
+        ``"cnn-deep-long"`` (40 epochs), ``"cnn-deeper-long"`` (40 epochs, two
+        convolutions in blocks 2 and 3: the 62-class byclass recipe),
+        ``"lstm-seed"``, ``"lstm-bilstm"`` (the defaults), ``"lstm-bilstm-long"``
+        (30 epochs).
     **overrides
         Constructor parameters replacing the recipe's (e.g. ``random_state``).
 

@@ -64,8 +64,8 @@ def test_batch_iterator_augments_whole_batches_and_carries_weights():
 
 
 def test_recipes_build_the_seed_and_tuned_models():
-    assert set(RECIPES) == {"cnn-seed", "cnn-deep", "cnn-deep-long", "lstm-seed", "lstm-bilstm",
-                            "lstm-bilstm-long"}
+    assert set(RECIPES) == {"cnn-seed", "cnn-deep", "cnn-deep-long", "cnn-deeper-long",
+                            "lstm-seed", "lstm-bilstm", "lstm-bilstm-long"}
     seed = make_recipe("lstm-seed", random_state=3)
     assert (seed.hidden_size, seed.num_layers, seed.bidirectional, seed.max_epochs) == (
         128, 1, False, 10)
@@ -81,3 +81,11 @@ def test_long_recipes_change_only_the_number_of_epochs():
         changed = {k for k in short_params if short_params[k] != long_params[k]}
         assert changed == {"max_epochs"}
         assert long_params["max_epochs"] > short_params["max_epochs"]
+
+
+def test_deeper_recipe_adds_only_the_second_convolutions_to_the_long_one():
+    # its byclass records were run as cnn-deep-long with this one override
+    deeper = make_recipe("cnn-deeper-long").get_params(deep=False)
+    assert deeper == make_recipe("cnn-deep-long", module__convs_per_block=(1, 2, 2)).get_params(
+        deep=False)
+    assert deeper["module__convs_per_block"] == (1, 2, 2)
