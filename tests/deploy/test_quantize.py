@@ -104,6 +104,27 @@ def test_static_onnx_quantization_quantizes_convolutions(cnn, cnn_onnx_path, let
     assert os.path.getsize(path) < 0.5 * os.path.getsize(cnn_onnx_path)
 
 
+@pytest.mark.parametrize("reduce_range, bits, extreme", [(True, 7, 64), (False, 8, 127)])
+def test_reduce_range_sets_the_width_of_the_int8_weights(cnn, cnn_onnx_path, letters_train,
+                                                         tmp_path, reduce_range, bits, extreme):
+    # 7-bit weights keep the uint8 x int8 products of CPUs without VNNI from
+    # saturating; the default, and what the agreement tests above rely on there
+    import onnx
+    from onnx.numpy_helper import to_array
+
+    X_train, _ = letters_train
+    path = tmp_path / "cnn-int8.onnx"
+    quantized = quantize_onnx(cnn_onnx_path, path, X_train[:256], reduce_range=reduce_range,
+                              n_threads=1)
+    assert quantized.metadata_["weight_bits"] == str(bits)
+    int8 = [to_array(t) for t in onnx.load(path).graph.initializer
+            if t.data_type == onnx.TensorProto.INT8 and len(t.dims) > 1]
+    largest = max(int(np.abs(w.astype(np.int16)).max()) for w in int8)
+    # symmetric per-channel scales: each channel's largest weight takes the extreme
+    # level (onnxruntime's 7-bit range is -64..64: 2 x 255 x 64 < 2**15)
+    assert largest == extreme
+
+
 def test_static_onnx_quantization_of_the_lstm(lstm, lstm_onnx_path, letters_train,
                                               letters_test, tmp_path):
     X_train, _ = letters_train
@@ -128,6 +149,8 @@ def test_quantize_onnx_errors(cnn, cnn_onnx_path, tmp_path):
         quantize_onnx(cnn, tmp_path / "q.onnx")
     with pytest.raises(ValueError, match="method"):
         quantize_onnx(cnn, tmp_path / "q.onnx", method="fp16")
+    with pytest.raises(ValueError, match="reduce_range"):
+        quantize_onnx(cnn, tmp_path / "q.onnx", method="dynamic", reduce_range="auto")
     with pytest.raises(FileNotFoundError):
         quantize_onnx(tmp_path / "missing.onnx", tmp_path / "q.onnx", method="dynamic")
     with pytest.raises(ValueError, match="28x28"):
