@@ -1,10 +1,14 @@
-"""The data protocols of ``benchmarks/bench_neural.py``, on the real letters-here set."""
+"""``benchmarks/bench_neural.py``: its data protocols, on the real letters-here set, and
+its loop-overhead measurement."""
+
+import time
 
 import joblib
 import numpy as np
 import pytest
 
-from benchmarks.bench_neural import load_protocol, run_recipe
+from benchmarks.bench_neural import load_protocol, loop_overhead, run_recipe
+from sklearn_emnist.neural import CharCNNClassifier
 from tests._data import require_shared
 
 
@@ -67,3 +71,25 @@ def test_run_recipe_keeps_the_fitted_model_it_scored(tmp_path):
     _, _, X_valid, y_valid, _ = load_protocol("letters-here", "tune", n_train=520)
     accuracy = np.mean(joblib.load(path).predict(X_valid) == y_valid)
     assert accuracy == record["metrics"]["accuracy"]
+
+
+def test_loop_overhead_times_the_training_loop_apart_from_what_fit_does_once(monkeypatch):
+    # the batch-norm refresh after the epochs is part of fit, not of the loop the
+    # plain PyTorch loop is compared with: slowed down here, it must show in the
+    # whole-fit figures only
+    refresh = CharCNNClassifier._refresh_batch_norm
+
+    def slow_refresh(self, dataset):
+        time.sleep(0.5)
+        refresh(self, dataset)
+
+    monkeypatch.setattr(CharCNNClassifier, "_refresh_batch_norm", slow_refresh)
+    result = loop_overhead(n=512, epochs=1, rounds=2, architecture="deep", n_threads=1)
+    assert min(result["skorch_per_fit_seconds"]) >= 0.5
+    for loop, fit in zip(result["skorch_seconds_per_epoch"],
+                         result["skorch_fit_seconds_per_epoch"]):
+        assert loop <= fit - 0.5
+    loop_ratio = np.median(result["skorch_seconds_per_epoch"]) / np.median(
+        result["plain_seconds_per_epoch"])
+    assert result["ratio_skorch_over_plain"] == pytest.approx(loop_ratio, abs=1e-3)
+    assert result["fit_ratio_skorch_over_plain"] > result["ratio_skorch_over_plain"]
