@@ -67,6 +67,10 @@ from benchmarks.datasets import (  # noqa: E402
     load_source,
     resolve_source,
 )
+from sklearn_emnist.parallel._malloc import (  # noqa: E402
+    OPT_OUT_VARIABLE,
+    applied_malloc_settings,
+)
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "neural"
 
@@ -172,7 +176,8 @@ def _describe_params(estimator):
 
 
 # settings of the process that change speed; a set allocator is part of the command
-_ALLOCATOR_ENV = ("LD_PRELOAD", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_")
+_ALLOCATOR_ENV = ("LD_PRELOAD", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_",
+                  OPT_OUT_VARIABLE)
 _RECORDED_ENV = ("OMP_NUM_THREADS", *_ALLOCATOR_ENV)
 
 
@@ -284,13 +289,16 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
     ``channels_last=True`` (the estimator's default) puts both networks and
     their batches in the channels-last memory format.
 
-    Under glibc's ``malloc`` the ratio measures the allocator as much as the
-    loop: depending on the process's heap history, one of the two loops pays
-    about 200,000 page faults per epoch (freed activation memory handed back
-    to the system and faulted in again) and runs 10-13 % slower; the same
-    measurement went either way here. Run it under tcmalloc (``LD_PRELOAD``)
-    or with ``MALLOC_TRIM_THRESHOLD_`` / ``MALLOC_MMAP_THRESHOLD_`` raised to
-    measure the loop alone (see :func:`allocators`).
+    Under glibc's default ``malloc`` the ratio measures the allocator as much
+    as the loop: depending on the process's heap history, one of the two
+    loops pays about 200,000 page faults per epoch (freed activation memory
+    handed back to the system and faulted in again) and runs 10-17 % slower.
+    Both loops run under the process's allocator settings, which the
+    estimator's first fit (the warm-up here) sets up for training unless the
+    allocator was chosen elsewhere (:func:`sklearn_emnist.parallel.tune_malloc`);
+    the record's ``malloc`` says what was applied. Run it with
+    ``SKLEARN_EMNIST_TUNE_MALLOC=0`` to measure under glibc's defaults (see
+    :func:`allocators`).
     """
     import torch
 
@@ -356,6 +364,7 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
         "ratio_skorch_over_plain": round(ratio, 4),
         "ratio_of_fastest_rounds": round(float(min(loop) / min(plain)), 4),
         "fit_ratio_skorch_over_plain": round(float(np.median(wrapped) / np.median(plain)), 4),
+        "malloc": applied_malloc_settings(),
         "note": f"each figure is one round's seconds per epoch ({epochs} epochs per call). "
                 "skorch_seconds_per_epoch: skorch's epoch timer (the training loop); "
                 "skorch_fit_seconds_per_epoch: the whole fit call, which adds what fit does "
@@ -490,13 +499,10 @@ def thread_settings(*, architecture="deep", batch_size=128, steps=15, rounds=2):
 
 
 _FIT_SCRIPT = """
-import os, resource, sys, time
+import resource, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
 from sklearn_emnist.neural import CharCNNClassifier
-if os.environ.get("SKLEARN_EMNIST_BENCH_TUNE_MALLOC"):
-    from sklearn_emnist.parallel import tune_malloc
-    tune_malloc()
 rng = np.random.default_rng(0)
 X = rng.integers(0, 256, size=({n}, 28, 28), dtype=np.uint8)
 y = np.arange({n}) % 26
@@ -527,24 +533,27 @@ def allocators(*, n=8192, epochs=2, n_threads=2, rounds=2):
     """Fit seconds of the default CNN under glibc's malloc and the alternatives.
 
     The memory allocator is chosen when a process starts, so each setting fits
-    in a fresh subprocess: glibc's default; glibc with its trim and mmap
-    thresholds raised (``MALLOC_TRIM_THRESHOLD_`` to 2 GiB and
-    ``MALLOC_MMAP_THRESHOLD_`` to 32 MiB, glibc's maximum, so that freed
-    activation memory is kept for the next batch instead of being handed back
-    to the system and faulted in again); glibc with
-    :func:`sklearn_emnist.parallel.tune_malloc` called at the start of the
-    process (the same thresholds set at run time, as a user's script or the
-    command line can); tcmalloc and jemalloc
-    through ``LD_PRELOAD`` where installed. Settings are interleaved ``rounds``
+    in a fresh subprocess: glibc's default (``SKLEARN_EMNIST_TUNE_MALLOC=0``);
+    glibc as the estimators leave it, their first fit raising the trim and
+    mmap thresholds at run time (:func:`sklearn_emnist.parallel.tune_malloc`:
+    128 MiB and 32 MiB, so that freed activation memory is kept for the next
+    batch instead of being handed back to the system and faulted in again);
+    glibc with the thresholds raised from the environment
+    (``MALLOC_TRIM_THRESHOLD_`` to 2 GiB, ``MALLOC_MMAP_THRESHOLD_`` to
+    32 MiB, glibc's maximum); tcmalloc and jemalloc through ``LD_PRELOAD``
+    where installed. Settings are interleaved ``rounds``
     times; the best fit seconds per setting and the minor page faults of that
     fit are reported.
     """
     import subprocess
 
     script = _FIT_SCRIPT.format(root=str(REPO_ROOT), n=n, epochs=epochs, threads=n_threads)
-    settings = {"glibc": {}, "glibc, thresholds raised": {
-        "MALLOC_TRIM_THRESHOLD_": str(2**31), "MALLOC_MMAP_THRESHOLD_": str(2**25)},
-        "glibc, tune_malloc() at start": {"SKLEARN_EMNIST_BENCH_TUNE_MALLOC": "1"}}
+    settings = {
+        "glibc": {OPT_OUT_VARIABLE: "0"},
+        "glibc, thresholds raised by the first fit (the default)": {},
+        "glibc, thresholds raised": {"MALLOC_TRIM_THRESHOLD_": str(2**31),
+                                     "MALLOC_MMAP_THRESHOLD_": str(2**25)},
+    }
     missing = []
     for name, libraries in _ALLOCATOR_LIBRARIES.items():
         path = _find_library(libraries)

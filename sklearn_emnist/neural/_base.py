@@ -46,6 +46,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ..parallel._malloc import tune_malloc_for_training
 from ..utils import N_PIXELS, check_images
 from ._callbacks import BatchAccuracy, DecodeLabels
 from ._data import BatchIterator, ImageTensorDataset
@@ -287,7 +288,12 @@ class NeuralImageClassifier(NeuralNetClassifier):
 
     @contextmanager
     def _runtime(self, seed=True):
-        """Concrete device, thread count and (in fit) a seeded private torch RNG."""
+        """Concrete device, thread count and (in fit) a seeded private torch RNG.
+
+        The first call in a process also raises glibc's allocator thresholds,
+        unless the allocator was chosen elsewhere (see ``fit``'s Notes).
+        """
+        tune_malloc_for_training()
         n_threads = effective_n_threads(self.n_threads)
         if seed:
             self.n_threads_ = n_threads
@@ -378,6 +384,19 @@ class NeuralImageClassifier(NeuralNetClassifier):
         epochs; ``benchmarks/results/neural/exploration/batch_norm_refresh.json``).
         The pass costs about 3 % of a default fit. ``partial_fit`` keeps the
         running averages, as one chunk's statistics need not be the data's.
+
+        On Linux (glibc), the first fit or predict of a process raises the
+        allocator's thresholds (:func:`sklearn_emnist.parallel.tune_malloc`),
+        so that the activation memory freed after each batch is reused instead
+        of being handed back to the system and faulted in again. With glibc's
+        defaults this training loop ran 1.17x the time of a plain PyTorch loop
+        in the same process, and 0.99x with the thresholds raised
+        (``benchmarks/bench_neural.py overhead``). Settings of your own are
+        kept: the thresholds are left alone once set in the process, when
+        ``SKLEARN_EMNIST_TUNE_MALLOC=0``, when glibc's settings come from the
+        environment (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``,
+        ``GLIBC_TUNABLES``) and when another allocator is preloaded
+        (``LD_PRELOAD``).
         """
         reset = not (self.warm_start and self.initialized_ and self.__sklearn_is_fitted__())
         dataset = self._prepare_fit(X, y, sample_weight, reset=reset)

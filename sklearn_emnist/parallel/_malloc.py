@@ -2,6 +2,7 @@
 
 import ctypes
 import ctypes.util
+import os
 import sys
 from numbers import Integral
 
@@ -100,3 +101,53 @@ def tune_malloc(mmap_threshold=32 * _MIB, trim_threshold=128 * _MIB):
 def applied_malloc_settings():
     """The settings :func:`tune_malloc` last applied in this process, or ``None``."""
     return None if _APPLIED is None else dict(_APPLIED)
+
+
+# SKLEARN_EMNIST_TUNE_MALLOC=0 keeps the estimators from tuning the allocator
+OPT_OUT_VARIABLE = "SKLEARN_EMNIST_TUNE_MALLOC"
+_OFF = ("0", "false", "no", "off")
+# glibc's own settings from the environment (Dask's nanny sets the first)
+_GLIBC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
+                    "MALLOC_MMAP_MAX_")
+
+
+def _allocator_chosen_elsewhere():
+    """Why the allocator is left alone, or ``None``: the user opted out, set
+    glibc's settings, or preloaded another allocator."""
+    if os.environ.get(OPT_OUT_VARIABLE, "").strip().lower() in _OFF:
+        return f"{OPT_OUT_VARIABLE} is off"
+    named = [name for name in _GLIBC_VARIABLES if name in os.environ]
+    if named or "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
+        return f"glibc's settings come from the environment ({named or 'GLIBC_TUNABLES'})"
+    if "malloc" in os.environ.get("LD_PRELOAD", ""):  # tcmalloc, jemalloc, mimalloc
+        return "another allocator is preloaded (LD_PRELOAD)"
+    return None
+
+
+def tune_malloc_for_training():
+    """Apply :func:`tune_malloc`'s defaults once per process, unless the
+    allocator was chosen elsewhere.
+
+    The neural estimators call it when they first fit or predict. It does
+    nothing once the thresholds were set in this process (by it or by a
+    call of :func:`tune_malloc`, whose settings stay), when
+    ``SKLEARN_EMNIST_TUNE_MALLOC=0``, when glibc's settings come from the
+    environment (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``, ...,
+    ``GLIBC_TUNABLES``), or when another allocator is preloaded.
+
+    Returns
+    -------
+    settings : dict or None
+        The settings applied by this call, or ``None`` when it applied none.
+
+    Examples
+    --------
+    >>> from sklearn_emnist.parallel import tune_malloc
+    >>> from sklearn_emnist.parallel._malloc import tune_malloc_for_training
+    >>> _ = tune_malloc(trim_threshold=64 * 2**20)  # the user's own settings
+    >>> tune_malloc_for_training() is None          # are kept
+    True
+    """
+    if _APPLIED is not None or _allocator_chosen_elsewhere() is not None:
+        return None
+    return tune_malloc()
