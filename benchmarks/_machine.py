@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 __all__ = [
+    "cpu_label",
     "current_rss_mb",
     "describe_machine",
     "git_revision",
@@ -56,6 +57,42 @@ def _cpu_model():
     except OSError:
         pass
     return platform.processor() or platform.machine() or "unknown"
+
+
+# the vector extensions that change torch's and onnxruntime's kernels (and so
+# speed, and int8 saturation without VNNI), as /proc/cpuinfo names them
+_CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile",
+              "asimd", "asimddp", "sve")
+
+
+def _cpu_flags():
+    """The vector extensions of ``_CPU_FLAGS`` this CPU has (Linux), else ``None``."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key = line.split(":", 1)[0].strip().lower()
+                if key in ("flags", "features"):  # x86, ARM
+                    present = set(line.split(":", 1)[1].split())
+                    return [flag for flag in _CPU_FLAGS if flag in present]
+    except OSError:
+        pass
+    return None
+
+
+def cpu_label(machine):
+    """The CPU of a record's ``machine`` with its vector extensions, if recorded.
+
+    Examples
+    --------
+    >>> from benchmarks._machine import cpu_label
+    >>> cpu_label({"cpu_model": "AMD EPYC", "cpu_flags": ["avx2", "fma"]})
+    'AMD EPYC (avx2, fma)'
+    >>> cpu_label({"cpu_model": "AMD EPYC"})  # a record from before the flags
+    'AMD EPYC'
+    """
+    flags = machine.get("cpu_flags")
+    model = machine.get("cpu_model")
+    return f"{model} ({', '.join(flags)})" if flags else f"{model}"
 
 
 def _memory_total_gb():
@@ -110,7 +147,9 @@ def describe_machine(*, include_gpu=True):
     Returns
     -------
     machine : dict
-        ``cpu_model`` (from ``/proc/cpuinfo``), ``cores_logical``
+        ``cpu_model`` and ``cpu_flags`` (the vector extensions that change
+        the kernels torch and onnxruntime run: AVX2, AVX-512, VNNI, ...; from
+        ``/proc/cpuinfo``, ``None`` elsewhere), ``cores_logical``
         (``os.cpu_count()``), ``cores_usable`` (``os.sched_getaffinity``: the
         cores this process may run on), ``memory_gb``, ``platform``,
         ``python``, ``hostname`` and ``gpu``.
@@ -118,11 +157,12 @@ def describe_machine(*, include_gpu=True):
     Examples
     --------
     >>> from benchmarks._machine import describe_machine
-    >>> sorted(describe_machine(include_gpu=False))[:3]
-    ['cores_logical', 'cores_usable', 'cpu_model']
+    >>> sorted(describe_machine(include_gpu=False))[:4]
+    ['cores_logical', 'cores_usable', 'cpu_flags', 'cpu_model']
     """
     machine = {
         "cpu_model": _cpu_model(),
+        "cpu_flags": _cpu_flags(),
         "cores_logical": os.cpu_count(),
         "cores_usable": _usable_cores(),
         "memory_gb": _memory_total_gb(),

@@ -16,6 +16,8 @@ import json
 import math
 from pathlib import Path
 
+from ._machine import cpu_label
+
 __all__ = [
     "REFERENCES_PATH",
     "format_percent",
@@ -268,7 +270,7 @@ def _describe_machine(record):
     threads = f"{requested} thread(s) per model" if requested else "every usable core per model"
     load = machine.get("load_average_1min")
     return (
-        f"{machine['cpu_model']}, {machine['cores_usable']} usable cores of "
+        f"{cpu_label(machine)}, {machine['cores_usable']} usable cores of "
         f"{machine['cores_logical']}, {machine['memory_gb']} GB RAM, {gpu_text}; {threads}; "
         f"load average {load} when the run started; "
         f"Python {versions.get('python')}, torch {versions.get('torch')}, "

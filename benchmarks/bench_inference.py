@@ -349,7 +349,7 @@ def render_markdown(record):
     lines += ["", "| file | bytes |", "|---|---|"]
     lines += [f"| {name} | {size:,} |" for name, size in record["file_sizes_bytes"].items()]
     lines += ["", f"Command: `{record['command']}`", "",
-              (f"Machine: {record['machine']['cpu_model']}, "
+              (f"Machine: {_machine.cpu_label(record['machine'])}, "
                f"{record['machine']['cores_usable']} usable cores, "
                f"load average {record['machine'].get('load_average_1min')}"), ""]
     return "\n".join(lines)

@@ -56,6 +56,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks._machine import (  # noqa: E402
+    cpu_label,
     describe_machine,
     git_revision,
     package_versions,
@@ -691,7 +692,7 @@ def render_table(folder=RESULTS):
     machine = ""
     if first is not None:
         m = first["machine"]
-        machine = (f"Machine: {m.get('cpu_model')}, {m.get('cores_usable')} usable cores, "
+        machine = (f"Machine: {cpu_label(m)}, {m.get('cores_usable')} usable cores, "
                    f"no GPU (`load` is the 1-minute load average when each run ended); "
                    f"torch {first['versions'].get('torch')}, "
                    f"skorch {first['versions'].get('skorch')}.")

@@ -433,7 +433,7 @@ def render_readers_markdown(record):
     machine = record["machine"]
     lines += [
         "",
-        f"Machine: {machine['cpu_model']}, {machine['cores_usable']} usable cores, "
+        f"Machine: {_machine.cpu_label(machine)}, {machine['cores_usable']} usable cores, "
         f"{machine['memory_gb']} GB RAM; load average {machine.get('load_average_1min')} at the start.",
         "",
         f"Command: `{record['command']}` ({record['date']}).",

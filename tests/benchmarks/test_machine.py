@@ -76,3 +76,16 @@ def test_git_revision_is_the_one_the_run_started_with(tmp_path):
     git("commit", "-qam", "second, while the run goes on")
     assert _machine.git_revision(tmp_path) == started
     assert started["commit"] is not None and started["dirty"] is False
+
+
+def test_machine_description_names_the_cpus_vector_extensions():
+    # they decide which kernels torch and onnxruntime run: AVX2-only CPUs train
+    # slower and saturate 8-bit int8 weights (no VNNI)
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        flags = next(line for line in handle if line.startswith(("flags", "Features")))
+    present = set(flags.split(":", 1)[1].split())
+    machine = _machine.describe_machine(include_gpu=False)
+    assert machine["cpu_flags"] == [f for f in _machine._CPU_FLAGS if f in present]
+    assert ("avx2" in machine["cpu_flags"]) == ("avx2" in present)
+    for flag in machine["cpu_flags"]:
+        assert flag in _machine.cpu_label(machine)
