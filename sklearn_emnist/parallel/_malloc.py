@@ -1,4 +1,9 @@
-"""glibc allocator settings that keep torch's CPU training fast in worker processes."""
+"""glibc allocator settings that keep torch's CPU training fast.
+
+The neural estimators apply them once per process (unless the allocator was
+chosen elsewhere); :class:`~sklearn_emnist.parallel.TorchWorkerPlugin` applies
+them in Dask workers, whose nanny sets its own.
+"""
 
 import ctypes
 import ctypes.util
@@ -56,7 +61,10 @@ def tune_malloc(mmap_threshold=32 * _MIB, trim_threshold=128 * _MIB):
     in a plain process. Raising both thresholds at run time (``mallopt``)
     keeps such buffers in the heap for reuse; it made the same fit about 2.4x
     faster in a Dask worker and about 1.3x faster than glibc's defaults
-    (see the user guide, "Scale-out").
+    (see the user guide, "Scale-out"). The neural estimators call it with
+    its defaults at their first fit or predict in a process, unless the
+    allocator was chosen elsewhere (``SKLEARN_EMNIST_TUNE_MALLOC=0``, glibc's
+    variables, another allocator preloaded) or this function already ran.
 
     Does nothing (and returns ``None``) where the C library has no
     ``mallopt`` (macOS, Windows, musl).
