@@ -595,7 +595,16 @@ def _describe_overhead(record):
             f"(medians; fastest rounds: {record.get('ratio_of_fastest_rounds', 'not recorded')}; "
             f"plain {record['plain_seconds_per_epoch']}, skorch "
             f"{record['skorch_seconds_per_epoch']}{fit}; {record['n_threads']} thread(s), "
-            f"channels-last {record.get('channels_last', False)})")
+            f"channels-last {record.get('channels_last', False)}{_describe_malloc(record)})")
+
+
+def _describe_malloc(record):
+    if "malloc" not in record:  # before the estimators set up the allocator
+        return ""
+    if record["malloc"] is None:
+        return "; glibc's thresholds left alone"
+    return (f"; glibc's thresholds raised (mmap {record['malloc']['mmap_threshold'] >> 20} MiB, "
+            f"trim {record['malloc']['trim_threshold'] >> 20} MiB)")
 
 
 def _describe_allocators(record):
