@@ -388,11 +388,13 @@ class NeuralImageClassifier(NeuralNetClassifier):
         On Linux (glibc), the first fit or predict of a process raises the
         allocator's thresholds (:func:`sklearn_emnist.parallel.tune_malloc`),
         so that the activation memory freed after each batch is reused instead
-        of being handed back to the system and faulted in again. With glibc's
-        defaults this training loop ran 1.17x the time of a plain PyTorch loop
-        in the same process, and 0.99x with the thresholds raised
-        (``benchmarks/bench_neural.py overhead``). Settings of your own are
-        kept: the thresholds are left alone once set in the process, when
+        of being handed back to the system and faulted in again: a short fit
+        of the default CNN took 0.82x the time of one under glibc's defaults,
+        and the training loop 1.02x (one thread) and 1.05x (two) the time of a
+        plain PyTorch loop, against up to 1.17x under glibc's defaults
+        (``benchmarks/bench_neural.py allocators`` and ``overhead``). Settings
+        of your own are kept: the thresholds are left alone once set in the
+        process, when
         ``SKLEARN_EMNIST_TUNE_MALLOC=0``, when glibc's settings come from the
         environment (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``,
         ``GLIBC_TUNABLES``) and when another allocator is preloaded
