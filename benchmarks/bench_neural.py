@@ -272,7 +272,7 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
     validation; the plain loop is the minimal ``for xb, yb in batches:
     zero_grad / forward / cross_entropy / backward / step``. Each round runs
     ``epochs`` epochs of each, as one call (one ``fit`` of a warm-started
-    estimator, so its input validation and float32 conversion are counted),
+    estimator, whose once-per-call work is timed apart: see below),
     the order alternating between rounds so that load drift on a shared
     machine hits both alike.
 
