@@ -7,6 +7,7 @@ them in Dask workers, whose nanny sets its own.
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 from numbers import Integral
@@ -21,6 +22,7 @@ _MIB = 1 << 20
 _APPLIED = None
 
 
+@functools.cache  # find_library runs ldconfig; the estimators ask at every fit and predict
 def _libc():
     if not sys.platform.startswith("linux"):
         return None
@@ -120,16 +122,14 @@ _GLIBC_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_
 
 
 def _allocator_chosen_elsewhere():
-    """Why the allocator is left alone, or ``None``: the user opted out, set
-    glibc's settings, or preloaded another allocator."""
+    """Whether the user opted out, set glibc's settings or preloaded another allocator."""
     if os.environ.get(OPT_OUT_VARIABLE, "").strip().lower() in _OFF:
-        return f"{OPT_OUT_VARIABLE} is off"
-    named = [name for name in _GLIBC_VARIABLES if name in os.environ]
-    if named or "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
-        return f"glibc's settings come from the environment ({named or 'GLIBC_TUNABLES'})"
-    if "malloc" in os.environ.get("LD_PRELOAD", ""):  # tcmalloc, jemalloc, mimalloc
-        return "another allocator is preloaded (LD_PRELOAD)"
-    return None
+        return True
+    if any(name in os.environ for name in _GLIBC_VARIABLES):
+        return True
+    # glibc tunables of malloc; tcmalloc, jemalloc, mimalloc preloaded
+    return ("glibc.malloc" in os.environ.get("GLIBC_TUNABLES", "")
+            or "malloc" in os.environ.get("LD_PRELOAD", ""))
 
 
 def tune_malloc_for_training():
@@ -156,6 +156,6 @@ def tune_malloc_for_training():
     >>> tune_malloc_for_training() is None          # are kept
     True
     """
-    if _APPLIED is not None or _allocator_chosen_elsewhere() is not None:
+    if _APPLIED is not None or _allocator_chosen_elsewhere():
         return None
     return tune_malloc()
