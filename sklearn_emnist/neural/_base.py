@@ -104,6 +104,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
+        "precision": [StrOptions({"float32", "bfloat16"})],
     }
 
     def __init__(
@@ -121,6 +122,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         channels_last,
         predict_batch_size,
         label_smoothing=0.0,
+        precision="float32",
         **kwargs,
     ):
         kwargs.setdefault("criterion", torch.nn.CrossEntropyLoss)
@@ -140,6 +142,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         self.channels_last = channels_last
         self.predict_batch_size = predict_batch_size
         self.label_smoothing = label_smoothing
+        self.precision = precision
 
     # ------------------------------------------------------------------
     # scikit-learn protocol
@@ -420,7 +423,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
                                 merge_single=True)
         # torch's own pass: a plain average, modes restored; it returns before
         # reading a batch when the network has no batch norm (the LSTM)
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             torch.optim.swa_utils.update_bn(
                 (self._module_input(Xb) for Xb, _ in batches), self.module_
             )
@@ -702,8 +705,18 @@ class NeuralImageClassifier(NeuralNetClassifier):
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
+    def _autocast(self):
+        """The network's forward pass in ``precision``: bfloat16 autocast (the
+        weights, optimizer state and loss stay float32), or nothing."""
+        return torch.autocast(device_type=torch.device(self.device).type,
+                              dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
+
     def infer(self, x, **fit_params):
-        return self.module_(self._module_input(x), **fit_params)
+        x = self._module_input(x)
+        with self._autocast():
+            y_pred = self.module_(x, **fit_params)
+        # the loss and the probabilities are computed in float32
+        return y_pred.float()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=y_pred.device)
