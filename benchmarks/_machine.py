@@ -62,6 +62,7 @@ def _cpu_model():
 # the vector extensions that change torch's and onnxruntime's kernels (and so
 # speed, and int8 saturation without VNNI), as /proc/cpuinfo names them
 _CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile",
+              "amx_bf16",
               "asimd", "asimddp", "sve")
 
 

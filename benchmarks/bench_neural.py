@@ -303,7 +303,7 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
     """
     import torch
 
-    from sklearn_emnist.neural import CharCNNClassifier
+    from sklearn_emnist.neural import CharCNNClassifier, LSTMRowClassifier
 
     rng = np.random.default_rng(random_state)
     X = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
@@ -376,7 +376,8 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
 
 
 def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0):
-    """Effect of channels-last, inference batch size, torch.compile and threads.
+    """Effect of channels-last, inference batch size, torch.compile, threads and
+    bfloat16 precision.
 
     Each figure is a ratio against the default setting measured in the same
     run (best of 3), on random images (speed does not depend on content).
@@ -444,7 +445,27 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
         }
     except Exception as exc:  # noqa: BLE001 - report, don't fail the benchmark
         results["torch_compile"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+    results["bfloat16"] = {
+        "cnn": _precision_ratios(make(n_threads=1, channels_last=True), X, y),
+        "lstm": _precision_ratios(LSTMRowClassifier(
+            augment=False, max_epochs=1, batch_size=batch_size, n_threads=1, verbose=0,
+            random_state=random_state, device="cpu"), X, y),
+    }
     return results
+
+
+def _precision_ratios(estimator, X, y):
+    """fit and predict time with ``precision="bfloat16"`` over float32's (one thread)."""
+    seconds = {}
+    for precision in ("float32", "bfloat16"):
+        clf = estimator.set_params(precision=precision).fit(X[:512], y[:512])
+        seconds[precision] = (_time_it(lambda: clf.fit(X, y), repeat=2),
+                              _time_it(lambda: clf.predict(X)))
+    (fit32, pred32), (fit16, pred16) = seconds["float32"], seconds["bfloat16"]
+    return {"fit_seconds": {"float32": round(fit32, 3), "bfloat16": round(fit16, 3)},
+            "predict_seconds": {"float32": round(pred32, 3), "bfloat16": round(pred16, 3)},
+            "fit_ratio": round(fit16 / fit32, 3), "predict_ratio": round(pred16 / pred32, 3)}
 
 
 _STEP_SCRIPT = """
@@ -620,7 +641,10 @@ def _describe_speed(record):
     return (f"channels-last fit ratio {record['channels_last']['fit_ratio']}, predict ratio "
             f"{record['channels_last']['predict_ratio']}; predict images/s by batch size "
             f"{record['predict_images_per_second_by_batch_size']}; torch.compile "
-            f"{record['torch_compile']}; threads {record['threads']}")
+            f"{record['torch_compile']}; threads {record['threads']}"
+            + "".join(f"; bfloat16 {name} fit ratio {ratios['fit_ratio']}, predict ratio "
+                      f"{ratios['predict_ratio']}"
+                      for name, ratios in record.get("bfloat16", {}).items()))
 
 
 # record kind -> (label, one-line description) of the speed records listed under the table

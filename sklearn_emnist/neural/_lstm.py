@@ -40,7 +40,7 @@ class LSTMRowClassifier(NeuralImageClassifier):
         ``sklearn_emnist.neural.make_recipe("lstm-seed")``).
     class_weight, augment, lr_schedule, early_stopping, validation_fraction, \
 random_state, n_threads, init_from, channels_last, predict_batch_size, \
-label_smoothing
+label_smoothing, precision
         As in :class:`~sklearn_emnist.CharCNNClassifier`.
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=0.003

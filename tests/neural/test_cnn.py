@@ -500,6 +500,28 @@ def test_channels_last_trains_an_equivalent_network(letters_train, letters_test)
                                atol=1e-4)
 
 
+def test_bfloat16_precision_trains_an_equivalent_network(letters_train, letters_test):
+    X, y = letters_train
+    X_test, y_test = letters_test
+    fp32 = cnn(max_epochs=3).fit(X, y)
+    bf16 = cnn(max_epochs=3, precision="bfloat16").fit(X, y)
+    # autocast: the weights (and so the optimizer's state) stay float32
+    assert {p.dtype for p in bf16.module_.parameters()} == {torch.float32}
+    proba = bf16.predict_proba(X_test)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert bf16.score(X_test, y_test) > 0.4
+    assert abs(bf16.score(X_test, y_test) - fp32.score(X_test, y_test)) < 0.1
+    # the forward pass really runs in bfloat16 (8-bit mantissa): the same weights
+    # give slightly different probabilities, and nearly always the same labels
+    same = pickle.loads(pickle.dumps(fp32))
+    same.precision = "bfloat16"
+    rounded = same.predict_proba(X_test)
+    exact = fp32.predict_proba(X_test)
+    assert 1e-4 < np.abs(rounded - exact).max() < 0.2
+    assert np.mean(rounded.argmax(1) == exact.argmax(1)) > 0.95
+
+
 def test_invalid_parameters_are_named(letters_train):
     X, y = letters_train[0][:64], letters_train[1][:64]
     with pytest.raises(ValueError, match="class_weight"):
@@ -510,5 +532,7 @@ def test_invalid_parameters_are_named(letters_train):
         cnn(train_split=lambda ds, y: (ds, None)).fit(X, y)
     with pytest.raises(ValueError, match="label_smoothing"):
         cnn(label_smoothing=0.2, criterion=torch.nn.NLLLoss).fit(X, y)
+    with pytest.raises(ValueError, match="precision"):
+        cnn(precision="float16").fit(X, y)
     with pytest.raises(ValueError, match="only one class"):
         cnn().fit(X, np.zeros(len(X), int))
