@@ -49,8 +49,8 @@ def quantize_dynamic(estimator, *, layers=("Linear", "LSTM")):
     -------
     quantized : same class as ``estimator``
         A copy running on the CPU whose ``module_`` holds the quantized
-        layers; ``predict`` / ``predict_proba`` / ``score`` work as before and
-        it pickles (save it with :func:`~sklearn_emnist.deploy.save_model`).
+        layers; ``predict`` / ``predict_proba`` / ``score`` work as before
+        (in float32, whatever ``precision`` the estimator had) and it pickles (save it with :func:`~sklearn_emnist.deploy.save_model`).
         ``quantized_`` records the method and layers. It is for inference:
         ``fit`` would rebuild a float network from scratch.
 
@@ -98,6 +98,9 @@ def quantize_dynamic(estimator, *, layers=("Linear", "LSTM")):
             module, types, dtype=torch.qint8
         )
     quantized.device = "cpu"
+    # the int8 kernels take float32 activations (bfloat16 autocast would feed them
+    # bfloat16): the rest of the network runs in float32 too
+    quantized.precision = "float32"
     # the optimizer state refers to the float weights and is useless for inference
     quantized.optimizer_ = None
     quantized.quantized_ = {"method": "dynamic", "dtype": "qint8", "layers": found,

@@ -60,6 +60,15 @@ def test_dynamic_quantization_keeps_accuracy(request, name, letters_test):
     assert type(estimator.module_.classifier) is torch.nn.Linear
 
 
+def test_dynamic_quantization_of_a_bfloat16_model_runs_in_float32(lstm, letters_test):
+    # the int8 kernels refuse bfloat16 activations ("expected scalar type Float")
+    bfloat16 = pickle.loads(pickle.dumps(lstm))
+    bfloat16.precision = "bfloat16"
+    quantized = quantize_dynamic(bfloat16)
+    assert quantized.precision == "float32" and bfloat16.precision == "bfloat16"
+    _assert_close_to_float(quantized, lstm, letters_test)
+
+
 def test_dynamic_quantized_copy_pickles(lstm, letters_test):
     X, _ = letters_test
     quantized = quantize_dynamic(lstm)
