@@ -303,7 +303,7 @@ def loop_overhead(*, n=8192, batch_size=128, epochs=3, rounds=4, architecture="s
     """
     import torch
 
-    from sklearn_emnist.neural import CharCNNClassifier, LSTMRowClassifier
+    from sklearn_emnist.neural import CharCNNClassifier
 
     rng = np.random.default_rng(random_state)
     X = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
@@ -383,7 +383,7 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
     run (best of 3), on random images (speed does not depend on content).
     """
 
-    from sklearn_emnist.neural import CharCNNClassifier
+    from sklearn_emnist.neural import CharCNNClassifier, LSTMRowClassifier
 
     rng = np.random.default_rng(random_state)
     X = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)

@@ -50,7 +50,8 @@ def quantize_dynamic(estimator, *, layers=("Linear", "LSTM")):
     quantized : same class as ``estimator``
         A copy running on the CPU whose ``module_`` holds the quantized
         layers; ``predict`` / ``predict_proba`` / ``score`` work as before
-        (in float32, whatever ``precision`` the estimator had) and it pickles (save it with :func:`~sklearn_emnist.deploy.save_model`).
+        (in float32, whatever ``precision`` the estimator had) and it pickles
+        (save it with :func:`~sklearn_emnist.deploy.save_model`).
         ``quantized_`` records the method and layers. It is for inference:
         ``fit`` would rebuild a float network from scratch.
 

@@ -713,6 +713,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
 
     def infer(self, x, **fit_params):
         x = self._module_input(x)
+        if self.precision != "bfloat16":
+            return self.module_(x, **fit_params)
         with self._autocast():
             y_pred = self.module_(x, **fit_params)
         # the loss and the probabilities are computed in float32
