@@ -802,10 +802,10 @@ def main(argv=None):
     p = sub.add_parser("allocators")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tag", default="")
-    p = sub.add_parser("threads")
-    p.add_argument("--architecture", default="deep")
-    p = sub.add_parser("speed")
-    p.add_argument("--architecture", default="deep")
+    for name in ("threads", "speed"):
+        p = sub.add_parser(name)
+        p.add_argument("--architecture", default="deep")
+        p.add_argument("--tag", default="")
     args = parser.parse_args(argv)
 
     if args.command in ("tune", "protocol"):
@@ -837,11 +837,13 @@ def main(argv=None):
     elif args.command == "threads":
         result = thread_settings(architecture=args.architecture)
         print(json.dumps(result, indent=2))
-        _write(_record("threads", result), f"threads-{args.architecture}")
+        tag = f"-{args.tag}" if args.tag else ""
+        _write(_record("threads", result), f"threads-{args.architecture}{tag}")
     elif args.command == "speed":
         result = speed_options(architecture=args.architecture)
         print(json.dumps(result, indent=2))
-        _write(_record("speed", result), f"speed-{args.architecture}")
+        tag = f"-{args.tag}" if args.tag else ""
+        _write(_record("speed", result), f"speed-{args.architecture}{tag}")
     return 0
 
 
