@@ -446,17 +446,24 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
     except Exception as exc:  # noqa: BLE001 - report, don't fail the benchmark
         results["torch_compile"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
+    # precision and threads of both estimators' default networks (the LSTM's
+    # small row-by-row products may not gain from a second thread)
+    networks = {
+        "cnn": make(channels_last=True),
+        "lstm": LSTMRowClassifier(augment=False, max_epochs=1, batch_size=batch_size,
+                                  verbose=0, random_state=random_state, device="cpu"),
+    }
     results["bfloat16"] = {
-        "cnn": _precision_ratios(make(n_threads=1, channels_last=True), X, y),
-        "lstm": _precision_ratios(LSTMRowClassifier(
-            augment=False, max_epochs=1, batch_size=batch_size, n_threads=1, verbose=0,
-            random_state=random_state, device="cpu"), X, y),
+        name: {str(n_threads): _precision_ratios(estimator.set_params(n_threads=n_threads),
+                                                 X, y)
+               for n_threads in (1, 2)}
+        for name, estimator in networks.items()
     }
     return results
 
 
 def _precision_ratios(estimator, X, y):
-    """fit and predict time with ``precision="bfloat16"`` over float32's (one thread)."""
+    """fit and predict time with ``precision="bfloat16"`` over float32's."""
     seconds = {}
     for precision in ("float32", "bfloat16"):
         clf = estimator.set_params(precision=precision).fit(X[:512], y[:512])
@@ -642,9 +649,10 @@ def _describe_speed(record):
             f"{record['channels_last']['predict_ratio']}; predict images/s by batch size "
             f"{record['predict_images_per_second_by_batch_size']}; torch.compile "
             f"{record['torch_compile']}; threads {record['threads']}"
-            + "".join(f"; bfloat16 {name} fit ratio {ratios['fit_ratio']}, predict ratio "
-                      f"{ratios['predict_ratio']}"
-                      for name, ratios in record.get("bfloat16", {}).items()))
+            + "".join(f"; {name} with {n_threads} thread(s): fit seconds {r['fit_seconds']}, "
+                      f"bfloat16 fit ratio {r['fit_ratio']}, predict ratio {r['predict_ratio']}"
+                      for name, by_threads in record.get("bfloat16", {}).items()
+                      for n_threads, r in by_threads.items()))
 
 
 # record kind -> (label, one-line description) of the speed records listed under the table
