@@ -664,6 +664,11 @@ _EXTRA_LINES = {
 }
 
 
+# parameters added after some records were written -> the value (as _describe_params
+# writes it) that reproduces what those records ran
+_BEFORE_PARAMETER = {"precision": "float32"}
+
+
 def _unlike_today(record, recipes):
     """The record's settings that its recipe no longer has (an older default).
 
@@ -681,7 +686,8 @@ def _unlike_today(record, recipes):
     today = recipes[name]
     if today is None:
         return "recipe gone"
-    then = record.get("params", {})
+    # a parameter added after the record ran as its value in _BEFORE_PARAMETER
+    then = {**_BEFORE_PARAMETER, **record.get("params", {})}
     overridden = set(record.get("overrides", {}))
     changed = [
         f"{key}={then.get(key, 'unset')} (now {today.get(key, 'unset')})"

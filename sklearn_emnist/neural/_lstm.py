@@ -67,10 +67,11 @@ label_smoothing, precision
     -----
     *Speed on CPU*: the LSTM steps through 28 rows of small matrix products,
     which a second thread slows down rather than speeds up. On a 2-core
-    Sapphire Rapids Xeon an epoch of the default network on 6,400 letters
-    took 6.6 s with one thread and 7.1 s with two (float32), 2.5 s and 5.4 s
-    with ``precision="bfloat16"``; so pass ``n_threads=1`` there (and run
-    parallel fits in processes, e.g. ``GridSearchCV(n_jobs=-1)``).
+    Sapphire Rapids Xeon an epoch of the default network on 4,096 images
+    took 4.4 s with one thread and 4.5 s with two (float32), 1.6 s and 3.5 s
+    with ``precision="bfloat16"`` (``benchmarks/bench_neural.py speed``); so
+    pass ``n_threads=1`` there, and run parallel fits in processes
+    (``GridSearchCV(n_jobs=-1)``).
 
     Examples
     --------

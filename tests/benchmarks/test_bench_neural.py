@@ -93,3 +93,16 @@ def test_loop_overhead_times_the_training_loop_apart_from_what_fit_does_once(mon
         result["plain_seconds_per_epoch"])
     assert result["ratio_skorch_over_plain"] == pytest.approx(loop_ratio, abs=1e-3)
     assert result["fit_ratio_skorch_over_plain"] > result["ratio_skorch_over_plain"]
+
+
+def test_records_from_before_a_parameter_existed_are_not_flagged_as_different():
+    from benchmarks.bench_neural import _describe_params, _unlike_today
+    from sklearn_emnist.neural import make_recipe
+
+    today = _describe_params(make_recipe("cnn-deep"))
+    older = {key: value for key, value in today.items() if key != "precision"}
+    record = {"recipe": "cnn-deep", "params": older, "overrides": {}}
+    assert _unlike_today(record, {}) == ""
+    # a changed default still shows
+    record["params"] = {**older, "max_epochs": 10}
+    assert _unlike_today(record, {}) == "max_epochs=10 (now 16)"
