@@ -821,6 +821,8 @@ def main(argv=None):
         p.add_argument("--architecture", default="deep")
         p.add_argument("--tag", default="")
     args = parser.parse_args(argv)
+    # the suffix of the record's file name ("table" writes no record)
+    tag = f"-{args.tag}" if getattr(args, "tag", "") else ""
 
     if args.command in ("tune", "protocol"):
         protocol = args.protocol
@@ -831,7 +833,6 @@ def main(argv=None):
                             overrides=overrides, random_state=args.random_state,
                             n_train=args.n_train, save_model=args.save_model)
         print(json.dumps(record["metrics"]), "fit", record["fit_seconds"], "s")
-        tag = f"-{args.tag}" if args.tag else ""
         name = f"{args.command}-{args.dataset}-{protocol}-{args.recipe}{tag}"
         _write(record, name)
     elif args.command == "overhead":
@@ -839,24 +840,20 @@ def main(argv=None):
                                rounds=args.rounds, n_threads=args.threads,
                                channels_last=args.channels_last)
         print(json.dumps(result, indent=2))
-        tag = f"-{args.tag}" if args.tag else ""
         _write(_record("overhead", result), f"overhead-{args.architecture}{tag}")
     elif args.command == "table":
         print(f"wrote {render_table()}")
     elif args.command == "allocators":
         result = allocators(n_threads=args.threads)
         print(json.dumps(result, indent=2))
-        tag = f"-{args.tag}" if args.tag else ""
         _write(_record("allocators", result), f"allocators-t{args.threads}{tag}")
     elif args.command == "threads":
         result = thread_settings(architecture=args.architecture)
         print(json.dumps(result, indent=2))
-        tag = f"-{args.tag}" if args.tag else ""
         _write(_record("threads", result), f"threads-{args.architecture}{tag}")
     elif args.command == "speed":
         result = speed_options(architecture=args.architecture)
         print(json.dumps(result, indent=2))
-        tag = f"-{args.tag}" if args.tag else ""
         _write(_record("speed", result), f"speed-{args.architecture}{tag}")
     return 0
 

@@ -11,36 +11,20 @@ given the same label, and both accuracies.
 """
 
 import json
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks._machine import describe_machine  # noqa: E402
-from benchmarks.bench_neural import load_protocol  # noqa: E402
-from sklearn_emnist.neural import make_recipe  # noqa: E402
+from _validation_run import fit_default_cnn_on_tune_sample
 
 
 def main():
-    X_train, y_train, X_valid, y_valid, _ = load_protocol("letters-here", "tune")
-    model = make_recipe("cnn-deep", random_state=0, verbose=0)
-    start = time.perf_counter()
-    model.fit(X_train, y_train)
-    fit_seconds = time.perf_counter() - start
+    model, X_valid, y_valid, header = fit_default_cnn_on_tune_sample()
     exact = model.predict_proba(X_valid)
     model.set_params(precision="bfloat16")
     rounded = model.predict_proba(X_valid)
     difference = np.abs(rounded - exact)
     result = {
-        "command": "python " + " ".join(sys.argv),
-        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": describe_machine(),
-        "fit_seconds": round(fit_seconds, 1),
-        "n_train": len(y_train), "n_valid": len(y_valid),
+        **header,
         "max_abs_probability_difference": float(difference.max()),
         "median_abs_probability_difference": float(np.median(difference)),
         "same_label_share": float(np.mean(rounded.argmax(1) == exact.argmax(1))),

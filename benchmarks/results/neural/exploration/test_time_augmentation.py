@@ -10,19 +10,12 @@ Writes ``test_time_augmentation.json`` beside this script.
 """
 
 import json
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from _validation_run import fit_default_cnn_on_tune_sample
 
-ROOT = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks._machine import describe_machine  # noqa: E402
-from benchmarks.bench_neural import load_protocol  # noqa: E402
-from sklearn_emnist.augmentation import random_affine  # noqa: E402
-from sklearn_emnist.neural import make_recipe  # noqa: E402
+from sklearn_emnist.augmentation import random_affine
 
 
 def shifted(images, dx, dy):
@@ -39,22 +32,14 @@ def accuracy(model, probabilities, y):
 
 
 def main():
-    X_train, y_train, X_valid, y_valid, _ = load_protocol("letters-here", "tune")
-    model = make_recipe("cnn-deep", random_state=0, verbose=0)
-    start = time.perf_counter()
-    model.fit(X_train, y_train)
-    fit_seconds = time.perf_counter() - start
+    model, X_valid, y_valid, header = fit_default_cnn_on_tune_sample()
     plain = model.predict_proba(X_valid)
     shifts = [model.predict_proba(shifted(X_valid, dx, dy))
               for dx, dy in [(1, 0), (-1, 0), (0, 1), (0, -1)]]
     as_float = X_valid.astype(np.float32) / 255
     affine = [model.predict_proba(random_affine(as_float, random_state=k)) for k in range(8)]
     result = {
-        "command": "python " + " ".join(sys.argv),
-        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": describe_machine(),
-        "fit_seconds": round(fit_seconds, 1),
-        "n_train": len(y_train), "n_valid": len(y_valid),
+        **header,
         "validation_accuracy": {
             "plain": accuracy(model, [plain], y_valid),
             "plain + 4 one-pixel shifts": accuracy(model, [plain, *shifts], y_valid),

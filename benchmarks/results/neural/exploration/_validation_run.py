@@ -1,0 +1,32 @@
+"""What the validation-only exploration scripts share: the default CNN recipe
+fitted on the seed sample of protocol "tune", and the header of their records."""
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._machine import describe_machine  # noqa: E402
+from benchmarks.bench_neural import load_protocol  # noqa: E402
+from sklearn_emnist.neural import make_recipe  # noqa: E402
+
+
+def fit_default_cnn_on_tune_sample():
+    """The default CNN recipe (random_state=0) fitted on the tune protocol's
+    training sample; returns the model, the validation images and labels, and
+    the record header (command, time, machine, fit seconds, sample sizes)."""
+    X_train, y_train, X_valid, y_valid, _ = load_protocol("letters-here", "tune")
+    model = make_recipe("cnn-deep", random_state=0, verbose=0)
+    start = time.perf_counter()
+    model.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    header = {
+        "command": "python " + " ".join(sys.argv),
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": describe_machine(),
+        "fit_seconds": round(fit_seconds, 1),
+        "n_train": len(y_train), "n_valid": len(y_valid),
+    }
+    return model, X_valid, y_valid, header
