@@ -112,7 +112,9 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
         out and scored, and the model fits on all the other training images
         (as imbalanced as train). A validation sample has the test set's
         class spread (:func:`~benchmarks.datasets.indices_spread_like`):
-        class-balanced on letters-here, stratified on byclass-here.
+        class-balanced on letters-here, stratified on byclass-here. In
+        ``tune`` it is drawn from what the training sample leaves, so a class
+        with too few images left has fewer (letters-here: 1 x and 32 z).
     random_state : int
         Seed of the samples.
 
