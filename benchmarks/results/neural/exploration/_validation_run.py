@@ -13,6 +13,16 @@ from benchmarks.bench_neural import load_protocol  # noqa: E402
 from sklearn_emnist.neural import make_recipe  # noqa: E402
 
 
+def record_header(**fields):
+    """The command, time and machine of an exploration record, then ``fields``."""
+    return {
+        "command": "python " + " ".join(sys.argv),
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": describe_machine(),
+        **fields,
+    }
+
+
 def fit_default_cnn_on_tune_sample():
     """The default CNN recipe (random_state=0) fitted on the tune protocol's
     training sample; returns the model, the validation images and labels, and
@@ -22,11 +32,6 @@ def fit_default_cnn_on_tune_sample():
     start = time.perf_counter()
     model.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
-    header = {
-        "command": "python " + " ".join(sys.argv),
-        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": describe_machine(),
-        "fit_seconds": round(fit_seconds, 1),
-        "n_train": len(y_train), "n_valid": len(y_valid),
-    }
+    header = record_header(fit_seconds=round(fit_seconds, 1),
+                           n_train=len(y_train), n_valid=len(y_valid))
     return model, X_valid, y_valid, header
