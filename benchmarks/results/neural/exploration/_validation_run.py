@@ -1,5 +1,6 @@
 """What the validation-only exploration scripts share: the default CNN recipe
-fitted on the seed sample of protocol "tune", and the header of their records."""
+fitted on the seed sample of protocol "tune", a kept model's predictions on a
+validation sample, and the header of their records."""
 
 import sys
 import time
@@ -7,6 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT))
+
+import joblib  # noqa: E402
+import numpy as np  # noqa: E402
 
 from benchmarks._machine import describe_machine  # noqa: E402
 from benchmarks.bench_neural import load_protocol  # noqa: E402
@@ -35,3 +39,14 @@ def fit_default_cnn_on_tune_sample():
     header = record_header(fit_seconds=round(fit_seconds, 1),
                            n_train=len(y_train), n_valid=len(y_valid))
     return model, X_valid, y_valid, header
+
+
+def predictions_of_kept_model(model_path, dataset, protocol):
+    """The validation images of ``load_protocol(dataset, protocol)``, their
+    labels and a kept model's predictions, both as class names."""
+    _, _, X_valid, y_valid, names = load_protocol(dataset, protocol)
+    names = np.asarray(names)
+    predicted = np.asarray(joblib.load(model_path).predict(X_valid))
+    if predicted.dtype.kind in "iu":
+        predicted = names[predicted]
+    return X_valid, names[y_valid], predicted

@@ -23,12 +23,10 @@ Usage, from the repository root, with a model kept by
 
 import collections
 import sys
-from pathlib import Path
 
-import joblib
 import numpy as np
+from _validation_run import predictions_of_kept_model
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 MERGED_LETTERS = set("cijklmopsuvwxyz")  # emnist-bymerge-mapping.txt keeps no lower case of these
 
 
@@ -45,15 +43,7 @@ def _merge(char):
 
 
 def main(model_path):
-    sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks.bench_neural import load_protocol
-
-    _, _, X_valid, y_valid, names = load_protocol("byclass-here", "tune-full")
-    names = np.asarray(names)
-    predicted = np.asarray(joblib.load(model_path).predict(X_valid))
-    if predicted.dtype.kind in "iu":
-        predicted = names[predicted]
-    true = names[y_valid]
+    _, true, predicted = predictions_of_kept_model(model_path, "byclass-here", "tune-full")
     errors = [(t, p) for t, p in zip(true.tolist(), predicted.tolist()) if t != p]
     kinds = collections.Counter(_kind(t, p) for t, p in errors)
     merged_accuracy = np.mean([_merge(t) == _merge(p) for t, p in zip(true, predicted)])

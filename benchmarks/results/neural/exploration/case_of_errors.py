@@ -16,8 +16,10 @@ import collections
 import sys
 from pathlib import Path
 
-import joblib
 import numpy as np
+from _validation_run import predictions_of_kept_model
+
+from sklearn_emnist.datasets import read_idx
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 GZIP = REPO_ROOT.parent / "shared" / "emnist" / "gzip"
@@ -30,16 +32,7 @@ def _rows(images):
 
 
 def main(model_path):
-    sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks.bench_neural import load_protocol
-    from sklearn_emnist.datasets import read_idx
-
-    _, _, X_valid, y_valid, names = load_protocol("letters-here", "tune")
-    names = np.asarray(names)
-    predicted = np.asarray(joblib.load(model_path).predict(X_valid))
-    if predicted.dtype.kind in "iu":
-        predicted = names[predicted]
-    true = names[y_valid]
+    X_valid, true, predicted = predictions_of_kept_model(model_path, "letters-here", "tune")
     images = read_idx(GZIP / "emnist-byclass-test-images-idx3-ubyte.gz")
     labels = read_idx(GZIP / "emnist-byclass-test-labels-idx1-ubyte.gz")
     chars = {}

@@ -1,4 +1,4 @@
-"""Does test-time augmentation pay? Validation only (protocol "tune"), never test.
+"""Does test-time augmentation pay? Validation only (protocol "tune" or "tune-full"), never test.
 
 Fits the default CNN recipe (16 epochs, random_state=0) on the seed sample and
 scores the train-only validation sample with the probabilities of the plain
