@@ -713,12 +713,10 @@ class NeuralImageClassifier(NeuralNetClassifier):
 
     def infer(self, x, **fit_params):
         x = self._module_input(x)
-        if self.precision != "bfloat16":
-            return self.module_(x, **fit_params)
         with self._autocast():
             y_pred = self.module_(x, **fit_params)
         # the loss and the probabilities are computed in float32
-        return y_pred.float()
+        return y_pred.float() if self.precision == "bfloat16" else y_pred
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=y_pred.device)
