@@ -49,7 +49,7 @@ from sklearn.utils.validation import (
 from ..parallel._malloc import tune_malloc_for_training
 from ..utils import N_PIXELS, check_images
 from ._callbacks import BatchAccuracy, DecodeLabels
-from ._data import BatchIterator, ImageTensorDataset
+from ._data import BatchIterator, ImageTensorDataset, batch_bounds
 from ._schedules import SCHEDULES, LRSchedule
 from ._threads import effective_n_threads, resolve_device, torch_threads
 
@@ -219,7 +219,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         check it: all labels of ``y`` on the first call, unchanged later."""
         classes = np.unique(np.asarray(classes))
         if not first_call:
-            if not np.array_equal(classes, self.classes_):
+            # a set of labels: classes_ keeps the order of the classes parameter
+            if not np.array_equal(classes, np.unique(self.classes_)):
                 raise ValueError(
                     f"classes={classes!r} is not the same as on the first call to "
                     f"partial_fit ({self.classes_!r}); to learn other classes, fit again "
@@ -241,8 +242,14 @@ class NeuralImageClassifier(NeuralNetClassifier):
         encoded = sorter[position]
         unknown = classes[encoded] != y
         if np.any(unknown):
+            labels = np.unique(y[unknown])[:10]
+            if self.classes is not None:
+                raise ValueError(
+                    f"y contains labels {labels!r} that are not in the classes parameter "
+                    f"({classes!r}); classes must list every label of y."
+                )
             raise ValueError(
-                f"y contains labels not seen in the first fit: {np.unique(y[unknown])[:10]!r}; "
+                f"y contains labels not seen in the first fit: {labels!r}; "
                 f"known classes are {classes!r}. Refit from scratch (warm_start=False) "
                 "or pass all classes up front (classes=...)."
             )
@@ -272,15 +279,18 @@ class NeuralImageClassifier(NeuralNetClassifier):
             self._rng_ = np.random.default_rng(seed)
             self._split_seed_ = int(self._rng_.integers(_MAX_SEED))
         y_encoded = self._encode(y)
-        if self.class_weight is None:
-            self.class_weight_ = None
-        else:
-            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
-            self.class_weight_ = weights.astype(np.float32)
         if sample_weight is not None:
             # negative weights would reward the loss; all-zero ones leave nothing to learn
             sample_weight = _check_sample_weight(sample_weight, images, dtype=np.float32,
                                                  ensure_non_negative=True)
+        if self.class_weight is None:
+            self.class_weight_ = None
+        else:
+            # "balanced" counts each class's summed sample weight, as LogisticRegression
+            # and the SVMs do
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
+                                           sample_weight=sample_weight)
+            self.class_weight_ = weights.astype(np.float32)
         return ImageTensorDataset(images, y_encoded, sample_weight)
 
     def _next_seed(self):
@@ -480,6 +490,15 @@ class NeuralImageClassifier(NeuralNetClassifier):
         with self._runtime(seed=False):
             return NeuralNet.predict_proba(self, dataset)
 
+    def forward_iter(self, X, training=False, device="cpu"):
+        """skorch's batched forward pass (``forward`` concatenates it), taking
+        the images ``predict`` takes, with ``device="auto"`` and ``n_threads``
+        applied as in ``predict``."""
+        if not isinstance(X, torch.utils.data.Dataset):
+            X = ImageTensorDataset(self._check_images(X))
+        with self._runtime(seed=False):
+            yield from NeuralNet.forward_iter(self, X, training=training, device=device)
+
     def predict(self, X):
         """Predicted labels (same type as the labels given to ``fit``).
 
@@ -533,6 +552,25 @@ class NeuralImageClassifier(NeuralNetClassifier):
         does."""
         if getattr(self, "_callbacks_built_for_", None) != self._default_callback_settings():
             self.initialize_callbacks()
+        if self.lr_schedule is None:
+            # a schedule removed since the last call: the rate it left goes back to
+            # its peak (lr, or the rate the user set since)
+            for group in self.optimizer_.param_groups:
+                if "scheduled_lr" in group and group["lr"] == group["scheduled_lr"]:
+                    group["lr"] = group["initial_lr"]
+                    del group["scheduled_lr"]
+
+    def _n_train_batches(self, dataset):
+        """How many batches an epoch over ``dataset`` has, as ``get_iterator``
+        would build them (without drawing its seeds)."""
+        kwargs = self.get_params_for("iterator_train")
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        ours = isinstance(self.iterator_train, type) and issubclass(self.iterator_train,
+                                                                     BatchIterator)
+        return len(batch_bounds(len(dataset), batch_size, kwargs.get("drop_last", False),
+                                kwargs.get("merge_single", ours)))
 
     @property
     def _default_callbacks(self):
@@ -723,13 +761,22 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if isinstance(self.criterion_, torch.nn.NLLLoss):
             y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
         loss = self.criterion_(y_pred, y_true)
-        if loss.ndim == 0:  # a criterion instance that reduces itself
+        class_weight = getattr(self, "class_weight_", None)
+        has_sample_weight = isinstance(X, Mapping) and "sample_weight" in X
+        if loss.ndim == 0:  # a criterion that reduces itself
+            if class_weight is not None or has_sample_weight:
+                raise ValueError(
+                    "The criterion returns one averaged loss (a criterion instance, or "
+                    "criterion__reduction other than 'none'), so class_weight and "
+                    "sample_weight cannot weight each sample's loss. Pass the criterion as "
+                    "a class (criterion=torch.nn.CrossEntropyLoss): per-sample losses are "
+                    "then set up for you."
+                )
             return loss
         weight = None
-        class_weight = getattr(self, "class_weight_", None)
         if class_weight is not None:
             weight = torch.as_tensor(class_weight, device=loss.device)[y_true]
-        if isinstance(X, Mapping) and "sample_weight" in X:
+        if has_sample_weight:
             sample_weight = to_tensor(X["sample_weight"], device=loss.device)
             weight = sample_weight if weight is None else weight * sample_weight
         if weight is not None:

@@ -34,10 +34,13 @@ class CharCNNClassifier(NeuralImageClassifier):
         ``module__channels=...``, ``module__dropout=...``.
     class_weight : dict, "balanced" or None, default=None
         Weights multiplying each sample's loss by its class's weight, computed
-        exactly as scikit-learn does
-        (:func:`sklearn.utils.class_weight.compute_class_weight`): dict keys
-        are the labels as given in ``y``. ``partial_fit`` refuses
-        ``"balanced"``, as scikit-learn's incremental classifiers do.
+        exactly as scikit-learn's ``LogisticRegression`` does
+        (:func:`sklearn.utils.class_weight.compute_class_weight`; ``"balanced"``
+        counts each class's ``sample_weight`` when ``fit`` is given one): dict
+        keys are the labels as given in ``y``. ``partial_fit`` refuses
+        ``"balanced"``, as scikit-learn's incremental classifiers do. Both
+        weights need per-sample losses: pass ``criterion`` as a class (an
+        instance that averages its loss itself is refused).
     augment : bool, "affine", dict or callable, default=True
         Train-time augmentation of every training batch (never at predict
         time): ``True`` / ``"affine"`` applies

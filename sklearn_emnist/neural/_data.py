@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["ImageTensorDataset", "BatchIterator"]
+__all__ = ["ImageTensorDataset", "BatchIterator", "batch_bounds"]
 
 
 class ImageTensorDataset(Dataset):
@@ -70,6 +70,27 @@ class ImageTensorDataset(Dataset):
         return out
 
 
+def batch_bounds(n_samples, batch_size, drop_last=False, merge_single=False):
+    """Start and end of every batch of an epoch over ``n_samples`` samples.
+
+    ``drop_last`` drops an incomplete last batch; ``merge_single`` lets a last
+    batch of one sample join the batch before (batch norm cannot train on it).
+
+    Examples
+    --------
+    >>> from sklearn_emnist.neural._data import batch_bounds
+    >>> batch_bounds(9, 4), batch_bounds(9, 4, merge_single=True)
+    ([(0, 4), (4, 8), (8, 9)], [(0, 4), (4, 9)])
+    >>> batch_bounds(9, 4, drop_last=True)
+    [(0, 4), (4, 8)]
+    """
+    stop = n_samples - n_samples % batch_size if drop_last else n_samples
+    edges = [*range(0, stop, batch_size), stop]
+    if merge_single and len(edges) > 2 and edges[-1] - edges[-2] == 1:
+        del edges[-2]  # the lone last sample joins the batch before
+    return list(zip(edges[:-1], edges[1:]))
+
+
 class BatchIterator:
     """Iterate over an :class:`ImageTensorDataset` in mini-batches.
 
@@ -114,12 +135,8 @@ class BatchIterator:
 
     def _bounds(self):
         """Start and end of every batch."""
-        n = len(self.dataset)
-        stop = n - n % self.batch_size if self.drop_last else n
-        edges = [*range(0, stop, self.batch_size), stop]
-        if self.merge_single and len(edges) > 2 and edges[-1] - edges[-2] == 1:
-            del edges[-2]  # the lone last sample joins the batch before
-        return list(zip(edges[:-1], edges[1:]))
+        return batch_bounds(len(self.dataset), self.batch_size, self.drop_last,
+                            self.merge_single)
 
     def __len__(self):
         return len(self._bounds())
@@ -135,7 +152,9 @@ class BatchIterator:
                 images = self.augment(Xb.numpy().reshape(-1, 28, 28))
                 Xb = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
                 Xb = Xb.reshape(-1, 1, 28, 28)
-            if ds.sample_weight is not None:
-                Xb = {"X": Xb, "sample_weight": ds.sample_weight[index]}
+            # a plain skorch Dataset (skorch's forward) carries no weights
+            sample_weight = getattr(ds, "sample_weight", None)
+            if sample_weight is not None:
+                Xb = {"X": Xb, "sample_weight": sample_weight[index]}
             yb = ds.y[index] if ds.y is not None else None
             yield Xb, yb

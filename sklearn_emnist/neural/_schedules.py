@@ -78,8 +78,14 @@ class LRSchedule(Callback):
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         if self.total_steps_ is None:
-            batch_size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
-            per_epoch = max(math.ceil(len(dataset_train) / batch_size), 1)
+            count = getattr(net, "_n_train_batches", None)
+            if count is not None:  # the estimators: their iterator's own batch count
+                per_epoch = count(dataset_train)
+            else:
+                batch_size = net.get_params_for("iterator_train").get("batch_size",
+                                                                      net.batch_size)
+                per_epoch = math.ceil(len(dataset_train) / batch_size)
+            per_epoch = max(per_epoch, 1)
             self.total_steps_ = per_epoch * net.max_epochs
             for group in net.optimizer_.param_groups:
                 # the peak lr is the group's lr, unless that is still the value this

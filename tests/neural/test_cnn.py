@@ -155,6 +155,30 @@ def test_class_weight_is_computed_as_scikit_learn_does(letters_train):
     assert as_dict.class_weight_[0] == 5.0 and np.all(as_dict.class_weight_[1:] == 1.0)
 
 
+def test_balanced_class_weight_counts_sample_weights_as_logistic_regression_does(
+        letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    sample_weight = np.where(y == 1, 10.0, 1.0)
+    clf = cnn(class_weight="balanced", max_epochs=0).fit(X, y, sample_weight=sample_weight)
+    expected = compute_class_weight("balanced", classes=np.unique(y), y=y,
+                                    sample_weight=sample_weight)
+    np.testing.assert_allclose(clf.class_weight_, expected, rtol=1e-6)
+    unweighted = compute_class_weight("balanced", classes=np.unique(y), y=y)
+    assert not np.allclose(clf.class_weight_, unweighted)
+
+
+@pytest.mark.parametrize("criterion", [{"criterion": torch.nn.CrossEntropyLoss()},
+                                       {"criterion__reduction": "mean"}],
+                         ids=["instance", "reduction-mean"])
+def test_a_criterion_that_averages_its_own_loss_refuses_weights(letters_train, criterion):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    with pytest.raises(ValueError, match="one averaged loss"):
+        cnn(**criterion, class_weight={0: 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="one averaged loss"):
+        cnn(**criterion).fit(X, y, sample_weight=np.ones(len(y)))
+    assert cnn(**criterion).fit(X, y).score(X, y) > 0  # without weights it trains
+
+
 def test_class_and_sample_weights_multiply_each_sample_loss(letters_train):
     X, y = letters_train[0][:200], letters_train[1][:200]
     clf = cnn(class_weight={3: 4.0}, max_epochs=0).fit(X, y)
@@ -278,6 +302,47 @@ def test_lr_set_between_warm_start_fits_is_the_new_peak(letters_train):
     clf.fit(X, y)
     assert clf.history[-1]["lr"] == 0.0
     assert torch.equal(weights, clf.module_.classifier.weight)
+
+
+def test_a_schedule_removed_before_a_warm_start_leaves_lr_as_the_rate(letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    clf = cnn(warm_start=True, lr_schedule="onecycle", max_epochs=2).fit(X, y)
+    assert clf.optimizer_.param_groups[0]["lr"] < 1e-4  # where one-cycle ended
+    clf.set_params(lr_schedule=None)
+    clf.fit(X, y)
+    assert clf.optimizer_.param_groups[0]["lr"] == clf.lr
+
+
+@pytest.mark.parametrize("n_images, iterator_params, batches_per_epoch", [
+    (97, {}, 3),  # 32, 32, 33: a last batch of one image joins the one before
+    (200, {"iterator_train__drop_last": True}, 3),  # 64 x 3, the last 8 dropped
+], ids=["merged-single", "drop-last"])
+def test_the_schedule_counts_the_batches_the_iterator_makes(
+        letters_train, n_images, iterator_params, batches_per_epoch):
+    X, y = letters_train[0][:n_images], letters_train[1][:n_images]
+    batch_size = 32 if n_images == 97 else 64
+    clf = cnn(lr_schedule="cosine", max_epochs=4, batch_size=batch_size,
+              early_stopping=False, **iterator_params).fit(X, y)
+    schedule = dict(clf.callbacks_)["lr_schedule"]
+    assert schedule.total_steps_ == schedule.step_ == 4 * batches_per_epoch
+
+
+def test_skorch_forward_returns_the_networks_outputs(fitted_letters_cnn, letters_test):
+    X = letters_test[0][:10]  # uint8, flat: the images predict takes
+    outputs = fitted_letters_cnn.forward(X)
+    assert outputs.shape == (10, 26)
+    probabilities = fitted_letters_cnn.predict_proba(letters_test[0][:10])
+    np.testing.assert_array_equal(outputs.argmax(1).numpy(), probabilities.argmax(1))
+
+
+def test_classes_parameter_names_labels_it_lacks(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    with pytest.raises(ValueError, match="not in the classes parameter"):
+        cnn(classes=[0, 1, 2]).fit(X, y)
+    # partial_fit's classes is a set of labels: any order of the same ones is fine
+    ordered = cnn(classes=[2, 1, 0] + list(range(3, 26)))
+    ordered.partial_fit(X, y, classes=ordered.classes).partial_fit(X, y, classes=np.arange(26))
+    assert list(ordered.classes_[:3]) == [2, 1, 0]
 
 
 def test_partial_fit_accepts_classes_up_front(letters_train):
