@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ..utils import check_images
+from ..utils import check_images, frame_to_array
 
 __all__ = ["random_affine", "DEFAULT_AFFINE"]
 
@@ -261,6 +261,7 @@ def random_affine(
     )
     rng = _check_random_state(random_state)
 
+    images = frame_to_array(images)  # a DataFrame's dtype is its columns'
     in_shape = np.shape(images)
     in_dtype = getattr(images, "dtype", None)
     in_dtype = np.asarray(images).dtype if in_dtype is None else np.dtype(in_dtype)

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length
 
-from ..utils import check_images, reject_sparse
+from ..utils import check_images, frame_to_array, reject_sparse
 from ._affine import DEFAULT_AFFINE, check_affine_params, random_affine
 
 __all__ = ["RandomAffineAugmenter"]
@@ -145,9 +145,7 @@ class RandomAffineAugmenter(BaseSampler):
                 "fit_resample repeats the labels for the augmented copies."
             )
         reject_sparse(X, estimator=self)
-        if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
-            X = X.to_numpy()
-        X = np.asarray(X)
+        X = np.asarray(frame_to_array(X))
         check_images(X, dtype=np.uint8 if X.dtype.kind in "uib" else np.float32, estimator=self)
         y = np.asarray(y)
         check_consistent_length(X, y)

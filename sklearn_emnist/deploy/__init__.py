@@ -23,7 +23,9 @@ what ``predict_proba`` does around the network:
 ``predict_proba`` / ``score`` like the estimator (any accepted image shape
 and dtype, the same labels), running on onnxruntime only: no torch or skorch
 is imported. Parity, tested on real letters for both estimators: identical
-predicted classes, probabilities within ``atol=1e-5``. A graph takes one pixel
+predicted classes, probabilities within ``atol=1e-5``. The graph computes in
+float32: a ``precision="bfloat16"`` model exports as the same weights in
+float32 (parity holds with ``precision="float32"``). A graph takes one pixel
 type (``input_dtype_``): float images given to a uint8 graph are rounded to
 0..255 first, which moves probabilities by up to about 2e-3 on blurred float
 images and can flip a near tie; export with ``input_dtype="float32"`` to

@@ -156,7 +156,10 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     ``classes_``). The batch dimension is dynamic. ``classes_`` and the input
     convention are written into the model's metadata; load the file with
     :func:`~sklearn_emnist.deploy.load_onnx` for a drop-in classifier that
-    needs only onnxruntime (no torch).
+    needs only onnxruntime (no torch). The graph computes in float32 whatever
+    the estimator's ``precision``: a ``precision="bfloat16"`` model exports as
+    its float32 counterpart, whose probabilities differ from the bfloat16
+    ones by bfloat16's rounding (up to about 1e-2).
 
     Parameters
     ----------

@@ -155,7 +155,8 @@ class OnnxCharClassifier(ClassifierMixin, BaseEstimator):
             )
         dtype = metadata.get("classes_dtype", "object")
         classes = json.loads(metadata["classes"])
-        self.classes_ = np.asarray(classes, dtype=None if dtype == "object" else dtype)
+        # json gives lists; object labels (e.g. strings of a pandas column) stay objects
+        self.classes_ = np.array(classes, dtype=object if dtype == "object" else dtype)
         self.input_dtype_ = metadata.get("input_dtype", "uint8")
         self.n_features_in_ = N_PIXELS
         self.metadata_ = metadata

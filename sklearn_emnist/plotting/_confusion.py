@@ -268,7 +268,10 @@ class CharConfusionMatrixDisplay:
         if values_format is None:
             fmt = (lambda v: f"{100 * v:.0f}") if normalized else (lambda v: f"{v:.0f}")
         else:
-            fmt = lambda v: format(v, values_format)
+            # counts are whole numbers: integer formats ("d") work on them, as in
+            # scikit-learn's ConfusionMatrixDisplay
+            fmt = lambda v: format(int(v) if not normalized and float(v).is_integer() else v,
+                                   values_format)
         if include_values == "auto":
             if n <= 30:
                 show = matrix > 0

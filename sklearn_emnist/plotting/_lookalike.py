@@ -3,8 +3,8 @@
 ``LOOKALIKE_GROUPS`` is data: each string is one group of characters that
 handwriting makes hard to tell apart (from the EMNIST paper's merged classes
 and the confusions of real classifiers). Classes are matched by their display
-name; a name of several characters (e.g. ``"Aa"``) joins the group of its
-first character found in the table.
+name, one character each; a name of several characters (e.g. ``"Aa"`` or
+``"10"``) is in no group: it gets a group of its own, after the table's.
 """
 
 import numpy as np

@@ -1,5 +1,7 @@
 """Histogram-of-oriented-gradients features of character images, vectorised."""
 
+import numbers
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -40,7 +42,7 @@ def _check_hog_params(image_size, cell_size, n_bins, block_size, clip):
             f"block_size must be an int in 0..{n_cells} (0: no block normalisation), "
             f"got {block_size!r}."
         )
-    if not (isinstance(clip, (int, float, np.floating)) and 0 < clip <= 1):
+    if not (isinstance(clip, numbers.Real) and not isinstance(clip, bool) and 0 < clip <= 1):
         raise ValueError(f"clip must be a number in (0, 1], got {clip!r}.")
 
 
@@ -51,8 +53,9 @@ def hog_features(images, *, cell_size=4, n_bins=9, signed=False, block_size=2, c
     the two nearest of ``n_bins`` orientation bins (linear interpolation) of
     its ``cell_size`` x ``cell_size`` cell. Overlapping blocks of
     ``block_size`` x ``block_size`` cells are L2-normalised and clipped at
-    ``clip`` (Dalal and Triggs' L2-Hys), and the whole vector is
-    L2-normalised, so features are independent of stroke intensity.
+    ``clip`` (Dalal and Triggs' L2-Hys without its second per-block
+    normalisation), and the whole vector is L2-normalised, so features are
+    independent of stroke intensity.
 
     Parameters
     ----------

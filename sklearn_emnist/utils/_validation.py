@@ -43,20 +43,26 @@ def reject_sparse(X, *, estimator=None):
         )
 
 
-def _pandas_to_numpy(X):
-    """A pandas DataFrame or Series as an array, integer columns staying integers.
+def frame_to_array(X):
+    """A pandas DataFrame or Series as an array, integer columns staying
+    integers; any other input unchanged.
 
     Nullable integer columns (``Int64``, ``UInt8``) would become an object
-    array, then floats read as 0..1 intensities; they become int64 (or
-    float64 with NaN where a value is missing, which check_images names).
+    array, then floats read as 0..1 intensities; they become their numpy
+    integer dtype (or float64 with NaN where a value is missing, which
+    check_images names).
     """
+    if not hasattr(X, "to_numpy") or isinstance(X, np.ndarray):
+        return X
     from pandas.api.types import is_integer_dtype
 
     dtypes = list(X.dtypes) if hasattr(X, "columns") else [X.dtype]
     if dtypes and all(is_integer_dtype(dtype) for dtype in dtypes):
         if X.isna().to_numpy().any():
             return X.to_numpy(dtype=np.float64, na_value=np.nan)
-        return X.to_numpy(dtype=np.int64)
+        # the columns' common numpy dtype: UInt8 stays uint8
+        return X.to_numpy(dtype=np.result_type(*(getattr(dtype, "numpy_dtype", dtype)
+                                                 for dtype in dtypes)))
     return X.to_numpy()
 
 
@@ -105,8 +111,7 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
     """
     prefix = _describe(estimator)
     reject_sparse(X, estimator=estimator)
-    if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
-        X = _pandas_to_numpy(X)
+    X = frame_to_array(X)
     try:
         X = np.asarray(X)
     except (ValueError, TypeError) as exc:  # ragged nested sequences

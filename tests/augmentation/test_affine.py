@@ -41,6 +41,18 @@ def test_keeps_shape_and_dtype_for_every_layout(letters):
         assert out.min() >= 0.0 and out.max() <= 1.0
 
 
+@pytest.mark.parametrize("column_dtype", ["uint8", "UInt8", "Int64"])
+def test_a_dataframe_of_integer_pixels_is_warped_as_its_array(letters, column_dtype):
+    pd = pytest.importorskip("pandas")
+    images, _ = letters
+    flat = images.reshape(len(images), -1)
+    frame = pd.DataFrame(flat).astype(column_dtype)  # nullable columns included
+    out = random_affine(frame, random_state=0)
+    expected = random_affine(flat.astype(column_dtype.lower()), random_state=0)
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out, expected)
+
+
 def test_zero_ranges_give_the_identity(letters):
     images, _ = letters
     out = random_affine(images, rotation=0, shift=0, scale=(1, 1), shear=0, random_state=0)

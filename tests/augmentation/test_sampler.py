@@ -137,6 +137,16 @@ def test_dataframe_in_dataframe_out_so_later_steps_keep_feature_names(letters):
         pipeline.predict(frame)
 
 
+def test_nullable_integer_columns_are_read_as_pixels_0_to_255(letters):
+    pd = pytest.importorskip("pandas")
+    images, labels = letters
+    flat = images.reshape(len(images), -1)
+    X_out, _ = RandomAffineAugmenter(random_state=0).fit_resample(
+        pd.DataFrame(flat).astype("UInt8"), labels)
+    expected, _ = RandomAffineAugmenter(random_state=0).fit_resample(flat, labels)
+    np.testing.assert_array_equal(np.asarray(X_out), expected)
+
+
 def test_bad_input_gives_a_clear_error(letters):
     images, labels = letters
     sampler = RandomAffineAugmenter()

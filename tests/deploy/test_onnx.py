@@ -5,6 +5,7 @@ exported graph predicts *identical* classes and probabilities within
 ``atol=1e-5`` of the estimator's ``predict_proba``.
 """
 
+import copy
 import json
 import pickle
 import subprocess
@@ -40,6 +41,24 @@ def test_parity_on_real_test_images(request, name, letters_test):
     np.testing.assert_allclose(onnx_clf.predict_proba(X), expected, rtol=0, atol=ATOL)
     # the predictions are informative (not a constant class), so parity means something
     assert len(np.unique(onnx_clf.predict(X))) >= 10
+
+
+def test_a_bfloat16_model_exports_its_float32_counterpart(cnn, onnx_folder, letters_test):
+    bfloat16 = copy.deepcopy(cnn).set_params(precision="bfloat16")
+    path = export_onnx(bfloat16, onnx_folder / "cnn-bf16.onnx", exporter="torchscript", opset=17)
+    X, _ = letters_test
+    np.testing.assert_allclose(load_onnx(path, n_threads=1).predict_proba(X),
+                               cnn.predict_proba(X), rtol=0, atol=ATOL)
+
+
+def test_object_labels_come_back_as_objects(cnn, onnx_folder, letters_test):
+    as_objects = copy.deepcopy(cnn)
+    as_objects.classes_inferred_ = cnn.classes_.astype(object)  # e.g. a pandas column's
+    path = export_onnx(as_objects, onnx_folder / "cnn-object.onnx", exporter="torchscript",
+                       opset=17)
+    onnx_clf = load_onnx(path, n_threads=1)
+    assert onnx_clf.classes_.dtype == object and list(onnx_clf.classes_) == list(cnn.classes_)
+    assert onnx_clf.predict(letters_test[0][:5]).dtype == object
 
 
 def test_models_learned_something(cnn, lstm, letters_test):

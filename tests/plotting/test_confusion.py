@@ -123,6 +123,14 @@ def test_from_estimator_counts_and_explicit_order(tmp_path):
     assert is_png(tmp_path / "letters.png")
 
 
+def test_counts_take_integer_formats_as_scikit_learn_does():
+    display = CharConfusionMatrixDisplay.from_predictions(
+        [0, 1, 1, 1], [0, 1, 0, 1], normalize=None, values_format="d", colorbar=False
+    )
+    assert display.text_[1, 1].get_text() == "2" and display.text_[1, 0].get_text() == "1"
+    plt.close(display.figure_)
+
+
 def test_plot_on_given_axes_string_labels():
     fig, ax = plt.subplots()
     display = CharConfusionMatrixDisplay.from_predictions(

@@ -80,3 +80,9 @@ def test_hog_beats_pixels_for_nearest_neighbours_on_real_letters():
 def test_bad_parameters_give_a_clear_error(params, match):
     with pytest.raises(ValueError, match=match):
         hog_features(_bar(True), **params)
+
+
+def test_numpy_scalars_are_valid_parameters():
+    expected = hog_features(_bar(True), cell_size=4, n_bins=9, clip=1)
+    given = hog_features(_bar(True), cell_size=np.int64(4), n_bins=np.int64(9), clip=np.int64(1))
+    np.testing.assert_array_equal(given, expected)
