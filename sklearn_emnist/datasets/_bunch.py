@@ -97,8 +97,10 @@ def make_bunch(
     target = lookup[labels]
     if target.size and target.min() < 0:
         unknown = np.unique(labels[target < 0])
+        label_files = [str(name) for name in files[1::2]]  # (images, labels) per subset
+        where = label_files[0] if len(label_files) == 1 else "one of " + ", ".join(label_files)
         raise ValueError(
-            f"labels {unknown.tolist()[:10]} in {files[-1]} are not labels of the "
+            f"labels {unknown.tolist()[:10]} in {where} are not labels of the "
             f"EMNIST {info.name!r} split (valid: {info.labels[0]}..{info.labels[-1]}); "
             "pass the split the files were made from."
         )

@@ -148,7 +148,9 @@ def _load_npy_pair(images_path, labels_path):
         labels = np.load(labels_path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+    # anything but what decode_pair saves is stale or foreign: rebuilt
+    if (images.shape[1:] != (28, 28) or images.dtype != np.uint8 or labels.ndim != 1
+            or labels.dtype != np.uint8 or len(images) != len(labels)):
         return None
     return images, labels
 

@@ -197,8 +197,9 @@ def _read_all(response, expected):
 class _Verifier:
     """Write, hash and size-check a member as its bytes arrive."""
 
-    def __init__(self, member, handle, source):
+    def __init__(self, member, handle, source, in_place=False):
         self.member = member
+        self.in_place = in_place  # checking a file where it lies: nothing is removed
         self.expected_sha, self.expected_size = member_checksum(member)
         self.handle = handle
         self.source = source
@@ -208,9 +209,10 @@ class _Verifier:
     def write(self, chunk):
         self.size += len(chunk)
         if self.size > self.expected_size:
+            removed = "" if self.in_place else "; the download was removed"
             raise ChecksumMismatchError(
                 f"{self.member} from {self.source} is larger than its official size "
-                f"({self.expected_size} bytes); the download was removed. The source "
+                f"({self.expected_size} bytes){removed}. The source "
                 "serves a different or corrupt file.",
                 member=self.member, expected=str(self.expected_size), got=f">{self.expected_size}",
             )
@@ -220,11 +222,13 @@ class _Verifier:
     def check(self):
         got = self.sha.hexdigest()
         if self.size != self.expected_size or got != self.expected_sha:
+            removed = "" if self.in_place else (
+                " The file was removed; nothing corrupt was kept. Try again, or use another "
+                "mirror.")
             raise ChecksumMismatchError(
                 f"{self.member} from {self.source} failed verification: expected SHA-256 "
                 f"{self.expected_sha} ({self.expected_size} bytes), got {got} "
-                f"({self.size} bytes). The file was removed; nothing corrupt was kept. "
-                "Try again, or use another mirror.",
+                f"({self.size} bytes).{removed}",
                 member=self.member, expected=self.expected_sha, got=got,
             )
 
@@ -232,7 +236,7 @@ class _Verifier:
 def verify_file(path, member):
     """Raise :class:`ChecksumMismatchError` unless ``path`` is the official file."""
     with open(path, "rb") as handle:
-        verifier = _Verifier(member, _NullWriter(), path)
+        verifier = _Verifier(member, _NullWriter(), path, in_place=True)
         while chunk := handle.read(CHUNK):
             verifier.write(chunk)
     verifier.check()
@@ -480,8 +484,12 @@ class ZipURLSource(_ZipReader):
     def format_error(self, exc):
         return DownloadError(f"{self.url} sent a corrupt zip member ({exc}).")
 
-    def download_whole(self, target, options):
-        """Download the whole zip to ``target`` (for servers without ranges)."""
+    def download_whole(self, target, member, options):
+        """Download the whole zip to ``target`` (for servers without ranges).
+
+        ``target`` is replaced only by a complete zip archive holding
+        ``member``; otherwise it stays as it was.
+        """
 
         def attempt():
             with atomic_target(target) as tmp, open(tmp, "wb") as handle, _open(self.url, options) as response:
@@ -502,7 +510,20 @@ class ZipURLSource(_ZipReader):
                 if length is not None and size != int(length):
                     raise _IncompleteTransfer(f"got {size} of {length} bytes of {self.url}")
                 handle.flush()
-                LocalZipSource(tmp).entries(options)  # a zip, or an error before the rename
+                # a zip holding the member, or an error before the rename
+                try:
+                    LocalZipSource(tmp).entry(member, options)
+                except _MemberNotInZip:
+                    raise _MemberNotInZip(
+                        f"{self.url} has no member {member}; is it the EMNIST gzip.zip?"
+                    ) from None
+                except DownloadError as exc:
+                    if isinstance(exc.__cause__, ZipFormatError):  # cut short: retried
+                        raise _IncompleteTransfer(
+                            f"{self.url} sent {size} bytes that are not a whole zip archive "
+                            f"({exc.__cause__})"
+                        ) from None
+                    raise
 
         with_retries(attempt, f"{ZIP_NAME} from {self.url}", options)
 
@@ -604,8 +625,8 @@ def _obtain_one(member, source, home, download_if_missing, options):
         # keep the cached zip for the members it does hold
         try:
             return _from_cached_zip(member, zip_path, gzip_dir, options)
-        except _MemberNotInZip:
-            pass
+        except DownloadError:
+            pass  # lacks the member (kept), or corrupt (removed): ask the source
     if not download_if_missing and not source.local:
         raise _not_cached(member, home)
     if isinstance(source, ZipURLSource):
@@ -617,8 +638,8 @@ def _obtain_one(member, source, home, download_if_missing, options):
                 if not _zip_holds(zip_path, member, options):
                     remove_stale_parts(zip_path)
                     # replaces a cached zip that lacks the member, once the
-                    # new one is known to be a zip archive
-                    source.download_whole(zip_path, options)
+                    # new one is known to be a zip archive holding it
+                    source.download_whole(zip_path, member, options)
             return _from_cached_zip(member, zip_path, gzip_dir, options)
     return source.obtain(member, gzip_dir, options)
 

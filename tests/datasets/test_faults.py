@@ -159,6 +159,38 @@ def test_corrupt_array_cache_is_rebuilt(range_server, data_home):
     np.testing.assert_array_equal(first.images, second.images)
 
 
+def test_a_foreign_array_cache_is_rebuilt(range_server, data_home):
+    first = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    arrays = data_home / "emnist" / "arrays-v1"
+    np.save(arrays / "mnist-test-images.npy", np.zeros((5, 3, 3)))  # readable, wrong shape
+    np.save(arrays / "mnist-test-labels.npy", np.zeros(5, dtype=np.uint8))
+    second = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    np.testing.assert_array_equal(first.images, second.images)
+    assert np.load(arrays / "mnist-test-images.npy", mmap_mode="r").shape == (10_000, 28, 28)
+
+
+def test_a_whole_zip_cut_short_is_retried_then_named_by_its_url(plain_server, data_home, small_zip):
+    # an honest Content-Length for half the archive: complete as sent, not as a zip
+    plain_server.fault("small/gzip.zip", "truncate", offset=small_zip.stat().st_size // 2)
+    url = plain_server.url("small/gzip.zip")
+    with pytest.raises(DownloadError, match=f"failed after 2 attempts.*{url} sent"):
+        fetch_emnist("mnist", subset="test", mirror=url, n_retries=1, **FAST)
+    assert plain_server.count("small/gzip.zip") == 1 + 2  # the range probe, then 2 attempts
+    assert cache_files(data_home) == []
+
+
+def test_an_oversized_file_in_a_local_mirror_is_not_said_to_be_removed(data_home, gzip_folder,
+                                                                      tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / LABELS).write_bytes((gzip_folder / LABELS).read_bytes() + b"x")
+    (mirror / IMAGES).write_bytes((gzip_folder / IMAGES).read_bytes())
+    with pytest.raises(ChecksumMismatchError, match="larger than its official size") as info:
+        fetch_emnist("mnist", subset="test", mirror=mirror, **FAST)
+    assert "left untouched" in str(info.value) and "removed" not in str(info.value)
+    assert (mirror / LABELS).exists()
+
+
 def test_corrupt_file_in_a_local_mirror_is_reported_not_deleted(data_home, gzip_folder, tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()

@@ -9,6 +9,7 @@ import pytest
 
 from sklearn_emnist.datasets import (
     DataNotCachedError,
+    DownloadError,
     fetch_emnist,
     read_idx,
 )
@@ -199,6 +200,29 @@ def test_cached_zip_lacking_the_member_falls_back_to_a_mirror_without_ranges(pla
     _stale_cached_zip(data_home, gzip_folder)
     bunch = fetch_emnist("mnist", subset="test", mirror=plain_server.url("small/gzip.zip"), **FAST)
     np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+
+
+def test_a_mirror_zip_lacking_the_member_too_leaves_the_cached_zip_alone(
+        plain_server, data_home, gzip_folder, tmp_path):
+    stale = _stale_cached_zip(data_home, gzip_folder)
+    before = stale.read_bytes()
+    other = build_official_zip(tmp_path / "gzip.zip", gzip_folder,
+                               ["emnist-letters-train-labels-idx1-ubyte.gz"])
+    plain_server.add("other/gzip.zip", other)
+    url = plain_server.url("other/gzip.zip")
+    with pytest.raises(DownloadError, match=f"{url} has no member emnist-mnist-test-"):
+        fetch_emnist("mnist", subset="test", mirror=url, **FAST)
+    assert stale.read_bytes() == before  # still serves the member it holds
+    assert not any(name.endswith(".part") for name in cache_files(data_home))
+
+
+def test_a_corrupt_cached_zip_is_replaced_from_the_source_in_the_same_call(
+        range_server, data_home, gzip_folder):
+    stale = _stale_cached_zip(data_home, gzip_folder)
+    stale.write_bytes(b"PK\x03\x04 not a zip any more")
+    bunch = fetch_emnist("mnist", subset="test", mirror=range_server.url("small/gzip.zip"), **FAST)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert not stale.exists()  # removed, not trusted again
 
 
 def test_subsample_and_characters(data_home, range_server):

@@ -83,6 +83,14 @@ def test_labels_outside_the_split_are_refused(tmp_path):
         load_emnist_folder(tmp_path, name="b", split="letters", subset="test", cache=False)
 
 
+def test_with_subset_all_the_error_names_both_label_files(tmp_path):
+    for part, labels in (("train", [0, 3]), ("test", [1, 2])):  # the bad label is in train
+        write_idx(tmp_path / f"b-{part}-images-idx3-ubyte", np.zeros((2, 28, 28), dtype=np.uint8))
+        write_idx(tmp_path / f"b-{part}-labels-idx1-ubyte", np.array(labels, dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"in one of \S*b-train-labels\S*, \S*b-test-labels"):
+        load_emnist_folder(tmp_path, name="b", split="letters", subset="all", cache=False)
+
+
 def test_malformed_file_is_an_idx_error(tmp_path):
     (tmp_path / "c-test-images-idx3-ubyte").write_bytes(b"<html>not idx</html>")
     write_idx(tmp_path / "c-test-labels-idx1-ubyte", np.zeros(2, dtype=np.uint8))

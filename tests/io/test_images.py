@@ -200,3 +200,39 @@ def test_transparent_corner_of_an_opaque_page_is_paper_not_ink(tmp_path):
     np.testing.assert_array_equal(
         load_image_file(tmp_path / "corner.png"), load_image_file(tmp_path / "opaque.png")
     )
+
+
+def test_a_small_character_on_a_large_page_reads_as_on_a_small_page():
+    # the ink covers 0.4 % of the small page and 0.009 % of the large one
+    small, large = np.full((300, 300), 0.94), np.full((2000, 2000), 0.94)
+    small[120:180, 147:153] = large[970:1030, 997:1003] = 0.08
+    np.testing.assert_array_equal(image_to_emnist(large), image_to_emnist(small))
+    assert image_to_emnist(large).max() == 255
+
+
+def test_big_endian_16_bit_tiff_reads_like_the_8_bit_png(tmp_path):
+    page = np.rint(_stroke_page() * 255).astype(np.uint8)
+    Image.fromarray(page).save(tmp_path / "page.png")
+    Image.fromarray((page.astype(np.uint16) * 257).astype(">u2")).save(tmp_path / "page.tiff")
+    with Image.open(tmp_path / "page.tiff") as opened:
+        assert opened.mode == "I;16B"
+    np.testing.assert_array_equal(
+        load_image_file(tmp_path / "page.tiff"), load_image_file(tmp_path / "page.png")
+    )
+
+
+@pytest.mark.parametrize("dtype, bad", [(np.uint16, 5140), (np.int16, -20)])
+def test_integer_pixels_outside_0_to_255_are_refused(dtype, bad):
+    page = np.rint(_stroke_page() * 255).astype(dtype)
+    page[0, 0] = bad
+    with pytest.raises(ValueError, match=r"integer pixels must be grey levels 0\.\.255"):
+        image_to_emnist(page)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"framing": "usps"}, "framing"),
+                                             ({"box": 0}, "box")])
+def test_framing_options_are_checked_when_a_28x28_image_is_kept_as_is(kwargs, message):
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[5:20, 12:16] = 255
+    with pytest.raises(ValueError, match=message):
+        image_to_emnist(image, fit=False, **kwargs)
