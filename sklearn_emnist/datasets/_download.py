@@ -535,11 +535,17 @@ def resolve_source(mirror, official_url):
     if mirror is None:
         return ZipURLSource(official_url)
     text = os.fspath(mirror)
+    if not str(text).strip():
+        raise ValueError(
+            f"mirror={mirror!r} is empty; pass None for the official source (or "
+            f"{MIRROR_ENV}), or a base URL, folder or gzip.zip."
+        )
     if re.match(r"^(https?|ftp)://", text, re.IGNORECASE):
         path_part = text.split("?", 1)[0]
         return ZipURLSource(text) if path_part.lower().endswith(".zip") else BaseURLSource(text)
-    if text.startswith("file://"):
-        text = urllib.request.url2pathname(text[len("file://") :])
+    file_url = re.match(r"^file://(localhost)?", text, re.IGNORECASE)
+    if file_url:  # file:///path and file://localhost/path, as RFC 8089
+        text = urllib.request.url2pathname(text[file_url.end():])
     path = Path(text).expanduser()
     if path.is_dir():
         return FolderSource(path)

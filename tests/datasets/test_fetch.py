@@ -145,6 +145,18 @@ def test_local_folder_mirror_is_verified_in_place_not_copied(data_home, gzip_fol
     assert not any(name.endswith(".gz") for name in cache_files(data_home))
 
 
+@pytest.mark.parametrize("prefix", ["file://", "file://localhost", "FILE://"])
+def test_file_urls_name_a_local_mirror(data_home, gzip_folder, prefix):
+    bunch = fetch_emnist("mnist", subset="test", mirror=prefix + gzip_folder.as_posix(),
+                         download_if_missing=False, **FAST)
+    assert len(bunch.target) == 10_000
+
+
+def test_an_empty_mirror_is_refused_not_read_as_the_current_folder(data_home):
+    with pytest.raises(ValueError, match="mirror='' is empty"):
+        fetch_emnist("mnist", subset="test", mirror="", **FAST)
+
+
 def test_local_zip_mirror(data_home, small_zip):
     bunch = fetch_emnist("mnist", subset="test", mirror=small_zip, return_X_y=True, **FAST)
     X, y = bunch
