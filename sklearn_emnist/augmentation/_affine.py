@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-from ..utils import check_images, frame_to_array
+from ..utils import check_images
+from ..utils._validation import frame_to_array
 
 __all__ = ["random_affine", "DEFAULT_AFFINE"]
 

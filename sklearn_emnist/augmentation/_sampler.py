@@ -8,7 +8,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_consistent_length
 
-from ..utils import check_images, frame_to_array, reject_sparse
+from ..utils import check_images, reject_sparse
+from ..utils._validation import frame_to_array
 from ._affine import DEFAULT_AFFINE, check_affine_params, random_affine
 
 __all__ = ["RandomAffineAugmenter"]
