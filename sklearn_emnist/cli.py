@@ -19,6 +19,7 @@ import sys
 from ._cli import benchmark, evaluate, fetch, predict, train
 from ._cli._console import set_quiet
 from ._cli._errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_CODES_HELP,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -118,6 +119,12 @@ def build_parser():
     return parser
 
 
+def _public_name(exc):
+    """The name of the first public class of ``exc`` (DownloadError, not its
+    private subclasses)."""
+    return next(cls.__name__ for cls in type(exc).__mro__ if not cls.__name__.startswith("_"))
+
+
 def _error(message, code):
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -168,6 +175,12 @@ def main(argv=None):
         return _error(str(exc), exc.code)
     except KeyboardInterrupt:
         return _error("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `... | head`: the reader has what it wanted. Point stdout at /dev/null so
+        # that the interpreter's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ImportError as exc:
         if args.traceback:
             raise
@@ -176,7 +189,7 @@ def main(argv=None):
         # download / checksum / IDX / image errors are OSError or ValueError subclasses
         if args.traceback:
             raise
-        return _error(f"{type(exc).__name__}: {exc}", EXIT_ERROR)
+        return _error(f"{_public_name(exc)}: {exc}", EXIT_ERROR)
     except Exception as exc:
         if args.traceback:
             raise

@@ -4,6 +4,14 @@ from ._console import info
 from ._errors import EXIT_USAGE, CLIError
 
 
+def fetch_error_in_cli_terms(exc, alternative=None):
+    """A fetch_emnist error (not cached, download failed) as a CLIError that
+    also names the command-line options that help."""
+    hint = " On the command line: --mirror DIR_OR_URL fetches from a folder or server holding "
+    hint += "the official files"
+    return CLIError(f"{exc}{hint}{', and ' + alternative if alternative else ''}.")
+
+
 def add_data_arguments(parser, *, default_subset):
     """Options choosing the images: an EMNIST split (fetched) or a local folder."""
     group = parser.add_argument_group(
@@ -121,11 +129,10 @@ def load_data(args, *, default_split=None, random_state=None):
                 n_samples=args.n_samples, random_state=random_state,
                 progress=not getattr(args, "quiet", False),
             )
-        except (DataNotCachedError, DownloadError) as exc:  # in command-line terms
-            raise CLIError(
-                f"{exc} On the command line: --mirror DIR_OR_URL fetches from a folder or "
-                "server holding the official files, and --folder DIR --name NAME reads local "
-                "IDX files (such as the ones a model was trained on)."
+        except (DataNotCachedError, DownloadError) as exc:
+            raise fetch_error_in_cli_terms(
+                exc, "--folder DIR --name NAME reads local IDX files (such as the ones a model "
+                "was trained on)"
             ) from exc
     info(f"  {len(bunch.target)} images, {len(bunch.target_names)} classes")
     return bunch

@@ -5,6 +5,7 @@ EXIT_ERROR = 1  # runtime or data error: download, checksum, unreadable file, ba
 EXIT_USAGE = 2  # bad command line (argparse uses 2 as well)
 EXIT_MISSING = 3  # an optional dependency or component is not installed
 EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (as a shell reports SIGPIPE)
 
 EXIT_CODES_HELP = """exit codes:
   0    success
@@ -13,7 +14,8 @@ EXIT_CODES_HELP = """exit codes:
   2    usage error (unknown option, missing argument, conflicting options)
   3    an optional dependency is missing (matplotlib / Pillow for plots and
        images, torch for cnn/lstm, the benchmarks suite)
-  130  interrupted (Ctrl-C)"""
+  130  interrupted (Ctrl-C)
+  141  the output's reader closed it early (e.g. | head); nothing is printed"""
 
 
 class CLIError(Exception):

@@ -39,7 +39,8 @@ def add_parser(subparsers, formatter):
 
 
 def run(args):
-    from ..datasets import SPLITS, fetch_emnist
+    from ..datasets import SPLITS, DataNotCachedError, DownloadError, fetch_emnist
+    from ._data import fetch_error_in_cli_terms
     from ._errors import EXIT_USAGE, CLIError
 
     unknown = [split for split in args.splits if split not in SPLITS]
@@ -52,10 +53,16 @@ def run(args):
         for subset in subsets:
             start = time.perf_counter()
             info(f"fetching EMNIST {split} {subset} ...")
-            bunch = fetch_emnist(
-                split, subset=subset, data_home=args.data_home, mirror=args.mirror,
-                download_if_missing=not args.offline, progress=not args.quiet,
-            )
+            try:
+                bunch = fetch_emnist(
+                    split, subset=subset, data_home=args.data_home, mirror=args.mirror,
+                    download_if_missing=not args.offline, progress=not args.quiet,
+                )
+            except (DataNotCachedError, DownloadError) as exc:
+                raise fetch_error_in_cli_terms(
+                    exc, "without --offline, fetch downloads what is not cached"
+                    if args.offline else None
+                ) from exc
             seconds = time.perf_counter() - start
             record = {
                 "split": split,

@@ -1,6 +1,7 @@
 """In-process tests of the command line: help, usage errors and exit codes."""
 
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -121,10 +122,30 @@ def test_fetch_of_a_corrupt_file_exits_1_and_names_the_checksum(tmp_path, capsys
     assert "Traceback" not in err
 
 
-def test_fetch_offline_without_cache_exits_1(tmp_path, capsys):
+def test_fetch_offline_without_cache_exits_1_in_command_line_terms(tmp_path, capsys):
     code = main(["fetch", "letters", "--offline", "--data-home", str(tmp_path), "--quiet"])
     assert code == 1
-    assert "DataNotCachedError" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not in the cache" in err
+    assert "--mirror DIR_OR_URL" in err and "without --offline" in err
+
+
+def test_a_reader_closing_the_output_early_ends_quietly_with_141():
+    # `sklearn-emnist ... | head`: a command printing more than the reader takes
+    code = (
+        "import sys\n"
+        "from sklearn_emnist import cli\n"
+        "from sklearn_emnist._cli import fetch\n"
+        "fetch.run = lambda args: [print('x' * 1000) for _ in range(1000)] and 0\n"
+        "sys.exit(cli.main(['fetch', 'mnist']))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.read(10)
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert err == b""
 
 
 def _letters_folder(tmp_path):
