@@ -564,7 +564,7 @@ def build_parser():
             "--models",
             default=",".join(DEFAULT_MODELS),
             help="comma-separated recipes, default " + ",".join(DEFAULT_MODELS)
-            + " (the seed's three and the package's three, the LSTM time-bounded); all: "
+            + " (the seed's three and the package's three, the LSTM time-bounded); 'all' runs "
             + ", ".join(RECIPES) + " (aliases cnn, lstm, knn = best-*)",
         )
         sub.add_argument("--results", default=str(DEFAULT_RESULTS), help="results root folder")
@@ -663,6 +663,8 @@ def main(argv=None):
         print(text)
         return 0
     models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if models == ["all"]:
+        models = list(RECIPES)
     try:
         reports = run_benchmark(
             args.command,

@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks import run
 from benchmarks._report import format_percent, load_records, render_markdown
-from benchmarks.recipes import DEFAULT_MODELS, build_estimator
+from benchmarks.recipes import DEFAULT_MODELS, RECIPES, build_estimator
 from tests._data import require_shared
 
 # one worker runs the module-scoped benchmark run once (pytest -n 2 --dist loadgroup)
@@ -164,6 +164,14 @@ def test_unknown_model_is_a_usage_error(capsys):
         run.main(["quick", "--models", "seed-knn,svm"])
     assert exit_info.value.code == 2
     assert "unknown model recipe 'svm'" in capsys.readouterr().err
+
+
+def test_models_all_runs_every_recipe(monkeypatch):
+    asked = {}
+    monkeypatch.setattr(run, "run_benchmark",
+                        lambda command, **kwargs: asked.update(kwargs) or {})
+    assert run.main(["seed", "--models", "all", "--threads", "1"]) == 0
+    assert asked["models"] == list(RECIPES)
 
 
 def test_seed_recipes_are_the_seed_models():
