@@ -76,7 +76,10 @@ def most_confused_pairs(
         Rank by the symmetric count ``total`` or by the symmetric ``rate``
         (which favours pairs of rare classes).
     labels : array-like, default=None
-        The classes to consider (see :func:`per_class_table`).
+        The classes to consider, in this order (by default as in
+        :func:`per_class_table`). A subset ranks the pairs among those
+        classes only (``labels=["O", "0", "Q"]``); the rates still divide by
+        every sample of the class in ``y_true``.
     min_count : int, default=1
         Leave out pairs confused fewer than this many times in total.
 
@@ -103,9 +106,13 @@ def most_confused_pairs(
     if not isinstance(min_count, (int, np.integer)) or min_count < 1:
         raise ValueError(f"min_count must be a positive integer, got {min_count!r}.")
     y_true, y_pred = check_label_arrays(y_true, y_pred)
-    labels, names = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names)
+    labels, names = resolve_labels(
+        y_true, y_pred, labels=labels, target_names=target_names, allow_subset=True
+    )
     cm = confusion_matrix(y_true, y_pred, labels=labels).astype(np.int64)
-    support = cm.sum(axis=1)
+    # from y_true, not the matrix: with a subset of labels its rows miss the
+    # samples predicted as other classes
+    support = np.array([np.count_nonzero(y_true == label) for label in labels])
     i_upper, j_upper = np.triu_indices(len(labels), k=1)
     forward = cm[i_upper, j_upper]  # i predicted as j
     backward = cm[j_upper, i_upper]  # j predicted as i

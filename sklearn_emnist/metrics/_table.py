@@ -6,12 +6,18 @@ import math
 __all__ = ["RecordTable"]
 
 
-def _format_value(value):
-    if isinstance(value, float):
+def _format_value(value, is_score):
+    """A cell as text: 4 decimals in the columns declared ``float`` (scores,
+    rates), the value as it is elsewhere (labels, which may be floats too)."""
+    if is_score and isinstance(value, float):
         if math.isnan(value):
             return "nan"
         return f"{value:.4f}"
-    return str(value)
+    return str(_plain(value))
+
+
+def _is_score_field(field):
+    return field.type in (float, "float")
 
 
 class RecordTable(tuple):
@@ -71,9 +77,11 @@ class RecordTable(tuple):
     def __str__(self):
         if not self._columns:
             return "(empty table)"
-        cells = [list(self._columns)] + [
-            [_format_value(getattr(row, name)) for name in self._columns] for row in self
-        ]
+        cells = [list(self._columns)]
+        for row in self:
+            is_score = {field.name: _is_score_field(field) for field in dataclasses.fields(row)}
+            cells.append([_format_value(getattr(row, name), is_score.get(name, True))
+                          for name in self._columns])
         widths = [max(len(line[i]) for line in cells) for i in range(len(self._columns))]
         lines = ["  ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in cells]
         return "\n".join(line.rstrip() for line in lines)

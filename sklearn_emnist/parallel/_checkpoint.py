@@ -2,11 +2,17 @@
 
 import os
 
-from skorch.callbacks import Checkpoint
+from skorch.callbacks import Checkpoint, LoadInitState
 
 from ._dask import worker_scratch_dir
 
 __all__ = ["PerFitCheckpoint"]
+
+_CANNOT_RESUME = (
+    "LoadInitState cannot resume from a PerFitCheckpoint: each fit writes to a new, empty "
+    "folder. To resume a fit, give LoadInitState a plain Checkpoint of that fit's folder: "
+    "LoadInitState(Checkpoint(dirname=<the earlier fit's PerFitCheckpoint.dirname_>))."
+)
 
 
 class PerFitCheckpoint(Checkpoint):
@@ -21,6 +27,14 @@ class PerFitCheckpoint(Checkpoint):
     the process and a random suffix, see
     :func:`~sklearn_emnist.parallel.worker_scratch_dir`) and writes there;
     every other parameter behaves as in skorch.
+
+    Since each fit starts in a new, empty folder, skorch's
+    :class:`~skorch.callbacks.LoadInitState` would find nothing to resume
+    from, so ``fit`` refuses the pair with a ``ValueError``. To resume a fit,
+    give ``LoadInitState`` a plain ``Checkpoint`` of that fit's folder,
+    ``Checkpoint(dirname=checkpoint.dirname_)``. The folders stay after their
+    fit, as skorch's files do: remove ``dirname`` when you no longer need
+    them.
 
     Parameters
     ----------
@@ -65,6 +79,14 @@ class PerFitCheckpoint(Checkpoint):
         self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
         return self
 
+    def on_train_begin(self, net, **kwargs):
+        for _, callback in getattr(net, "callbacks_", ()):
+            # any PerFitCheckpoint: clone (GridSearchCV) copies the one LoadInitState holds
+            if isinstance(callback, LoadInitState) and isinstance(callback.checkpoint,
+                                                                  PerFitCheckpoint):
+                raise ValueError(_CANNOT_RESUME)
+        return super().on_train_begin(net, **kwargs)
+
     def _format_target(self, net, f, idx):
         if f is None or not isinstance(f, str):
             return f
@@ -86,6 +108,6 @@ class PerFitCheckpoint(Checkpoint):
         if folder is None:
             raise RuntimeError(
                 "PerFitCheckpoint has no folder yet: it is created when the network "
-                "is initialised (net.initialize() or net.fit(...))."
+                "is initialised (net.initialize() or net.fit(...)). " + _CANNOT_RESUME
             )
         return folder

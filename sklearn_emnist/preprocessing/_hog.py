@@ -13,12 +13,15 @@ __all__ = ["hog_features", "hog_feature_count"]
 def hog_feature_count(*, image_size=28, cell_size=4, n_bins=9, block_size=2):
     """Number of features :func:`hog_features` returns for these settings.
 
+    Settings that :func:`hog_features` refuses raise the same ``ValueError``.
+
     Examples
     --------
     >>> from sklearn_emnist.preprocessing import hog_feature_count
     >>> hog_feature_count()
     1296
     """
+    _check_hog_grid(image_size, cell_size, n_bins, block_size)
     n_cells = image_size // cell_size
     if block_size:
         n_blocks = n_cells - block_size + 1
@@ -26,7 +29,8 @@ def hog_feature_count(*, image_size=28, cell_size=4, n_bins=9, block_size=2):
     return n_cells * n_cells * n_bins
 
 
-def _check_hog_params(image_size, cell_size, n_bins, block_size, clip):
+def _check_hog_grid(image_size, cell_size, n_bins, block_size):
+    """Refuse cell, bin and block settings hog_features cannot use."""
     if not isinstance(cell_size, (int, np.integer)) or not 1 <= cell_size <= image_size:
         raise ValueError(f"cell_size must be an int in 1..{image_size}, got {cell_size!r}.")
     if image_size % cell_size:
@@ -42,6 +46,10 @@ def _check_hog_params(image_size, cell_size, n_bins, block_size, clip):
             f"block_size must be an int in 0..{n_cells} (0: no block normalisation), "
             f"got {block_size!r}."
         )
+
+
+def _check_hog_params(image_size, cell_size, n_bins, block_size, clip):
+    _check_hog_grid(image_size, cell_size, n_bins, block_size)
     if not (isinstance(clip, numbers.Real) and not isinstance(clip, bool) and 0 < clip <= 1):
         raise ValueError(f"clip must be a number in (0, 1], got {clip!r}.")
 

@@ -14,9 +14,11 @@ class PixelScaler(OneToOneFeatureMixin, ImageTransformerMixin):
 
     Takes uint8 (0..255) or float ([0, 1]) images in any layout and returns
     flat ``(n_samples, 784)`` float32 rows. Only ``"unit"`` returns pixels:
-    the other methods' output (negative values, values above 1) is for
-    scikit-learn estimators and is refused by the image steps and the neural
-    estimators, which normalise their input themselves.
+    the other methods' output is for scikit-learn estimators, not for the
+    image steps or the neural estimators, which normalise their input
+    themselves. They refuse ``"standard"`` and ``"per_image"`` output
+    (negative values), but ``"l2"`` output stays within [0, 1] (about 0.15 at
+    most) and would pass as a very faint image, so keep it after them.
 
     Parameters
     ----------

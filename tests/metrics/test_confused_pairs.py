@@ -57,6 +57,17 @@ def test_pairs_top_min_count_and_json():
     json.dumps(kept.to_records())
 
 
+def test_pairs_among_a_subset_of_labels_keep_whole_class_rates():
+    y_true = ["O"] * 10 + ["0"] * 10 + ["Q"] * 10
+    y_pred = ["0"] * 3 + ["D"] * 5 + ["O"] * 2 + ["O"] * 4 + ["0"] * 6 + ["Q"] * 10
+    pairs = most_confused_pairs(y_true, y_pred, labels=["O", "0", "Q"], top=None)
+    assert [(p.name_a, p.name_b, p.a_as_b, p.b_as_a) for p in pairs] == [("0", "O", 4, 3)]
+    # rates over every O and 0 in y_true, including the 5 O read as D (outside the subset)
+    assert pairs[0].a_as_b_rate == pytest.approx(4 / 10)
+    assert pairs[0].b_as_a_rate == pytest.approx(3 / 10)
+    assert pairs[0].rate == pytest.approx(7 / 20)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"top": 0}, "top must be"), ({"by": "f1"}, "by must be"), ({"min_count": 0}, "min_count")],

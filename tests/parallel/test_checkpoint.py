@@ -6,7 +6,7 @@ import os
 import pytest
 import torch
 from sklearn.base import clone
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, Checkpoint, LoadInitState
 
 from sklearn_emnist.neural import CharCNNClassifier
 from sklearn_emnist.parallel import PerFitCheckpoint
@@ -91,3 +91,17 @@ def test_bad_file_names_are_refused_as_skorch_does(tmp_path):
 def test_checkpoint_used_before_initialisation_says_so():
     with pytest.raises(RuntimeError, match="created when the network is initialised"):
         PerFitCheckpoint().f_history_
+
+
+@pytest.mark.parametrize("cloned", [False, True])
+def test_load_init_state_is_refused_and_the_documented_resume_works(tmp_path, letters, cloned):
+    X, y = letters
+    checkpoint = PerFitCheckpoint(dirname=str(tmp_path), monitor=None)
+    _net(tmp_path).set_params(callbacks=[checkpoint]).fit(X, y)
+    first_folder = checkpoint.dirname_  # the next fit of this instance moves it
+    pair = _net(tmp_path).set_params(callbacks=[checkpoint, LoadInitState(checkpoint)])
+    with pytest.raises(ValueError, match="LoadInitState cannot resume from a PerFitCheckpoint"):
+        (clone(pair) if cloned else pair).fit(X, y)  # GridSearchCV clones it
+    earlier = Checkpoint(dirname=first_folder, monitor=None)
+    resumed = _net(tmp_path).set_params(callbacks=[earlier, LoadInitState(earlier)]).fit(X, y)
+    assert len(resumed.history) == 2  # the first fit's epoch, then one more

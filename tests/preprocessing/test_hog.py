@@ -82,6 +82,16 @@ def test_bad_parameters_give_a_clear_error(params, match):
         hog_features(_bar(True), **params)
 
 
+@pytest.mark.parametrize(
+    "params, match",
+    [({"cell_size": 5}, "divide"), ({"block_size": 8}, "block_size"),
+     ({"cell_size": 28}, "block_size"), ({"n_bins": 1}, "n_bins")],
+)
+def test_feature_count_refuses_what_hog_features_refuses(params, match):
+    with pytest.raises(ValueError, match=match):
+        hog_feature_count(**params)
+
+
 def test_numpy_scalars_are_valid_parameters():
     expected = hog_features(_bar(True), cell_size=4, n_bins=9, clip=1)
     given = hog_features(_bar(True), cell_size=np.int64(4), n_bins=np.int64(9), clip=np.int64(1))
