@@ -48,7 +48,7 @@ from sklearn.utils.validation import (
 
 from ..parallel._malloc import tune_malloc_for_training
 from ..utils import N_PIXELS, check_images
-from ._callbacks import BatchAccuracy, DecodeLabels
+from ._callbacks import BatchAccuracy, DecodeLabels, FreshBatchNormForValidation
 from ._data import BatchIterator, ImageTensorDataset, batch_bounds
 from ._schedules import SCHEDULES, LRSchedule
 from ._threads import effective_n_threads, resolve_device, torch_threads
@@ -397,6 +397,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
         epochs; ``benchmarks/results/neural/exploration/batch_norm_refresh.json``).
         The pass costs about 3 % of a default fit. ``partial_fit`` keeps the
         running averages, as one chunk's statistics need not be the data's.
+        With a validation split, the statistics are also recomputed (on up to
+        2,048 training images) before each epoch's validation pass, so that
+        ``valid_loss``, ``valid_acc`` and early stopping score the weights as
+        ``predict`` uses them; the weights are the same either way
+        (``callbacks__valid_batch_norm=None`` turns it off).
 
         On Linux (glibc), the first fit or predict of a process raises the
         allocator's thresholds (:func:`sklearn_emnist.parallel.tune_malloc`),
@@ -424,16 +429,26 @@ class NeuralImageClassifier(NeuralNetClassifier):
             self._refresh_batch_norm(dataset)
         return self
 
-    def _refresh_batch_norm(self, dataset):
+    def _refresh_batch_norm(self, dataset, private_rng=False):
         """Recompute every batch-norm layer's statistics on ``dataset``'s images
-        (no augmentation), with the weights as training left them."""
+        (no augmentation), with the weights as training left them.
+
+        ``private_rng``: the pass runs in training mode, where dropout draws
+        random numbers; draw them from a fixed seed and restore torch's state
+        afterwards, so that a refresh in the middle of training leaves the rest
+        of the training as it would be, and the same weights give the same
+        statistics."""
         if len(dataset) < 2 or self._runs_no_epoch():
             return  # max_epochs=0 (a transfer start): the source's statistics stay
         batches = BatchIterator(dataset, batch_size=max(self.batch_size, self.predict_batch_size),
                                 merge_single=True)
+        cuda = (list(range(torch.cuda.device_count()))
+                if private_rng and torch.cuda.is_available() else [])
         # torch's own pass: a plain average, modes restored; it returns before
         # reading a batch when the network has no batch norm (the LSTM)
-        with torch.no_grad(), self._autocast():
+        with torch.no_grad(), self._autocast(), torch.random.fork_rng(cuda, enabled=private_rng):
+            if private_rng:
+                torch.manual_seed(0)
             torch.optim.swa_utils.update_bn(
                 (self._module_input(Xb) for Xb, _ in batches), self.module_
             )
@@ -579,6 +594,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("valid_acc", BatchAccuracy(name="valid_acc")),
+            ("valid_batch_norm", FreshBatchNormForValidation()),
         ]
         if self.lr_schedule is not None:
             callbacks.append(("lr_schedule", LRSchedule(self.lr_schedule)))

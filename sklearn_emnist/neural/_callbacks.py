@@ -5,7 +5,7 @@ import torch
 from skorch.callbacks import Callback
 from skorch.utils import to_numpy
 
-__all__ = ["BatchAccuracy", "DecodeLabels"]
+__all__ = ["BatchAccuracy", "DecodeLabels", "FreshBatchNormForValidation"]
 
 
 class DecodeLabels:
@@ -65,3 +65,44 @@ class BatchAccuracy(Callback):
             net.history.record(self.name, self.correct_ / self.total_)
             best = max(h.get(self.name, -1.0) for h in net.history)
             net.history.record(self.name + "_best", self.correct_ / self.total_ >= best)
+
+
+class FreshBatchNormForValidation(Callback):
+    """Recompute the batch-norm statistics before each epoch's validation pass.
+
+    The running averages batch norm keeps during training trail the weights,
+    so far after a few epochs of the one-cycle schedule that ``valid_loss``
+    and ``valid_acc`` were near chance while the same weights, with the
+    statistics ``fit`` recomputes at its end, predicted well. Before the
+    first validation batch of an epoch this callback recomputes them on up to
+    ``max_images`` training images, evenly spaced (no augmentation), so that
+    the validation scores, and early stopping, judge the weights as
+    ``predict`` will use them. The training itself is unchanged: the pass
+    draws its random numbers (dropout) from a fixed seed of its own, and
+    training batches normalise by their own statistics. Networks without batch norm
+    (the LSTM) skip it.
+
+    Parameters
+    ----------
+    max_images : int, default=2048
+        Training images the statistics are computed from (all, if fewer).
+    """
+
+    def __init__(self, max_images=2048):
+        self.max_images = max_images
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.dataset_train_ = dataset_train
+        self.pending_ = dataset_train is not None
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training or not getattr(self, "pending_", False):
+            return
+        self.pending_ = False
+        dataset = self.dataset_train_
+        if hasattr(dataset, "subset") and len(dataset) > self.max_images:
+            dataset = dataset.subset(np.linspace(0, len(dataset) - 1, self.max_images).astype(int))
+        net._refresh_batch_norm(dataset, private_rng=True)
+
+    def on_train_end(self, net, **kwargs):
+        self.dataset_train_ = None  # the training images are not kept with the model

@@ -41,6 +41,22 @@ def test_one_epoch_of_the_default_schedule_already_predicts(letters_train, lette
     assert clf.score(X_test, y_test) > 0.2
 
 
+def test_validation_scores_use_fresh_batch_norm_and_training_is_unchanged(letters_train):
+    # the running averages trail the weights (see the test above): the per-epoch
+    # validation scores are computed after a refresh on training images
+    X, y = letters_train
+    params = dict(architecture="deep", max_epochs=1, n_threads=1, verbose=0, random_state=0,
+                  validation_fraction=0.2)
+    fresh = CharCNNClassifier(**params).fit(X, y)
+    stale = CharCNNClassifier(**params, callbacks__valid_batch_norm=None).fit(X, y)
+    assert fresh.history[-1, "valid_acc"] > 0.2
+    assert stale.history[-1, "valid_acc"] < 0.1  # what the epoch log showed before
+    assert fresh.history[-1, "valid_loss"] < stale.history[-1, "valid_loss"]
+    # the refresh uses a random stream of its own and changes no weight
+    for (name, a), b in zip(fresh.module_.named_parameters(), stale.module_.parameters()):
+        torch.testing.assert_close(a, b, msg=name)
+
+
 def test_string_labels_are_decoded(fitted_letters_cnn, letters_test):
     X_test, y_test = letters_test
     np.testing.assert_array_equal(fitted_letters_cnn.classes_, LETTERS)
