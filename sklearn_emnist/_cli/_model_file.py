@@ -41,6 +41,8 @@ def load_model(path):
             "(cnn/lstm models need torch and skorch).",
             code=EXIT_MISSING,
         ) from exc
+    except ValueError as exc:  # not a model file, a corrupt or newer header: says so itself
+        raise CLIError(str(exc)) from exc
     except Exception as exc:
         raise CLIError(
             f"{path}: not a readable model file ({type(exc).__name__}: {exc}). Was it written by "

@@ -64,6 +64,11 @@ FORMAT_VERSION = 2
 WEIGHTS_FORMAT = "sklearn-emnist-weights"
 WEIGHTS_FORMAT_VERSION = 1
 _HEADER_LIMIT = 1 << 20  # a header line longer than 1 MiB is not ours
+# how a file without our header may start: a pickle (protocol 2 and later), or
+# one of joblib's compressed formats (zlib, gzip, bz2, lzma, xz, lz4, and the
+# "ZF" of joblib before 0.10)
+_PICKLE_STARTS = (b"\x80", b"x", b"\x1f\x8b", b"BZ", b"]\x00", b"\xfd7zXZ",
+                  b"\x04\"M\x18", b"ZF")
 # distribution name -> header key
 _PACKAGES = {"scikit-learn": "scikit-learn", "skorch": "skorch", "torch": "torch",
              "numpy": "numpy"}
@@ -284,6 +289,22 @@ def read_model_header(path):
         return _read_header(handle, path) or {}
 
 
+def _check_looks_like_a_pickle(handle, path):
+    """Refuse, before unpickling, a headerless file that is no pickle at all
+    (a script, an image, an ONNX file given by mistake)."""
+    start = handle.read(8)
+    handle.seek(0)
+    if start.startswith(_PICKLE_STARTS):
+        return
+    hint = ""
+    if path.lower().endswith(".onnx") or start[:1] == b"\x08":  # ONNX: a protobuf
+        hint = " An ONNX export loads with sklearn_emnist.deploy.load_onnx."
+    raise ValueError(
+        f"{path}: not a model file: it has neither the sklearn-emnist model header "
+        f"(save_model) nor the start of a joblib or pickle file.{hint}"
+    )
+
+
 def _unpickle(handle, path, header):
     import joblib
 
@@ -381,6 +402,8 @@ def load_model(path, *, device=None, return_header=False):
         header = _read_header(handle, path)
         if header is not None:
             _warn_versions(header.get("versions"), path)
+        else:
+            _check_looks_like_a_pickle(handle, path)
         payload = _unpickle(handle, path, header)
     if header is None:
         header = {}

@@ -101,6 +101,27 @@ def test_cli_format_1_and_plain_joblib_files_load(lstm, letters_test, tmp_path):
                                   lstm.predict(X))
 
 
+@pytest.mark.parametrize("compress", [0, 3, ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3)])
+def test_plain_joblib_files_of_every_compression_load(compress, tmp_path):
+    path = tmp_path / "plain.joblib"
+    joblib.dump({"weights": np.arange(3)}, path, compress=compress)
+    np.testing.assert_array_equal(load_model(path)["weights"], np.arange(3))
+
+
+@pytest.mark.parametrize(
+    "name, content, hint",
+    [("train.py", b"import time; t = time.time()\n", "joblib or pickle"),
+     ("model.onnx", b"\x08\x08\x12\x07pytorch", "load_onnx"),
+     ("image.png", b"\x89PNG\r\n\x1a\n", "joblib or pickle")],
+)
+def test_a_file_that_is_no_model_is_refused_before_unpickling(tmp_path, name, content, hint):
+    # the script was unpickled before, and failed as a "missing module" 'mport time; t=time'
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"not a model file.*{hint}"):
+        load_model(path)
+
+
 @contextlib.contextmanager
 def _saved_as_on_a_gpu(model, device="cuda"):
     """Pickle ``model`` as a GPU machine writes it: device set, every storage
