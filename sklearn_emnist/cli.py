@@ -34,9 +34,9 @@ PROG = "sklearn-emnist"
 
 EXAMPLES = f"""quick start:
   sklearn-emnist fetch letters
-  sklearn-emnist train --split letters --model cnn --epochs 10 -o letters-cnn.joblib
-  sklearn-emnist evaluate letters-cnn.joblib --plots figures/
-  sklearn-emnist predict letters-cnn.joblib my_letter.jpg
+  sklearn-emnist train --split letters --model cnn --epochs 10 -o letters-cnn.skem
+  sklearn-emnist evaluate letters-cnn.skem --plots figures/
+  sklearn-emnist predict letters-cnn.skem my_letter.jpg
 
 {EXIT_CODES_HELP}
 

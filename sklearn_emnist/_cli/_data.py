@@ -4,12 +4,17 @@ from ._console import info
 from ._errors import EXIT_USAGE, CLIError
 
 
-def fetch_error_in_cli_terms(exc, alternative=None):
+def fetch_error_in_cli_terms(exc, alternative=None, *, mirror=None):
     """A fetch_emnist error (not cached, download failed) as a CLIError that
-    also names the command-line options that help."""
-    hint = " On the command line: --mirror DIR_OR_URL fetches from a folder or server holding "
-    hint += "the official files"
-    return CLIError(f"{exc}{hint}{', and ' + alternative if alternative else ''}.")
+    also names the command-line options that help (``--mirror`` only when no
+    mirror was given)."""
+    hints = [] if mirror else [
+        "--mirror URL_OR_PATH fetches from a folder or server holding the official files"]
+    if alternative:
+        hints.append(alternative)
+    if not hints:
+        return CLIError(str(exc))
+    return CLIError(f"{exc} On the command line: {', and '.join(hints)}.")
 
 
 def add_data_arguments(parser, *, default_subset):
@@ -132,7 +137,7 @@ def load_data(args, *, default_split=None, random_state=None):
         except (DataNotCachedError, DownloadError) as exc:
             raise fetch_error_in_cli_terms(
                 exc, "--folder DIR --name NAME reads local IDX files (such as the ones a model "
-                "was trained on)"
+                "was trained on)", mirror=args.mirror,
             ) from exc
     info(f"  {len(bunch.target)} images, {len(bunch.target_names)} classes")
     return bunch

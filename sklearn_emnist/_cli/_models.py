@@ -19,8 +19,6 @@ OPTION_MODELS = {
     "validation_fraction": ("cnn", "lstm"),
     "n_threads": ("cnn", "lstm"),
 }
-DEFAULT_EPOCHS = 10
-DEFAULT_BATCH_SIZE = 128
 
 
 def add_model_arguments(parser):
@@ -36,11 +34,11 @@ def add_model_arguments(parser):
                        help="knn: number of neighbours (default: make_knn_pipeline's).")
     group.add_argument("--n-components", type=int, default=None, metavar="D",
                        help="knn: PCA components (default: make_knn_pipeline's; at most the "
-                       "number of training images).")
+                       "number of training images and of features, 1,296 HOG features).")
     group.add_argument("--epochs", type=int, default=None, metavar="N",
-                       help=f"cnn/lstm: training epochs (default: {DEFAULT_EPOCHS}).")
+                       help="cnn/lstm: training epochs (default: the estimator's, as in Python).")
     group.add_argument("--batch-size", type=int, default=None, metavar="N",
-                       help=f"cnn/lstm: training batch size (default: {DEFAULT_BATCH_SIZE}).")
+                       help="cnn/lstm: training batch size (default: the estimator's).")
     group.add_argument("--lr", type=float, default=None, metavar="LR",
                        help="cnn/lstm: peak learning rate (default: the estimator's).")
     group.add_argument("--architecture", default=None, metavar="NAME",
@@ -87,12 +85,11 @@ def _neural(args, verbose):
             "installs them, or use --model knn.",
             code=EXIT_MISSING,
         ) from exc
-    params = {
-        "max_epochs": DEFAULT_EPOCHS if args.epochs is None else args.epochs,
-        "batch_size": DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size,
-        "random_state": args.random_state,
-        "verbose": verbose,
-    }
+    params = {"random_state": args.random_state, "verbose": verbose}
+    if args.epochs is not None:
+        params["max_epochs"] = args.epochs
+    if args.batch_size is not None:
+        params["batch_size"] = args.batch_size
     if args.lr is not None:
         params["lr"] = args.lr
     if args.no_augment:

@@ -12,11 +12,11 @@ from ._errors import EXIT_MISSING, CLIError
 from ._model_file import load_model
 
 EXAMPLES = """examples:
-  sklearn-emnist evaluate letters-cnn.joblib                  # its split's test set
-  sklearn-emnist evaluate model.joblib --split letters --n-samples 5000 --plots figures/
-  sklearn-emnist evaluate model.joblib --folder ../shared/emnist/bench --name letters-here \\
+  sklearn-emnist evaluate letters-cnn.skem                  # its split's test set
+  sklearn-emnist evaluate model.skem --split letters --n-samples 5000 --plots figures/
+  sklearn-emnist evaluate model.skem --folder ../shared/emnist/bench --name letters-here \\
       --json metrics.json
-  sklearn-emnist evaluate model.joblib --json - | jq .summary.accuracy"""
+  sklearn-emnist evaluate model.skem --json - | jq .summary.accuracy"""
 
 
 def add_parser(subparsers, formatter):

@@ -61,7 +61,7 @@ def run(args):
             except (DataNotCachedError, DownloadError) as exc:
                 raise fetch_error_in_cli_terms(
                     exc, "without --offline, fetch downloads what is not cached"
-                    if args.offline else None
+                    if args.offline else None, mirror=args.mirror,
                 ) from exc
             seconds = time.perf_counter() - start
             record = {

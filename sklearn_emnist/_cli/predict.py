@@ -10,9 +10,9 @@ from ._errors import EXIT_MISSING, EXIT_USAGE, CLIError
 from ._model_file import load_model
 
 EXAMPLES = """examples:
-  sklearn-emnist predict model.joblib photo_a.jpg scan_b.png
-  sklearn-emnist predict model.joblib letters/*.png --proba --save-converted converted/
-  sklearn-emnist predict model.joblib emnist-letters-test-images-idx3-ubyte.gz --json
+  sklearn-emnist predict model.skem photo_a.jpg scan_b.png
+  sklearn-emnist predict model.skem letters/*.png --proba --save-converted converted/
+  sklearn-emnist predict model.skem emnist-letters-test-images-idx3-ubyte.gz --json
 
 Image files (PNG, JPEG, BMP, ...) each hold one character, dark ink on light paper or
 light on dark; each is converted to EMNIST's format: grey, inverted if dark-on-light,
@@ -111,12 +111,18 @@ def _save_converted(folder, images, sources):
 
 
 def run(args):
+    from ..datasets import SPLITS, get_split_info
+
     model, metadata = load_model(args.model)
     images, sources = _read_sources(args)
     if args.save_converted:
         _save_converted(args.save_converted, images, sources)
         info(f"saved {len(images)} converted images to {args.save_converted}")
     names = metadata.get("target_names")
+    if names is None and metadata.get("split") in SPLITS:
+        # a model saved with only its split named (as save_model(..., metadata={"split":
+        # "letters"}) in the quick start): fetch_emnist's labels index the split's names
+        names = list(get_split_info(metadata["split"]).target_names)
     classes = np.asarray(getattr(model, "classes_", []))
     flat = images.reshape(len(images), -1)  # what every scikit-learn model takes
     probabilities = None

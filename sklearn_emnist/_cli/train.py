@@ -13,10 +13,10 @@ from ._model_file import save_model
 from ._models import add_model_arguments, build_model
 
 EXAMPLES = """examples:
-  sklearn-emnist train --split letters --model cnn --epochs 10 -o letters-cnn.joblib
-  sklearn-emnist train --split digits --model knn --n-samples 20000 -o digits-knn.joblib
+  sklearn-emnist train --split letters --model cnn --epochs 10 -o letters-cnn.skem
+  sklearn-emnist train --split digits --model knn --n-samples 20000 -o digits-knn.skem
   sklearn-emnist train --folder ../shared/emnist/bench --name letters-here --model lstm \\
-      --epochs 5 --validation-fraction 0.1 -o letters-lstm.joblib"""
+      --epochs 5 --validation-fraction 0.1 -o letters-lstm.skem"""
 
 
 def add_parser(subparsers, formatter):
@@ -29,7 +29,7 @@ def add_parser(subparsers, formatter):
         formatter_class=formatter,
     )
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="where to save the fitted model (e.g. model.joblib).")
+                        help="where to save the fitted model (e.g. model.skem).")
     parser.add_argument("--force", action="store_true",
                         help="replace FILE if it exists (by default an existing file is kept "
                         "and nothing is trained).")
@@ -51,20 +51,31 @@ def _check_output(path, force):
         raise CLIError(f"-o {path} exists; pass --force to replace it.", code=EXIT_USAGE)
 
 
-def _check_knn_sizes(model, args, n_images):
-    """The KNN pipeline's PCA and neighbours need at most as many training images:
-    say so before fitting (PCA fails with its own parameter's name, and too many
-    neighbours only fail at predict time, in evaluate)."""
+def _check_knn_sizes(model, args, images):
+    """The KNN pipeline's PCA needs at most as many components as training images
+    and features, its neighbours at most as many images: say so before fitting
+    (PCA fails naming its own parameter, and too many neighbours only fail at
+    predict time, in evaluate)."""
     if args.model != "knn":
         return
-    params = model.get_params()
-    for option, key in (("--n-components", "pca__n_components"),
-                        ("--n-neighbors", "knn__n_neighbors")):
-        value = params.get(key)
-        if isinstance(value, int) and value > n_images:
+    n_images = len(images)
+    steps = dict(model.steps)
+    limits = {"--n-neighbors": (steps["knn"].n_neighbors, n_images, "training images")}
+    if steps.get("pca") not in (None, "passthrough"):
+        # the features the PCA sees: those of the steps before it, on two images
+        before = model[: [name for name, _ in model.steps].index("pca")]
+        n_features = before.fit_transform(images[:2]).shape[1] if len(before) else \
+            images[:1].reshape(1, -1).shape[1]
+        limit, what = min((n_images, "training images"), (n_features, "features"))
+        limits["--n-components"] = (steps["pca"].n_components, limit, what)
+    for option, (value, limit, what) in limits.items():
+        if isinstance(value, int) and value > limit:
+            given = getattr(args, option[2:].replace("-", "_")) is not None
+            source = f"{option} {value}" if given else \
+                f"make_knn_pipeline's default {option} of {value}"
             raise CLIError(
-                f"{option} {value} is more than the {n_images} training images; pass a "
-                f"smaller {option} or more images (--n-samples).",
+                f"{source} is more than the {limit} {what}; pass {option} {limit} or less"
+                + (" or more images (--n-samples)." if what == "training images" else "."),
                 code=EXIT_USAGE,
             )
 
@@ -95,7 +106,7 @@ def run(args):
     _check_output(args.output, args.force)
     model = build_model(args, verbose=0 if args.quiet else 1)
     bunch = load_data(args, random_state=args.random_state)
-    _check_knn_sizes(model, args, len(bunch.target))
+    _check_knn_sizes(model, args, bunch.data)
     info(f"fitting {type(model).__name__} ({args.model}) on {len(bunch.target)} images ...")
     start = time.perf_counter()
     with _noticing_interrupts():

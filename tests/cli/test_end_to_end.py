@@ -218,3 +218,21 @@ def test_predict_with_a_plain_model(workspace, plain_models, capsys):
     assert main(["predict", str(plain_models["int"]), str(idx_path), "--json", "-q"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == len(X) and all(r["character"] in "0123456789" for r in records)
+
+
+def test_predict_names_characters_from_the_split_a_model_file_names(workspace, capsys):
+    # the quick start's save_model(model, path, metadata={"split": "letters"}): no
+    # target_names in the file, so predict printed the labels 9, 15, ...
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sklearn_emnist.datasets import write_idx
+    from sklearn_emnist.deploy import save_model
+
+    X, y = load_bench("letters-here", "train", n_per_class=10, random_state=0)
+    model = KNeighborsClassifier(n_neighbors=1).fit(X.reshape(len(X), -1), y)
+    path = save_model(model, workspace["tmp"] / "letters-knn.skem", metadata={"split": "letters"})
+    idx_path = workspace["tmp"] / "letters-idx3-ubyte.gz"
+    write_idx(idx_path, np.ascontiguousarray(X[::50].transpose(0, 2, 1)))
+    assert main(["predict", str(path), str(idx_path), "--json", "-q"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["character"] for r in records] == [chr(ord("a") + label) for label in y[::50]]

@@ -71,9 +71,17 @@ def test_missing_model_file_exits_1(tmp_path, capsys):
 
 def test_corrupt_model_file_exits_1(tmp_path, capsys):
     path = tmp_path / "model.joblib"
-    path.write_bytes(b"this is not a pickle")
+    path.write_bytes(b"\x80\x04 a truncated pickle")
     assert main(["evaluate", str(path), "--split", "letters"]) == 1
     assert "not a readable model file" in capsys.readouterr().err
+
+
+def test_a_script_given_as_the_model_exits_1_naming_the_problem(tmp_path, capsys):
+    # it was unpickled, and reported a missing module 'mport time; ...' (exit 3)
+    path = tmp_path / "train.py"
+    path.write_text("import time; t = time.time()\n")
+    assert main(["predict", str(path), str(path)]) == 1
+    assert "not a model file" in capsys.readouterr().err
 
 
 def test_file_that_is_not_a_model_exits_1(tmp_path, capsys):
@@ -127,7 +135,7 @@ def test_fetch_offline_without_cache_exits_1_in_command_line_terms(tmp_path, cap
     assert code == 1
     err = capsys.readouterr().err
     assert "is not in the cache" in err
-    assert "--mirror DIR_OR_URL" in err and "without --offline" in err
+    assert "--mirror URL_OR_PATH" in err and "without --offline" in err
 
 
 def test_a_reader_closing_the_output_early_ends_quietly_with_141():
@@ -148,12 +156,12 @@ def test_a_reader_closing_the_output_early_ends_quietly_with_141():
     assert err == b""
 
 
-def _letters_folder(tmp_path):
+def _letters_folder(tmp_path, n_per_class=4):
     """A small EMNIST-format letters folder from real letters-here images."""
     from sklearn_emnist.datasets import write_idx
     from tests._data import load_bench
 
-    X, y = load_bench("letters-here", "train", n_per_class=4, random_state=0)
+    X, y = load_bench("letters-here", "train", n_per_class=n_per_class, random_state=0)
     write_idx(tmp_path / "letters-small-train-images-idx3-ubyte.gz",
               np.ascontiguousarray(X.transpose(0, 2, 1)))  # stored transposed, as EMNIST does
     write_idx(tmp_path / "letters-small-train-labels-idx1-ubyte.gz", (y + 1).astype(np.uint8))
@@ -207,6 +215,24 @@ def test_knn_sizes_beyond_the_training_images_are_a_usage_error(tmp_path, capsys
     assert f"{option[0]} 200 is more than the 104 training images" in capsys.readouterr().err
 
 
+def test_knn_default_components_beyond_the_images_name_the_default(tmp_path, capsys):
+    folder = _letters_folder(tmp_path, n_per_class=2)  # 52 images, the default PCA has 80
+    code = main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "knn",
+                 "--data-home", str(tmp_path / "home"), "-o", str(tmp_path / "knn.skem")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "make_knn_pipeline's default --n-components of 80 is more than the 52" in err
+
+
+def test_knn_components_beyond_the_hog_features_are_a_usage_error(tmp_path, capsys):
+    folder = _letters_folder(tmp_path, n_per_class=60)  # 1,560 images, 1,296 HOG features
+    code = main(["train", "--folder", str(folder), "--name", "letters-small", "--model", "knn",
+                 "--data-home", str(tmp_path / "home"), "--n-components", "1500",
+                 "-o", str(tmp_path / "knn.skem")])
+    assert code == 2
+    assert "--n-components 1500 is more than the 1296 features" in capsys.readouterr().err
+
+
 def test_knn_n_components_reaches_the_pipeline(tmp_path):
     folder = _letters_folder(tmp_path)
     output = tmp_path / "knn.joblib"
@@ -224,4 +250,5 @@ def test_missing_data_names_the_command_line_options(tmp_path, capsys):
     code = main(["train", "--split", "letters", "--data-home", str(tmp_path / "home"),
                  "--mirror", str(empty), "-o", str(tmp_path / "m.joblib")])
     err = capsys.readouterr().err
-    assert code == 1 and "--mirror DIR_OR_URL" in err and "--folder DIR --name NAME" in err
+    # a mirror was given: the hint names the other way, not --mirror again
+    assert code == 1 and "--folder DIR --name NAME" in err and "--mirror URL_OR_PATH" not in err

@@ -75,6 +75,22 @@ def test_lstm_and_cnn_options_reach_the_estimators():
     assert cnn.get_params()["architecture"] == "seed"
 
 
+def test_without_epoch_and_batch_options_the_estimators_defaults_hold():
+    # the CLI trained 10 epochs where the Python defaults (and the docs' figures) are 16
+    pytest.importorskip("skorch")
+    from sklearn_emnist._cli._models import build_model
+    from sklearn_emnist.neural import CharCNNClassifier, LSTMRowClassifier
+
+    options = {"n_neighbors": None, "n_components": None, "epochs": None, "batch_size": None,
+               "lr": None, "architecture": None, "no_augment": False,
+               "validation_fraction": None, "n_threads": None, "random_state": 0}
+    for model, Estimator in (("cnn", CharCNNClassifier), ("lstm", LSTMRowClassifier)):
+        params = build_model(SimpleNamespace(model=model, **options), verbose=0).get_params()
+        defaults = Estimator().get_params()
+        assert (params["max_epochs"], params["batch_size"]) == (
+            defaults["max_epochs"], defaults["batch_size"])
+
+
 @pytest.mark.parametrize(
     "option, value, parameter",
     [("--validation-fraction", "1.5", "validation_fraction"),
