@@ -221,6 +221,34 @@ def _load_with_read_idx(source, subset):
     return data, labels, _FALLBACK_NAMES[source.split]
 
 
+def check_source_files(source, subsets=("train", "test")):
+    """Raise ``FileNotFoundError`` naming the missing IDX files of a folder
+    source (a split source is fetched: nothing to check).
+
+    Examples
+    --------
+    >>> from benchmarks.datasets import check_source_files, resolve_source
+    >>> check_source_files(resolve_source("letters-here", data_folder="/nowhere"))
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: data source folder:/nowhere:letters-here:letters: missing ...
+    """
+    if source.kind != "folder":
+        return
+    folder = Path(source.folder)
+    missing = [
+        str(folder / f"{source.name}-{subset}-{kind}-ubyte.gz")
+        for subset in subsets
+        for kind in ("images-idx3", "labels-idx1")
+        if not (folder / f"{source.name}-{subset}-{kind}-ubyte.gz").exists()
+    ]
+    if missing:
+        raise FileNotFoundError(
+            f"data source {source.spec()}: missing {', '.join(missing)}; point "
+            "--data-folder (or --source folder:<path>:<name>) at the folder holding them."
+        )
+
+
 def load_source(source, subset, *, data_home=None, mirror=None):
     """Load the ``train`` or ``test`` part of a data source.
 
@@ -234,18 +262,7 @@ def load_source(source, subset, *, data_home=None, mirror=None):
     """
     if subset not in ("train", "test"):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
-    if source.kind == "folder":
-        folder = Path(source.folder)
-        missing = [
-            str(folder / f"{source.name}-{subset}-{kind}-ubyte.gz")
-            for kind in ("images-idx3", "labels-idx1")
-            if not (folder / f"{source.name}-{subset}-{kind}-ubyte.gz").exists()
-        ]
-        if missing:
-            raise FileNotFoundError(
-                f"data source {source.spec()}: missing {', '.join(missing)}; point "
-                "--data-folder (or --source folder:<path>:<name>) at the folder holding them."
-            )
+    check_source_files(source, subsets=(subset,))
     try:  # imports are not data loading: keep them out of the timed part
         import sklearn_emnist.datasets  # noqa: F401
     except ImportError:  # pragma: no cover

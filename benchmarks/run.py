@@ -61,6 +61,7 @@ from . import _machine
 from .datasets import (
     BENCH_SETS,
     SPLITS,
+    check_source_files,
     class_balanced_indices,
     default_bench_folder,
     load_source,
@@ -429,6 +430,8 @@ def run_benchmark(
     ]
     if not resolved:
         raise ValueError("no data set given; use --dataset letters-here or --source ...")
+    for source in resolved:  # once, before any model's process starts and fails on it
+        check_source_files(source)
     argv = list(sys.argv[1:] if argv is None else argv)
     started = _machine.utc_now()
     shared = {

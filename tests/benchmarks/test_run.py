@@ -166,6 +166,17 @@ def test_unknown_model_is_a_usage_error(capsys):
     assert "unknown model recipe 'svm'" in capsys.readouterr().err
 
 
+def test_a_missing_data_folder_is_one_usage_error_before_any_model(tmp_path, capsys):
+    # each model's worker failed on it with a traceback of its own, then the run exited 1
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["quick", "--dataset", "letters-here", "--data-folder", str(tmp_path),
+                  "--results", str(tmp_path / "results"), "--quiet"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "missing" in err and "letters-here-train-images-idx3-ubyte.gz" in err
+    assert err.count("Traceback") == 0 and not (tmp_path / "results").exists()
+
+
 def test_models_all_runs_every_recipe(monkeypatch):
     asked = {}
     monkeypatch.setattr(run, "run_benchmark",
