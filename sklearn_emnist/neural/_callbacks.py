@@ -79,8 +79,8 @@ class FreshBatchNormForValidation(Callback):
     the validation scores, and early stopping, judge the weights as
     ``predict`` will use them. The training itself is unchanged: the pass
     draws its random numbers (dropout) from a fixed seed of its own, and
-    training batches normalise by their own statistics. Networks without batch norm
-    (the LSTM) skip it.
+    training batches normalise by their own statistics. Networks without
+    batch norm (the LSTM) skip it.
 
     Parameters
     ----------

@@ -108,6 +108,7 @@ class PerFitCheckpoint(Checkpoint):
         if folder is None:
             raise RuntimeError(
                 "PerFitCheckpoint has no folder yet: it is created when the network "
-                "is initialised (net.initialize() or net.fit(...)). " + _CANNOT_RESUME
+                "is initialised (net.initialize() or net.fit(...)). If LoadInitState asked: "
+                + _CANNOT_RESUME
             )
         return folder
