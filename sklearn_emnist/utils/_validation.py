@@ -13,6 +13,9 @@ import scipy.sparse
 
 IMAGE_SHAPE = (28, 28)
 N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+# float pixels this far outside [0, 1] are rounding errors (of a resize, a
+# colour conversion, a division in float32): clipped, not refused
+_FLOAT_PIXEL_SLACK = 1e-5
 
 __all__ = ["IMAGE_SHAPE", "N_PIXELS", "check_images", "reject_sparse"]
 
@@ -95,7 +98,8 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
     ValueError
         On a shape that does not hold 28x28 images, an empty array, NaN or
         infinite values, pixels out of range or complex numbers, with the fix
-        in the message.
+        in the message. Float pixels within 1e-5 of [0, 1] (rounding errors)
+        are clipped to it instead.
     TypeError
         On sparse input or a non-numeric dtype (strings, objects).
 
@@ -172,6 +176,9 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
                 "impute or drop those images first."
             )
         low, high, limit = float(images.min()), float(images.max()), 1.0
+        if (low < 0 or high > 1) and -_FLOAT_PIXEL_SLACK <= low and high <= 1 + _FLOAT_PIXEL_SLACK:
+            images = np.clip(images, 0, 1)  # a new array: the caller's is left alone
+            low, high = max(low, 0.0), min(high, 1.0)
     else:
         low, high, limit = int(images.min()), int(images.max()), 255
     if low < 0 or high > limit:

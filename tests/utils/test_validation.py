@@ -45,3 +45,15 @@ def test_nullable_integer_dataframes_are_read_as_integer_pixels():
     frame.iloc[0, 5] = pd.NA
     with pytest.raises(ValueError, match="NaN"):
         check_images(frame)
+
+
+def test_float_rounding_errors_around_the_pixel_range_are_clipped_not_refused():
+    images = np.full((2, 28, 28), 0.5, dtype=np.float32)
+    images[0, 0, 0] = np.nextafter(np.float32(1), np.float32(2))  # 1 + one float32 step
+    images[1, 0, 0] = -1e-7
+    checked = check_images(images)
+    assert checked.min() == 0.0 and checked.max() == 1.0
+    assert images[0, 0, 0] > 1  # the caller's array is unchanged
+    images[0, 0, 0] = 1.01  # not a rounding error
+    with pytest.raises(ValueError, match="out of range"):
+        check_images(images)
