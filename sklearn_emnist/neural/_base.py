@@ -27,7 +27,6 @@ from skorch.callbacks import (
     EpochScoring,
     EpochTimer,
     PassthroughScoring,
-    PrintLog,
     ProgressBar,
 )
 from skorch.utils import to_numpy, to_tensor
@@ -48,7 +47,12 @@ from sklearn.utils.validation import (
 
 from ..parallel._malloc import tune_malloc_for_training
 from ..utils import N_PIXELS, check_images
-from ._callbacks import BatchAccuracy, DecodeLabels, FreshBatchNormForValidation
+from ._callbacks import (
+    BatchAccuracy,
+    DecodeLabels,
+    FreshBatchNormForValidation,
+    PlainPrintLog,
+)
 from ._data import BatchIterator, ImageTensorDataset, batch_bounds
 from ._schedules import SCHEDULES, LRSchedule
 from ._threads import effective_n_threads, resolve_device, torch_threads
@@ -611,7 +615,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
             )))
         if isinstance(self.verbose, numbers.Real) and self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
-        callbacks.append(("print_log", PrintLog()))
+        callbacks.append(("print_log", PlainPrintLog()))
         return callbacks
 
     def _n_outputs(self):

@@ -1,11 +1,16 @@
 """Callbacks used by the default callback list of the neural estimators."""
 
+import re
+import sys
+
 import numpy as np
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PrintLog
 from skorch.utils import to_numpy
 
-__all__ = ["BatchAccuracy", "DecodeLabels", "FreshBatchNormForValidation"]
+__all__ = ["BatchAccuracy", "DecodeLabels", "FreshBatchNormForValidation", "PlainPrintLog"]
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class DecodeLabels:
@@ -106,3 +111,23 @@ class FreshBatchNormForValidation(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.dataset_train_ = None  # the training images are not kept with the model
+
+
+class PlainPrintLog(PrintLog):
+    """skorch's epoch table, without its colour codes when stdout is not a
+    terminal (a log file, a pipe, a notebook's captured output), where they
+    showed as ``[32m2.7519[0m``. Every ``PrintLog`` parameter works as in
+    skorch; a ``sink`` of your own gets the text as skorch writes it.
+    """
+
+    def _sink(self, text, verbose):
+        if self.sink is print and not _is_terminal(sys.stdout):
+            text = _ANSI_ESCAPE.sub("", text)
+        super()._sink(text, verbose)
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False

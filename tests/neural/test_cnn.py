@@ -532,8 +532,20 @@ def test_verbose_switches_the_progress_display(letters_train, capsys):
     X, y = letters_train[0][:128], letters_train[1][:128]
     cnn().fit(X, y)
     assert capsys.readouterr().out == ""
-    cnn(verbose=1).fit(X, y)
-    assert "train_loss" in capsys.readouterr().out
+    cnn(verbose=1, max_epochs=2).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out
+    # not a terminal: skorch's colour codes for the best values are left out
+    assert "\x1b[" not in out
+
+
+def test_the_epoch_table_keeps_its_colours_on_a_terminal(letters_train, monkeypatch, capsys):
+    import sys
+
+    X, y = letters_train[0][:128], letters_train[1][:128]
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    cnn(verbose=1, max_epochs=2).fit(X, y)
+    assert "\x1b[" in capsys.readouterr().out  # the best train_loss, coloured
 
 
 def test_custom_module_and_architectures(letters_train):
