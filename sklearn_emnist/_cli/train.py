@@ -64,8 +64,7 @@ def _check_knn_sizes(model, args, images):
     if steps.get("pca") not in (None, "passthrough"):
         # the features the PCA sees: those of the steps before it, on two images
         before = model[: [name for name, _ in model.steps].index("pca")]
-        n_features = before.fit_transform(images[:2]).shape[1] if len(before) else \
-            images[:1].reshape(1, -1).shape[1]
+        n_features = (before.fit_transform(images[:2]) if len(before) else images).shape[1]
         limit, what = min((n_images, "training images"), (n_features, "features"))
         limits["--n-components"] = (steps["pca"].n_components, limit, what)
     for option, (value, limit, what) in limits.items():

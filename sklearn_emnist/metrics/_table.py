@@ -77,9 +77,13 @@ class RecordTable(tuple):
     def __str__(self):
         if not self._columns:
             return "(empty table)"
+        score_fields = {}  # per row class: which of its fields are scores
         cells = [list(self._columns)]
         for row in self:
-            is_score = {field.name: _is_score_field(field) for field in dataclasses.fields(row)}
+            if type(row) not in score_fields:
+                score_fields[type(row)] = {field.name: _is_score_field(field)
+                                           for field in dataclasses.fields(row)}
+            is_score = score_fields[type(row)]
             cells.append([_format_value(getattr(row, name), is_score.get(name, True))
                           for name in self._columns])
         widths = [max(len(line[i]) for line in cells) for i in range(len(self._columns))]
