@@ -9,8 +9,9 @@ follows the EMNIST (or MNIST) recipe:
    transparency composited onto the paper);
 2. inverted when the background is lighter than the ink (judged from the
    image's border);
-3. background (followed across uneven lighting) subtracted, contrast
-   stretched, faint noise and specks of dust removed;
+3. background (followed across uneven lighting, but never up to the ink's
+   level, so that bold strokes stay solid) subtracted, contrast stretched,
+   faint noise and specks of dust removed;
 4. cropped to the bounding box of the ink; strokes thinner than EMNIST's
    (a fine pen photographed large) widened;
 5. scaled, keeping the aspect ratio, so that its longer side is 24 pixels
@@ -41,15 +42,34 @@ def _border(image, width):
 
 
 def _background(pixels):
-    """Paper level at every pixel: a grey opening wider than any stroke.
+    """Paper level at every pixel: a grey opening wider than most strokes.
 
     Follows uneven lighting (a gradient or a shadow across a photo), which a
-    single level taken from the border cannot.
+    single level taken from the border cannot. A stroke wider than the opening
+    (a bold marker, a character filling a small image) survives it; taken as
+    paper and subtracted, it would leave only its outline. So an estimate
+    closer to the ink than to the paper (judged from the image's border, as
+    for ``invert="auto"``) is not believed: there, and a margin around it
+    (the stroke's soft edges), the paper is that of the nearest pixels whose
+    estimate is believable.
+
+    Expects light ink on a dark background (after inversion).
     """
     from scipy import ndimage
 
     size = max(3, min(pixels.shape) // 4)
     background = ndimage.grey_opening(pixels, size=(size, size), mode="nearest")
+    paper = np.median(_border(pixels, max(1, min(pixels.shape) // 20)))
+    inked = background > paper + 0.5 * (pixels.max() - paper)
+    if inked.any():
+        # never all of the image: half the border at least is at most paper
+        with_edges = ndimage.maximum_filter(inked, size=size // 2 * 2 + 1, mode="constant")
+        if not with_edges.all():
+            inked = with_edges
+        nearest = ndimage.distance_transform_edt(
+            inked, return_distances=False, return_indices=True
+        )
+        background = background[tuple(nearest)]
     return ndimage.uniform_filter(background, size=size, mode="nearest")
 
 
@@ -326,6 +346,26 @@ def _float_file_levels(array, path):
     )
 
 
+def _int_file_levels(array, path):
+    """Grey levels of a 32-bit integer image file (Pillow mode ``I``).
+
+    Such files (a TIFF saved from an int32 array, a 16-bit PNG in older
+    Pillow) hold 0..255 or 0..65535 levels; which one is read from the values,
+    as the file does not say, in the same way as :func:`_float_file_levels`.
+    """
+    array = np.asarray(array)
+    low, high = int(array.min()), int(array.max())
+    if low >= 0 and high <= 65535:
+        # float32, as the 8- and 16-bit modes are read: the same levels give
+        # the same image whichever mode holds them
+        return array.astype(np.float32) / (255.0 if high <= 255 else 65535.0)
+    raise ValueError(
+        f"{path}: 32-bit integer pixels from {low} to {high} are neither 0..255 nor "
+        "0..65535 grey levels. Rescale the image to one of these ranges (or to 0..1 "
+        "floats) before saving it."
+    )
+
+
 def load_image_file(path, **kwargs):
     """Read a PNG / JPEG / BMP / GIF / TIFF file and convert it to EMNIST format.
 
@@ -346,9 +386,26 @@ def load_image_file(path, **kwargs):
     FileNotFoundError
         The file does not exist.
     ValueError
-        Pillow cannot read the file, or it holds no character.
+        Pillow cannot read the file, its pixels are not grey levels in a range
+        it can tell (see Notes), or it holds no character.
     ImportError
         Pillow is not installed.
+
+    Notes
+    -----
+    Grey levels are scaled to [0, 1] by the range the file's mode implies:
+    8-bit files by 255, 16-bit ones (modes ``I;16``, ``I;16B``) by 65535.
+    Two modes do not say their range, so it is read from the values:
+
+    - 32-bit integers (mode ``I``: a TIFF saved from an int32 array, a 16-bit
+      PNG in older Pillow): divided by 255 when all pixels are within 0..255,
+      otherwise by 65535 when within 0..65535;
+    - floating point (mode ``F``): kept when within 0..1, divided by 255 when
+      within 0..255.
+
+    Other values (negative, larger) raise ``ValueError``. A mode ``I`` file
+    with 16-bit levels none of which exceeds 255 (a nearly black image) is
+    thus read as 8-bit levels.
 
     Examples
     --------
@@ -388,8 +445,10 @@ def load_image_file(path, **kwargs):
                 array = np.asarray(pil.convert("RGBA"))
             elif pil.mode == "F":
                 array = _float_file_levels(np.asarray(pil), path)
-            elif pil.mode in ("L", "I") or pil.mode.startswith("I;16"):  # I;16B: big-endian
-                array = np.asarray(pil.convert("F")) / (65535.0 if pil.mode.startswith("I") else 255.0)
+            elif pil.mode == "I":
+                array = _int_file_levels(np.asarray(pil), path)
+            elif pil.mode == "L" or pil.mode.startswith("I;16"):  # I;16B: big-endian
+                array = np.asarray(pil.convert("F")) / (65535.0 if pil.mode != "L" else 255.0)
             else:
                 array = np.asarray(pil.convert("RGB"))
     except UnidentifiedImageError as exc:

@@ -210,6 +210,36 @@ def test_a_small_character_on_a_large_page_reads_as_on_a_small_page():
     assert image_to_emnist(large).max() == 255
 
 
+def _solid_share(image):
+    """Share of the ink's bounding box (pixels above 128) that is ink."""
+    ink = image > 128
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1].mean()
+
+
+@pytest.mark.parametrize("side, stroke", [(40, 14), (64, 20)])
+def test_a_stroke_wider_than_the_background_window_stays_solid(side, stroke):
+    # the background's grey opening is side // 4 wide: 10 and 16 pixels
+    page = np.full((side, side), 230, dtype=np.uint8)
+    left = (side - stroke) // 2
+    page[side // 5: side - side // 5, left: left + stroke] = 20  # a bold bar
+    image = image_to_emnist(page)
+    assert image[13:15, 13:15].min() > 128  # the middle of the bar is ink, not a hole
+    assert _solid_share(image) >= 0.95  # measured: 1.00 (0.23 and 0.33 for an outline)
+
+
+def test_a_bold_stroke_under_uneven_lighting_is_solid_and_its_shadow_is_paper():
+    # paper from 235 down to 136 grey levels left to right, as a lamp lights it
+    page = 235.0 - 0.5 * np.arange(200)[None, :] + np.zeros((200, 1))
+    page[30:170, 70:130] = 20  # 60 pixels wide, the opening 50
+    image = image_to_emnist(np.rint(page).astype(np.uint8))
+    assert _solid_share(image) >= 0.95  # measured: 1.00 (0.48 for an outline)
+    # the ink is the bar alone (24 rows, 60 / 140 * 24 = 10 columns): the
+    # shadowed side of the paper is followed, not taken for ink
+    rows, cols = np.flatnonzero(image.max(axis=1)), np.flatnonzero(image.max(axis=0))
+    assert (rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) in {(24, 10), (24, 11)}
+
+
 def test_big_endian_16_bit_tiff_reads_like_the_8_bit_png(tmp_path):
     page = np.rint(_stroke_page() * 255).astype(np.uint8)
     Image.fromarray(page).save(tmp_path / "page.png")
@@ -219,6 +249,30 @@ def test_big_endian_16_bit_tiff_reads_like_the_8_bit_png(tmp_path):
     np.testing.assert_array_equal(
         load_image_file(tmp_path / "page.tiff"), load_image_file(tmp_path / "page.png")
     )
+
+
+@pytest.mark.parametrize("scale", [1, 257], ids=["8-bit levels", "16-bit levels"])
+def test_32_bit_integer_tiff_reads_like_the_8_bit_png(tmp_path, scale):
+    # an int32 array saved as TIFF (Pillow mode "I") holds 0..255 or 0..65535
+    # levels; either way it is the page the PNG holds
+    page = np.rint(_stroke_page() * 255).astype(np.uint8)
+    Image.fromarray(page).save(tmp_path / "page.png")
+    Image.fromarray(page.astype(np.int32) * scale).save(tmp_path / "page.tiff")
+    with Image.open(tmp_path / "page.tiff") as opened:
+        assert opened.mode == "I"
+    np.testing.assert_array_equal(
+        load_image_file(tmp_path / "page.tiff"), load_image_file(tmp_path / "page.png")
+    )
+
+
+@pytest.mark.parametrize("bad, message", [(-20, r"from -20 to \d+"),
+                                          (70000, r"from \d+ to 70000")])
+def test_32_bit_integer_tiff_outside_16_bit_levels_is_refused(tmp_path, bad, message):
+    page = np.rint(_stroke_page() * 255).astype(np.int32)
+    page[0, 0] = bad
+    Image.fromarray(page).save(tmp_path / "page.tiff")
+    with pytest.raises(ValueError, match=r"page\.tiff: 32-bit integer pixels " + message):
+        load_image_file(tmp_path / "page.tiff")
 
 
 @pytest.mark.parametrize("dtype, bad", [(np.uint16, 5140), (np.int16, -20)])
