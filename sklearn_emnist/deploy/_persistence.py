@@ -460,21 +460,62 @@ def _import(reference):
     return obj
 
 
-def _decode_param(value):
+# Packages whose *classes* a weights folder may name (optimizer, criterion,
+# iterators, dataset, module); functions only from sklearn_emnist itself (an
+# augmentation). Anything else would let a shared estimator.json run code
+# (e.g. "subprocess:getoutput" as the module, called by initialize()).
+_CLASS_PACKAGES = ("torch", "skorch", "sklearn", "sklearn_emnist")
+_FUNCTION_PACKAGES = ("sklearn_emnist",)
+
+
+def _root_package(module_name):
+    return module_name.partition(".")[0]
+
+
+def _import_trusted(reference, trusted_modules, where):
+    """``_import(reference)`` for a class of a known package (or a function of
+    sklearn_emnist), or of a module the caller trusts; anything else raises
+    before the module is imported."""
+    if not isinstance(reference, str) or ":" not in reference:
+        raise ValueError(f"{where}: {reference!r} is not a 'module:name' reference.")
+    module_name = reference.partition(":")[0]
+    root = _root_package(module_name)
+    trusted = any(module_name == name or module_name.startswith(name + ".")
+                  for name in trusted_modules)
+    if not trusted and root not in _CLASS_PACKAGES:
+        raise ValueError(
+            f"{where} names {reference!r}, code outside torch, skorch, scikit-learn and "
+            "sklearn-emnist, which load_weights does not import from a folder. If you "
+            f"trust this folder, pass trusted_modules=({module_name!r},)."
+        )
+    obj = _import(reference)
+    if not trusted and not isinstance(obj, type) and root not in _FUNCTION_PACKAGES:
+        raise ValueError(
+            f"{where} names {reference!r}, a function, not a class; load_weights imports "
+            "only classes of torch, skorch and scikit-learn. If you trust this folder, "
+            f"pass trusted_modules=({module_name!r},)."
+        )
+    return obj
+
+
+def _decode_param(value, trusted_modules=(), where="estimator.json"):
     if isinstance(value, list):
-        return [_decode_param(item) for item in value]
+        return [_decode_param(item, trusted_modules, where) for item in value]
     if isinstance(value, dict):
         if "__tuple__" in value:
-            return tuple(_decode_param(item) for item in value["__tuple__"])
+            return tuple(_decode_param(item, trusted_modules, where) for item in value["__tuple__"])
         if "__dict__" in value:
-            return {_decode_param(k): _decode_param(v) for k, v in value["__dict__"]}
+            return {_decode_param(k, trusted_modules, where): _decode_param(v, trusted_modules, where)
+                    for k, v in value["__dict__"]}
         if "__import__" in value:
-            return _import(value["__import__"])
+            return _import_trusted(value["__import__"], trusted_modules, where)
     return value
 
 
-# parameters that only matter for the first fit and must not run again
-_RESET_ON_LOAD = {"init_from": None, "warm_start": False}
+# parameters that only matter for the first fit and must not run again, and
+# how params.pt is read: tensors only, whatever the folder says
+_RESET_ON_LOAD = {"init_from": None, "warm_start": False,
+                  "torch_load_kwargs": {"weights_only": True}}
 
 
 def save_weights(estimator, folder):
@@ -484,7 +525,11 @@ def save_weights(estimator, folder):
     ``torch.load(weights_only=True)``), ``history.json`` the training
     history and ``estimator.json`` the class, the constructor parameters,
     ``classes_`` and the package versions. Safer to share and more durable
-    across versions than :func:`save_model`.
+    across versions than :func:`save_model`: :func:`load_weights` imports
+    only the classes the parameters name from torch, skorch, scikit-learn
+    and sklearn-emnist (and sklearn-emnist's functions, e.g. an
+    augmentation); a function of your own module as a parameter needs
+    ``load_weights(folder, trusted_modules=("your_module",))``.
 
     Parameters
     ----------
@@ -543,7 +588,16 @@ def save_weights(estimator, folder):
     return folder
 
 
-def load_weights(folder, *, device="cpu"):
+def _check_trusted_modules(trusted_modules):
+    if isinstance(trusted_modules, str):
+        trusted_modules = (trusted_modules,)
+    trusted_modules = tuple(trusted_modules)
+    if not all(isinstance(name, str) and name for name in trusted_modules):
+        raise TypeError(f"trusted_modules must be module names (str); got {trusted_modules!r}.")
+    return trusted_modules
+
+
+def load_weights(folder, *, device="cpu", trusted_modules=()):
     """Rebuild a neural classifier saved by :func:`save_weights`.
 
     The skorch route, step by step: build the estimator from the stored
@@ -555,11 +609,26 @@ def load_weights(folder, *, device="cpu"):
     folder : str or path-like
     device : str, default="cpu"
         Device of the rebuilt network (``"auto"``: CUDA when available).
+    trusted_modules : str or sequence of str, default=()
+        Modules (and their submodules) whose classes and functions the
+        folder's parameters may name, beyond the classes of torch, skorch,
+        scikit-learn and sklearn-emnist and the functions of sklearn-emnist.
+        Without it such a reference is refused before anything is imported:
+        a folder from elsewhere could otherwise name any function (say
+        ``subprocess:getoutput`` as the module), which ``initialize()`` calls.
 
     Returns
     -------
     estimator : CharCNNClassifier or LSTMRowClassifier
         Ready to predict; ``classes_`` and ``history_`` restored.
+
+    Raises
+    ------
+    ValueError
+        When ``estimator.json`` names an estimator that is not a neural
+        classifier of sklearn-emnist, or a reference outside the packages
+        above and ``trusted_modules``. ``params.pt`` is always read with
+        ``weights_only=True``, whatever the folder's parameters say.
 
     Warns
     -----
@@ -599,8 +668,18 @@ def load_weights(folder, *, device="cpu"):
             f"this sklearn-emnist understands ({WEIGHTS_FORMAT_VERSION}); upgrade sklearn-emnist."
         )
     _warn_versions(description.get("versions"), folder, what="weights folder")
-    cls = _import(description["estimator"])
-    params = {name: _decode_param(value) for name, value in description["params"].items()}
+    trusted_modules = _check_trusted_modules(trusted_modules)
+    cls = _import_trusted(description.get("estimator"), trusted_modules,
+                          f"{description_path}: estimator")
+    from ..neural._base import NeuralImageClassifier
+
+    if not (isinstance(cls, type) and issubclass(cls, NeuralImageClassifier)):
+        raise ValueError(
+            f"{description_path}: estimator {description['estimator']!r} is not a neural "
+            "classifier of sklearn-emnist (CharCNNClassifier, LSTMRowClassifier or a subclass)."
+        )
+    params = {name: _decode_param(value, trusted_modules, f"{description_path}: parameter {name}")
+              for name, value in description["params"].items()}
     params.update(_RESET_ON_LOAD)
     params["device"] = device  # initialize() resolves "auto"
     estimator = cls(**params)

@@ -276,3 +276,48 @@ def folder_path(folder):
     from pathlib import Path
 
     return Path(folder)
+
+
+def _edit_description(folder, edit):
+    path = folder_path(folder) / "estimator.json"
+    description = json.loads(path.read_text())
+    edit(description)
+    path.write_text(json.dumps(description))
+
+
+def test_load_weights_refuses_a_function_outside_the_known_packages(lstm, tmp_path):
+    """A shared estimator.json could name any callable as the module; initialize() would call it."""
+    folder = save_weights(lstm, tmp_path / "w")
+    _edit_description(folder, lambda d: d["params"].update(
+        module={"__import__": "subprocess:getoutput"}, module__cmd="touch pwned"))
+    with pytest.raises(ValueError, match="'subprocess:getoutput'.*trusted_modules"):
+        load_weights(folder)
+
+
+def test_load_weights_refuses_a_torch_function_and_a_foreign_estimator(lstm, tmp_path):
+    folder = save_weights(lstm, tmp_path / "w")
+    _edit_description(folder, lambda d: d["params"].update(
+        criterion={"__import__": "torch:load"}))
+    with pytest.raises(ValueError, match="'torch:load', a function, not a class"):
+        load_weights(folder)
+    other = save_weights(lstm, tmp_path / "other")
+    _edit_description(other, lambda d: d.update(estimator="sklearn.svm:SVC"))
+    with pytest.raises(ValueError, match="'sklearn.svm:SVC' is not a neural classifier"):
+        load_weights(other)
+
+
+def test_load_weights_reads_tensors_only_whatever_the_folder_says(lstm, tmp_path):
+    folder = save_weights(lstm, tmp_path / "w")
+    _edit_description(folder, lambda d: d["params"].update(
+        torch_load_kwargs={"__dict__": [["weights_only", False]]}))
+    assert load_weights(folder).torch_load_kwargs == {"weights_only": True}
+
+
+def test_load_weights_trusted_modules_admits_a_function_of_your_own(lstm, tmp_path):
+    folder = save_weights(lstm, tmp_path / "w")
+    reference = {"__import__": "tests.deploy.test_persistence:folder_path"}
+    _edit_description(folder, lambda d: d["params"].update(augment=reference))
+    with pytest.raises(ValueError, match="trusted_modules=\\('tests.deploy.test_persistence',\\)"):
+        load_weights(folder)
+    rebuilt = load_weights(folder, trusted_modules="tests.deploy")
+    assert rebuilt.augment is folder_path
