@@ -9,11 +9,15 @@ Layout under ``<data_home>/emnist/``::
                                   has a member this one lacks
     arrays-v1/<split>-<subset>-{images,labels}.npy
                                   decoded, upright arrays (the fast path)
-    arrays-v1/folders/<name>-<subset>-<key>[-upright]-{images,labels}.npy
+    arrays-v1/folders/<name>-<subset>-<source>-<key>[-upright]-{images,labels}.npy
                                   decoded arrays of :func:`load_emnist_folder`
                                   (``name`` with ``/`` and other characters
                                   unfit for a file name replaced by ``_``;
-                                  ``-upright`` for ``transposed=False``)
+                                  ``source`` a hash of the files' real paths,
+                                  ``key`` of their paths, sizes and mtimes: a
+                                  new ``key`` replaces the other ones of its
+                                  ``source``; ``-upright`` for
+                                  ``transposed=False``)
 
 Every file is written to a uniquely named ``*.part`` file in its final folder
 and renamed with :func:`os.replace` once complete (and verified); the
@@ -21,12 +25,18 @@ and renamed with :func:`os.replace` once complete (and verified); the
 target (``fcntl.flock`` where available) makes a second process wait for the
 first one instead of doing the same work; the atomic rename alone already
 guarantees that no process ever sees a half-written file.
+
+A cache folder that cannot be written (read-only file system, no permission)
+does not stop a load: the arrays are decoded in memory, with a warning.
 """
 
+import errno
 import glob
 import os
+import re
 import uuid
-from contextlib import contextmanager
+import warnings
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -41,22 +51,30 @@ __all__ = ["ARRAY_CACHE_VERSION", "atomic_target", "emnist_home", "file_lock", "
 ARRAY_CACHE_VERSION = 1
 PART_SUFFIX = ".part"
 LOCK_SUFFIX = ".lock"
+# what atomic_target appends to a target's name: ".<pid>-<8 hex digits>.part"
+_PART_NAME = re.compile(r"\.(\d+)-[0-9a-f]{8}" + re.escape(PART_SUFFIX))
 
 
-def emnist_home(data_home=None):
+def emnist_home(data_home=None, *, create=True):
     """``<data_home>/emnist`` as a :class:`~pathlib.Path`, created if needed.
 
     ``data_home`` defaults to :func:`sklearn.datasets.get_data_home`
-    (``SCIKIT_LEARN_DATA`` or ``~/scikit_learn_data``).
+    (``SCIKIT_LEARN_DATA`` or ``~/scikit_learn_data``). With
+    ``create=False`` nothing is created (the caller creates what it writes,
+    and copes with a folder it cannot create).
     """
-    if data_home is None:
+    if data_home is None and create:
         from sklearn.datasets import get_data_home
 
         data_home = get_data_home()
+    elif data_home is None:
+        # get_data_home's rule, without the folder it creates
+        data_home = os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))
     # an explicit data_home is used as is (what get_data_home does with it),
     # without paying for the scikit-learn import
     home = Path(data_home).expanduser() / "emnist"
-    home.mkdir(parents=True, exist_ok=True)
+    if create:
+        home.mkdir(parents=True, exist_ok=True)
     return home
 
 
@@ -68,21 +86,31 @@ def _remove(path):
 
 
 @contextmanager
-def file_lock(target):
+def file_lock(target, *, blocking=True):
     """Hold an exclusive inter-process lock for ``target`` (a path).
 
     The lock file ``<target>.lock`` is removed on release; a process that
     locked a file another process has just removed tries again, so two
-    processes never both believe they hold the lock.
+    processes never both believe they hold the lock. Yields True once the
+    lock is held; with ``blocking=False``, yields False at once (holding
+    nothing) when another holder has it.
     """
     lock_path = os.fspath(target) + LOCK_SUFFIX
     if fcntl is None:  # pragma: no cover
-        yield
+        yield True
         return
+    mode = fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB
     while True:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        # 0o666 less the umask, as for any new file: a cache shared by a
+        # group (umask 002) stays lockable by all its members
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, mode)
+            except BlockingIOError:  # only without blocking: held by another
+                os.close(fd)
+                fd = None
+                break
             try:
                 current = os.stat(lock_path)
             except FileNotFoundError:
@@ -94,8 +122,11 @@ def file_lock(target):
             os.close(fd)
             raise
         os.close(fd)  # the file was replaced while we waited: try again
+    if fd is None:
+        yield False
+        return
     try:
-        yield
+        yield True
     finally:
         _remove(lock_path)
         os.close(fd)
@@ -110,6 +141,54 @@ def remove_stale_parts(target):
         return
     for path in glob.glob(glob.escape(os.fspath(target)) + ".*" + PART_SUFFIX):
         _remove(path)
+
+
+def _writer_alive(part, target):
+    """Whether the process that writes ``part`` (a part of ``target``) may be alive.
+
+    Part names embed the writer's process id (see :func:`atomic_target`);
+    a name that does not is not ours to judge and counts as alive.
+    """
+    match = _PART_NAME.fullmatch(os.path.basename(part)[len(os.path.basename(target)):])
+    if match is None:
+        return True
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # PermissionError: alive, another user's
+        return True
+    return True
+
+
+def remove_dead_parts(target):
+    """Remove the ``*.part`` files of ``target`` left by processes now dead.
+
+    Safe without holding :func:`file_lock`: a part goes only if the process
+    whose id its name holds is gone, and only while no process holds the
+    lock of ``target`` (every part is written under it), which protects a
+    writer whose process id means nothing here (another machine or container
+    sharing the cache). A lock file left by a killed process goes too. A
+    part of a live process is never touched; a cache that cannot be written
+    is left as it is. Costs one directory scan when there is nothing to do.
+    """
+    if fcntl is None:  # pragma: no cover - cannot tell stale from in use
+        return
+    target = os.fspath(target)
+    parts = glob.glob(glob.escape(target) + ".*" + PART_SUFFIX)
+    dead = [part for part in parts if not _writer_alive(part, target)]
+    if not dead and not os.path.exists(target + LOCK_SUFFIX):
+        return
+    try:
+        with file_lock(target, blocking=False) as held:
+            if held:
+                for part in dead:
+                    _remove(part)
+    except OSError:
+        pass  # a read-only cache, or another user's file: nothing to clean here
 
 
 @contextmanager
@@ -155,29 +234,77 @@ def _load_npy_pair(images_path, labels_path):
     return images, labels
 
 
-def load_or_build_arrays(folder, stem, build):
+def _is_unwritable(exc):
+    """Whether ``exc`` says a folder cannot be written (rather than a fault)."""
+    return isinstance(exc, PermissionError) or exc.errno == errno.EROFS  # EACCES, EPERM: PermissionError
+
+
+def _warn_unwritable(folder, exc):
+    warnings.warn(
+        f"The EMNIST array cache {folder} is not writable ({exc.strerror or exc}); the "
+        "arrays were decoded in memory and will be decoded again next time. Pass a "
+        "writable data_home (or set SCIKIT_LEARN_DATA) to cache them.",
+        UserWarning,
+        stacklevel=5,  # the caller of fetch_emnist or load_emnist_folder
+    )
+
+
+def _remove_entries(folder, stem_pattern, keep):
+    """Remove the cached pairs whose stem matches ``stem_pattern``, except ``keep``.
+
+    Best effort: a file that cannot be removed (in use on Windows, say) stays.
+    """
+    pattern = re.compile(f"(?:{stem_pattern})-(?:images|labels)\\.npy")
+    for entry in os.scandir(folder):
+        if pattern.fullmatch(entry.name) and entry.name not in (f"{keep}-images.npy", f"{keep}-labels.npy"):
+            try:
+                _remove(entry.path)
+            except OSError:
+                pass
+
+
+def load_or_build_arrays(folder, stem, build, *, replaces=None):
     """Decoded ``(images, labels)`` from ``<folder>/<stem>-*.npy``, or build them.
 
     ``build()`` returns the arrays when the cache misses; they are saved
-    atomically (under the lock) before being returned from the cache files.
-    The returned arrays are read-only memory maps (nearly instant); the
-    caller copies the rows it keeps.
+    atomically (under the lock) before being returned, and the pairs whose
+    stem matches the regular expression ``replaces`` (previous versions of
+    the same files) are then removed. Cached arrays are read-only memory maps
+    (nearly instant); the caller copies the rows it keeps. When ``folder``
+    cannot be created, locked or written (read-only file system, no
+    permission), the arrays are built in memory and returned with a
+    :class:`UserWarning` naming the folder.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     images_path = folder / f"{stem}-images.npy"
     labels_path = folder / f"{stem}-labels.npy"
     cached = _load_npy_pair(images_path, labels_path)
     if cached is not None:
         return cached
-    with file_lock(folder / stem):
+    with ExitStack() as stack:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(file_lock(folder / stem))
+        except OSError as exc:
+            if not _is_unwritable(exc):
+                raise
+            pair = build()
+            _warn_unwritable(folder, exc)
+            return pair
         cached = _load_npy_pair(images_path, labels_path)
         if cached is not None:
             return cached
         remove_stale_parts(images_path)
         remove_stale_parts(labels_path)
         images, labels = build()
-        _remove(labels_path)  # images first, labels last: a pair is complete
-        _save_npy(images_path, images)
-        _save_npy(labels_path, labels)
+        try:
+            _remove(labels_path)  # images first, labels last: a pair is complete
+            _save_npy(images_path, images)
+            _save_npy(labels_path, labels)
+            if replaces is not None:
+                _remove_entries(folder, replaces, keep=stem)
+        except OSError as exc:
+            if not _is_unwritable(exc):
+                raise
+            _warn_unwritable(folder, exc)
     return images, labels

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._version import __version__
-from ._cache import atomic_target, file_lock, remove_stale_parts
+from ._cache import atomic_target, file_lock, remove_dead_parts, remove_stale_parts
 from ._errors import ChecksumMismatchError, DataNotCachedError, DownloadError
 from ._metadata import member_checksum
 from ._zip import MAX_TAIL, ZipFormatError, inflate_member, locate_central_directory, parse_central_directory
@@ -562,16 +562,63 @@ def resolve_source(mirror, official_url):
 
 
 def _cached_member(gzip_dir, member):
-    """The verified cached member, or None (a corrupt one is removed)."""
+    """``(path, False)`` for a verified cached member, else ``(None, corrupt)``.
+
+    ``corrupt`` says whether a cached file is there but is not the official
+    one. It is not removed: a download replaces it atomically, and where
+    nothing may replace it :func:`_corrupt_cached` says so.
+    """
     path = gzip_dir / member
     if not path.is_file():
-        return None
+        return None, False
     try:
         verify_file(path, member)
     except ChecksumMismatchError:
-        path.unlink(missing_ok=True)
-        return None
-    return path
+        return None, True
+    return path, False
+
+
+def _sha256_and_size(path):
+    sha, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+def _link_to_member(gzip_dir, member):
+    """The symbolic link (``gzip/`` or the member) through which ``member`` is reached, or None.
+
+    A file reached through a link is the user's own, not the cache's: it is
+    never replaced.
+    """
+    return next((p for p in (gzip_dir, gzip_dir / member) if p.is_symlink()), None)
+
+
+def _corrupt_cached(gzip_dir, member):
+    """The :class:`ChecksumMismatchError` for a corrupt cached member, saying what to do."""
+    path = gzip_dir / member
+    expected_sha, expected_size = member_checksum(member)
+    got_sha, got_size = _sha256_and_size(path)
+    link = _link_to_member(gzip_dir, member)
+    if link is not None:
+        advice = (
+            f"It is reached through the symbolic link {link}, so it was left untouched: "
+            "replace the file the link points to with the official file, or remove the "
+            "link to let fetch_emnist download the file into the cache."
+        )
+    else:
+        advice = (
+            "It was left untouched: call fetch_emnist with download_if_missing=True (the "
+            "default) to replace it with a fresh download, pass mirror=<a folder or zip "
+            "holding the member files>, or delete it."
+        )
+    return ChecksumMismatchError(
+        f"The cached file {path} is corrupt: expected SHA-256 {expected_sha} "
+        f"({expected_size} bytes), got {got_sha} ({got_size} bytes). {advice}",
+        member=member, expected=expected_sha, got=got_sha,
+    )
 
 
 def obtain_members(members, get_source, home, *, download_if_missing, options):
@@ -589,15 +636,21 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
     home : Path
         ``<data_home>/emnist``.
     download_if_missing : bool
-        If False, raise :class:`DataNotCachedError` instead of using the network.
+        If False, raise :class:`DataNotCachedError` instead of using the network
+        (:class:`ChecksumMismatchError` if the cached copy is corrupt; it is
+        kept). A corrupt cached copy reached through a symbolic link (``gzip/``
+        or the file) is never replaced: :class:`ChecksumMismatchError` too.
     options : Options
     """
     gzip_dir = home / "gzip"
     gzip_dir.mkdir(parents=True, exist_ok=True)
+    # what a killed download (SIGTERM, a crash) left behind, cached or not
+    remove_dead_parts(home / ZIP_NAME)
     paths = []
     source = None
     for member in members:
-        path = _cached_member(gzip_dir, member)
+        remove_dead_parts(gzip_dir / member)
+        path, corrupt = _cached_member(gzip_dir, member)
         if path is None:
             if source is None:
                 source = get_source()
@@ -605,10 +658,13 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
                 path = source.obtain(member, gzip_dir, options)  # verified in place, not copied
             else:
                 with file_lock(gzip_dir / member):
-                    path = _cached_member(gzip_dir, member)
+                    path, corrupt = _cached_member(gzip_dir, member)
                     if path is None:
+                        if corrupt and _link_to_member(gzip_dir, member) is not None:
+                            raise _corrupt_cached(gzip_dir, member)  # the user's own file: kept
                         remove_stale_parts(gzip_dir / member)
-                        path = _obtain_one(member, source, home, download_if_missing, options)
+                        path = _obtain_one(member, source, home, download_if_missing, options,
+                                           corrupt=corrupt)
         paths.append(path)
     return paths
 
@@ -622,8 +678,13 @@ def _not_cached(member, home):
     )
 
 
-def _obtain_one(member, source, home, download_if_missing, options):
-    """Obtain one member that is not cached (called under its lock)."""
+def _obtain_one(member, source, home, download_if_missing, options, *, corrupt=False):
+    """Obtain one member that is not cached (called under its lock).
+
+    ``corrupt``: a corrupt copy is cached. What is obtained replaces it; when
+    nothing may be downloaded, the error says it is corrupt (not "not in
+    the cache") and it is kept.
+    """
     gzip_dir, zip_path = home / "gzip", home / ZIP_NAME
     if isinstance(source, ZipURLSource) and zip_path.is_file():
         # a previous fetch had to download a whole zip (perhaps from another
@@ -634,7 +695,7 @@ def _obtain_one(member, source, home, download_if_missing, options):
         except DownloadError:
             pass  # lacks the member (kept), or corrupt (removed): ask the source
     if not download_if_missing and not source.local:
-        raise _not_cached(member, home)
+        raise _corrupt_cached(gzip_dir, member) if corrupt else _not_cached(member, home)
     if isinstance(source, ZipURLSource):
         try:
             return source.obtain(member, gzip_dir, options)

@@ -135,7 +135,11 @@ def fetch_emnist(
         HTML page or something that is not a zip archive, or a file is missing
         on the mirror. The message says how to use a mirror.
     ChecksumMismatchError
-        A file does not have its official SHA-256 (nothing is kept).
+        A downloaded or mirrored file does not have its official SHA-256
+        (nothing is kept), or a cached file is corrupt and may not be
+        replaced: ``download_if_missing=False``, or the file is reached
+        through a symbolic link (``gzip/`` or the file itself). The cached
+        file is then left untouched and the message says what to do.
     IDXFormatError
         A verified file could not be decoded.
 

@@ -16,15 +16,19 @@ __all__ = ["load_emnist_folder"]
 
 
 def arrays_folder(data_home):
-    """Folder of decoded arrays inside the EMNIST cache."""
-    return emnist_home(data_home) / f"arrays-v{ARRAY_CACHE_VERSION}"
+    """Folder of decoded arrays inside the EMNIST cache (not created here).
+
+    :func:`load_or_build_arrays` creates it when it writes, and decodes in
+    memory when it cannot (a read-only or unwritable data home).
+    """
+    return emnist_home(data_home, create=False) / f"arrays-v{ARRAY_CACHE_VERSION}"
 
 
 def concrete_subsets(subset):
     return ("train", "test") if subset == "all" else (subset,)
 
 
-def load_decoded(parts, cache_folder, *, transposed=True):
+def load_decoded(parts, cache_folder, *, transposed=True, replaces=None):
     """Decode (and cache) each ``(stem, get_files)`` in ``parts``.
 
     ``get_files()`` returns the ``(images_file, labels_file)`` pair; it is
@@ -32,8 +36,10 @@ def load_decoded(parts, cache_folder, *, transposed=True):
     :func:`fetch_emnist` it downloads and verifies the members). With
     ``cache_folder=None`` the files are decoded every time. ``transposed``
     says how the files store the images (see :func:`decode_pair`); the stems
-    must tell the two apart. Returns the concatenated upright images and file
-    labels.
+    must tell the two apart. ``replaces(stem)``, if given, is the pattern of
+    the cached stems that a new ``stem`` replaces (see
+    :func:`load_or_build_arrays`). Returns the concatenated upright images
+    and file labels.
     """
     images, labels = [], []
     for stem, get_files in parts:
@@ -41,7 +47,8 @@ def load_decoded(parts, cache_folder, *, transposed=True):
         if cache_folder is None:
             pair = build()
         else:
-            pair = load_or_build_arrays(cache_folder, stem, build)
+            pattern = None if replaces is None else replaces(stem)
+            pair = load_or_build_arrays(cache_folder, stem, build, replaces=pattern)
         images.append(pair[0])
         labels.append(pair[1])
     if len(parts) == 1:
@@ -62,16 +69,38 @@ def _find_file(folder, name, subset, kind):
     )
 
 
-def _cache_stem(name, subset, key, transposed):
+_KEY_LENGTH = 12
+
+
+def _cache_stem(name, subset, source, key, transposed):
     """File stem of a folder's decoded arrays in the cache.
 
     ``name`` may hold a subfolder (``"sub/letters-here"``) or other
-    characters unfit for a file name: they become ``_`` (the key, a hash of
-    the files' real paths, keeps different files apart). Files stored
-    upright get their own stem.
+    characters unfit for a file name: they become ``_`` (``source``, a hash
+    of the files' real paths, keeps different files apart; ``key`` changes
+    with their content). Files stored upright get their own stem.
     """
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip(".") or "_"
-    return f"{safe}-{subset}-{key}" + ("" if transposed else "-upright")
+    return f"{safe}-{subset}-{source}-{key}" + ("" if transposed else "-upright")
+
+
+def _older_versions(stem):
+    """Pattern of the stems of the same files, subset and orientation: any ``key``.
+
+    A new version of the files replaces them in the cache (see
+    :func:`_cache_stem`); other folders' files, even with the same name,
+    keep theirs.
+    """
+    upright = stem.endswith("-upright")
+    base = stem[: -len("-upright")] if upright else stem
+    prefix = base[: -_KEY_LENGTH]
+    return re.escape(prefix) + f"[0-9a-f]{{{_KEY_LENGTH}}}" + ("-upright" if upright else "")
+
+
+def _source_key(*paths):
+    """A key of the files' real paths (which files these are, not their content)."""
+    text = "".join(f"{os.path.realpath(path)}\n" for path in paths)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def _file_key(*paths):
@@ -80,7 +109,7 @@ def _file_key(*paths):
     for path in paths:
         stat = os.stat(path)
         digest.update(f"{os.path.realpath(path)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:12]
+    return digest.hexdigest()[:_KEY_LENGTH]
 
 
 def load_emnist_folder(
@@ -123,7 +152,9 @@ def load_emnist_folder(
     cache : bool, default=True
         Keep the decoded arrays in ``<data_home>/emnist/arrays-v1/folders``
         so that the next call is nearly instant. The cache key includes the
-        files' path, size and modification time, and ``transposed``.
+        files' path, size and modification time, and ``transposed``; the
+        arrays of a new version of the files replace those of the previous
+        one. A cache that cannot be written is skipped with a warning.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a ``Bunch``.
     n_samples : int, default=None
@@ -207,12 +238,13 @@ def load_emnist_folder(
     for part in concrete_subsets(subset):
         images_file = _find_file(folder, name, part, "images-idx3")
         labels_file = _find_file(folder, name, part, "labels-idx1")
+        source = _source_key(images_file, labels_file)
         key = _file_key(images_file, labels_file)
-        stem = _cache_stem(name, part, key, transposed)
+        stem = _cache_stem(name, part, source, key, transposed)
         parts.append((stem, lambda pair=(images_file, labels_file): pair))
         files += [images_file, labels_file]
     cache_folder = arrays_folder(data_home) / "folders" if cache else None
-    images, labels = load_decoded(parts, cache_folder, transposed=transposed)
+    images, labels = load_decoded(parts, cache_folder, transposed=transposed, replaces=_older_versions)
     return make_bunch(
         info,
         subset,

@@ -60,7 +60,10 @@ def read_idx(file, *, max_items=None):
     The reader is defensive: it checks the magic number and the type code,
     checks that the number of items the header announces fits in the file
     before allocating anything, and checks that the data length matches the
-    header exactly (no truncation, no trailing bytes).
+    header exactly (no truncation, no trailing bytes). A gzip file cannot
+    be checked against its size before it is decompressed, so its buffer
+    grows with the data really decompressed: a truncated or lying file costs
+    no more memory than it decompresses to, whatever its header announces.
 
     Parameters
     ----------
@@ -190,9 +193,10 @@ def _parse(stream, name, limit, max_items, compressed, check_header=None):
             f"{name}: header announces shape {shape} ({n_bytes} bytes of data) but the "
             f"{kind} is too small to hold it: the file is truncated or the header is corrupt."
         )
-    if limit is None:
-        # size unknown (e.g. a GzipFile passed in): grow with what arrives,
-        # never allocate what the header merely announces
+    if compressed or limit is None:
+        # a gzip stream's size says little about what it expands to (deflate
+        # reaches about 1000:1), and a stream may have no known size: grow
+        # with what really arrives, never allocate what the header announces
         buffer = bytearray()
         while len(buffer) < n_bytes:
             chunk = stream.read(min(_CHUNK, n_bytes - len(buffer)))

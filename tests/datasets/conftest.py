@@ -4,7 +4,9 @@ The servers and zips are session-scoped (the byclass test images are 29 MB);
 every test gets them reset (no faults, zero counters) and its own empty cache.
 """
 
+import errno
 import os
+import stat
 import zipfile
 
 import pytest
@@ -103,3 +105,57 @@ def cache_files(home):
         for root, _, names in os.walk(home)
         for name in names
     )
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """``read_only(folder)`` makes ``folder`` (and everything under it) read-only.
+
+    The permission bits are removed. Where they do not bind (running as root,
+    as in many containers), ``os.mkdir`` and ``os.open`` for writing (how the
+    cache creates its folders and lock files) under ``folder`` are refused
+    with ``PermissionError`` instead, as the operating system would.
+    """
+    protected, changed = [], []
+
+    def inside(path):
+        try:
+            real = os.path.realpath(os.fspath(path))
+        except TypeError:  # a file descriptor
+            return False
+        return any(real == root or real.startswith(root + os.sep) for root in protected)
+
+    real_mkdir, real_open, real_close = os.mkdir, os.open, os.close
+
+    def mkdir(path, *args, **kwargs):
+        if inside(path):
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(path))
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    def open_(path, flags, *args, **kwargs):
+        if inside(path) and flags & (os.O_CREAT | os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def make(folder):
+        folder = os.fspath(folder)
+        for root, dirs, files in os.walk(folder):
+            for name in [root] + [os.path.join(root, f) for f in files]:
+                mode = os.stat(name).st_mode
+                changed.append((name, mode))
+                os.chmod(name, mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        probe = os.path.join(folder, ".write-probe")
+        try:
+            real_close(real_open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except PermissionError:
+            return  # the bits bind: the real thing
+        os.unlink(probe)
+        protected.append(os.path.realpath(folder))
+        monkeypatch.setattr(os, "mkdir", mkdir)
+        monkeypatch.setattr(os, "open", open_)
+
+    yield make
+    for name, mode in reversed(changed):
+        os.chmod(name, mode)

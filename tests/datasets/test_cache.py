@@ -1,11 +1,19 @@
-"""Cache primitives: atomic targets and the inter-process lock."""
+"""Cache primitives: atomic targets, the inter-process lock, the array cache."""
 
+import errno
+import os
+import stat
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from sklearn_emnist.datasets._cache import atomic_target, file_lock
+from sklearn_emnist.datasets import _cache
+from sklearn_emnist.datasets._cache import atomic_target, file_lock, load_or_build_arrays, remove_dead_parts
 
 
 def test_atomic_target_renames_on_success_and_cleans_on_failure(tmp_path):
@@ -39,4 +47,93 @@ def test_lock_excludes_a_second_holder_and_is_removed(tmp_path):
     # never two holders at once: every "in" is followed by its own "out"
     assert [kind for kind, _ in events] == ["in", "out"] * 3
     assert all(events[i][1] == events[i + 1][1] for i in range(0, 6, 2))
+    assert list(tmp_path.iterdir()) == []
+
+
+def _pair():
+    return np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28), np.array([3, 7], dtype=np.uint8)
+
+
+def _refuse(code):
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))  # EACCES gives a PermissionError
+
+    return refuse
+
+
+@pytest.mark.parametrize("step, code", [
+    ("mkdir", errno.EACCES),  # no permission to create the folder
+    ("lock", errno.EROFS),  # a read-only file system
+    ("save", errno.EACCES),
+])
+def test_an_unwritable_array_cache_builds_in_memory_and_warns(tmp_path, monkeypatch, step, code):
+    folder = tmp_path / "arrays"
+    if step != "mkdir":
+        folder.mkdir()
+    where = {"mkdir": (Path, "mkdir"), "lock": (_cache, "file_lock"), "save": (_cache, "_save_npy")}[step]
+    monkeypatch.setattr(*where, _refuse(code))
+    with pytest.warns(UserWarning, match=f"cache {folder} is not writable"):
+        images, labels = load_or_build_arrays(folder, "x-test", _pair)
+    np.testing.assert_array_equal(images, _pair()[0])
+    np.testing.assert_array_equal(labels, _pair()[1])
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_an_existing_read_only_array_cache_folder_builds_in_memory(tmp_path, read_only):
+    folder = tmp_path / "arrays"
+    folder.mkdir()
+    read_only(folder)
+    with pytest.warns(UserWarning, match=f"cache {folder} is not writable"):
+        images, _ = load_or_build_arrays(folder, "x-test", _pair)
+    np.testing.assert_array_equal(images, _pair()[0])
+    assert list(folder.iterdir()) == []
+
+
+def test_a_full_disk_is_an_error_not_an_unwritable_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(_cache, "_save_npy", _refuse(errno.ENOSPC))
+    with pytest.raises(OSError, match="No space left"):
+        load_or_build_arrays(tmp_path, "x-test", _pair)
+
+
+def test_lock_files_are_created_0o666_less_the_umask(tmp_path):
+    old = os.umask(0o002)  # a cache shared by a group
+    try:
+        with file_lock(tmp_path / "member"):
+            mode = stat.S_IMODE(os.stat(tmp_path / "member.lock").st_mode)
+    finally:
+        os.umask(old)
+    assert mode == 0o664
+
+
+def _dead_pid():
+    """The id of a process that has exited (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait()
+    return process.pid
+
+
+def test_parts_of_dead_writers_go_and_parts_of_live_ones_stay(tmp_path):
+    target = tmp_path / "member.gz"
+    dead = tmp_path / f"member.gz.{_dead_pid()}-0123abcd.part"
+    live = tmp_path / f"member.gz.{os.getpid()}-89abcdef.part"
+    for part in (dead, live):
+        part.write_bytes(b"half a download")
+    remove_dead_parts(target)
+    assert sorted(tmp_path.iterdir()) == [live]
+
+
+def test_no_part_goes_while_another_holds_the_lock(tmp_path):
+    # a writer on another machine sharing the cache: its id means nothing here
+    target = tmp_path / "member.gz"
+    part = tmp_path / f"member.gz.{_dead_pid()}-0123abcd.part"
+    part.write_bytes(b"being written")
+    with file_lock(target):
+        remove_dead_parts(target)
+        assert part.exists()
+
+
+def test_a_lock_file_left_by_a_killed_process_goes(tmp_path):
+    target = tmp_path / "member.gz"
+    (tmp_path / "member.gz.lock").write_bytes(b"")  # its flock died with the process
+    remove_dead_parts(target)
     assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,8 @@
 """Fault injection: every failure ends in recovery or a clear error and a clean cache."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -150,6 +152,63 @@ def test_corrupt_cached_member_is_downloaded_again(range_server, data_home):
     bunch = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
     assert len(bunch.target) == 10_000
     assert range_server.count(LABELS) == 1 and range_server.count(IMAGES) == 0
+
+
+def _cache_members_in(gzip_dir, gzip_folder):
+    """Copy the mnist test members into ``gzip_dir``; cut the labels file short."""
+    gzip_dir.mkdir(parents=True, exist_ok=True)
+    for name in (IMAGES, LABELS):
+        shutil.copy(gzip_folder / name, gzip_dir / name)
+    (gzip_dir / LABELS).write_bytes((gzip_folder / LABELS).read_bytes()[:1000])
+    return (gzip_dir / LABELS).read_bytes()
+
+
+def test_a_corrupt_cached_member_without_download_is_reported_and_kept(data_home, gzip_folder):
+    gzip_dir = data_home / "emnist" / "gzip"
+    before = _cache_members_in(gzip_dir, gzip_folder)
+    with pytest.raises(ChecksumMismatchError, match=(
+            rf"cached file {re.escape(str(gzip_dir / LABELS))} is corrupt: expected SHA-256 [0-9a-f]{{64}} "
+            rf"\(\d+ bytes\), got [0-9a-f]{{64}} \(1000 bytes\)")) as info:
+        fetch_emnist("mnist", subset="test", download_if_missing=False, **FAST)
+    assert "download_if_missing=True" in str(info.value) and "delete it" in str(info.value)
+    assert (gzip_dir / LABELS).read_bytes() == before
+
+
+@pytest.mark.parametrize("download_if_missing", [True, False])
+@pytest.mark.parametrize("linked", ["gzip folder", "file"])
+def test_a_corrupt_member_reached_through_a_link_is_reported_not_replaced(
+        range_server, data_home, gzip_folder, tmp_path, linked, download_if_missing):
+    mine = tmp_path / "mine"
+    before = _cache_members_in(mine, gzip_folder)
+    gzip_dir = data_home / "emnist" / "gzip"
+    if linked == "gzip folder":
+        gzip_dir.parent.mkdir(parents=True)
+        gzip_dir.symlink_to(mine, target_is_directory=True)
+    else:
+        gzip_dir.mkdir(parents=True)
+        for name in (IMAGES, LABELS):
+            (gzip_dir / name).symlink_to(mine / name)
+    with pytest.raises(ChecksumMismatchError, match="is corrupt.*symbolic link"):
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url,
+                     download_if_missing=download_if_missing, **FAST)
+    assert (mine / LABELS).read_bytes() == before and (gzip_dir / LABELS).is_symlink() == (linked == "file")
+    assert range_server.count() == 0
+
+
+def test_leftovers_of_a_killed_download_go_when_cached_members_load(data_home, gzip_folder):
+    gzip_dir = data_home / "emnist" / "gzip"
+    gzip_dir.mkdir(parents=True)
+    for name in (IMAGES, LABELS):
+        shutil.copy(gzip_folder / name, gzip_dir / name)
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()
+    dead = gzip_dir / f"{IMAGES}.{finished.pid}-0123abcd.part"
+    live = gzip_dir / f"{LABELS}.{os.getpid()}-89abcdef.part"
+    for part in (dead, live):
+        part.write_bytes(b"half a download")
+    (gzip_dir / f"{IMAGES}.lock").write_bytes(b"")  # its flock died with its process
+    fetch_emnist("mnist", subset="test", download_if_missing=False, **FAST)
+    assert sorted(p.name for p in gzip_dir.iterdir()) == sorted([IMAGES, LABELS, live.name])
 
 
 def test_corrupt_array_cache_is_rebuilt(range_server, data_home):

@@ -184,6 +184,18 @@ def test_cached_data_loads_after_the_mirror_is_gone(data_home, gzip_folder, tmp_
     np.testing.assert_array_equal(again.target, first.target)
 
 
+def test_verified_members_in_a_read_only_data_home_load_with_a_warning(data_home, gzip_folder, read_only):
+    gzip_dir = data_home / "emnist" / "gzip"
+    gzip_dir.mkdir(parents=True)
+    for member in ("emnist-mnist-test-images-idx3-ubyte.gz", "emnist-mnist-test-labels-idx1-ubyte.gz"):
+        shutil.copy(gzip_folder / member, gzip_dir / member)
+    read_only(data_home)
+    with pytest.warns(UserWarning, match="arrays-v1 is not writable"):
+        bunch = fetch_emnist("mnist", subset="test", download_if_missing=False, **FAST)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert not (data_home / "emnist" / "arrays-v1").exists()
+
+
 def _stale_cached_zip(data_home, gzip_folder):
     """A gzip.zip kept from another mirror, holding no mnist member."""
     (data_home / "emnist").mkdir(parents=True)

@@ -40,6 +40,50 @@ def test_decoded_arrays_are_cached_and_keyed_by_the_files(tmp_path, data_home):
     np.testing.assert_array_equal(no_cache.images, second.images)
 
 
+def _write_tiny(folder, labels):
+    folder.mkdir(exist_ok=True)
+    write_idx(folder / "tiny-train-images-idx3-ubyte.gz", np.zeros((len(labels), 28, 28), dtype=np.uint8))
+    write_idx(folder / "tiny-train-labels-idx1-ubyte.gz", np.array(labels, dtype=np.uint8))
+    later = time.time_ns() + len(labels) * 10**9  # a new mtime, however coarse the clock
+    os.utime(folder / "tiny-train-labels-idx1-ubyte.gz", ns=(later, later))
+
+
+def _cached_arrays(data_home):
+    return sorted(f for f in cache_files(data_home) if f.endswith(".npy"))
+
+
+def test_a_new_version_of_the_files_replaces_their_cached_arrays(tmp_path, data_home):
+    for labels in ([1, 2], [3, 4, 5], [6, 7, 8, 9]):
+        _write_tiny(tmp_path / "set", labels)
+        bunch = load_emnist_folder(tmp_path / "set", name="tiny", split="digits")
+        np.testing.assert_array_equal(bunch.target, labels)
+        assert len(_cached_arrays(data_home)) == 2  # one pair: no stale versions pile up
+
+
+def test_a_new_version_leaves_other_folders_and_orientations_cached(tmp_path, data_home):
+    for folder in ("one", "two"):  # the same name, other files
+        _write_tiny(tmp_path / folder, [1, 2])
+        load_emnist_folder(tmp_path / folder, name="tiny", split="digits")
+    load_emnist_folder(tmp_path / "one", name="tiny", split="digits", transposed=False)
+    before = _cached_arrays(data_home)
+    assert len(before) == 6
+    _write_tiny(tmp_path / "one", [3, 4, 5])
+    load_emnist_folder(tmp_path / "one", name="tiny", split="digits")
+    after = _cached_arrays(data_home)
+    assert len(after) == 6 and len(set(before) & set(after)) == 4  # only one's transposed pair replaced
+
+
+def test_an_unwritable_default_data_home_decodes_in_memory(gzip_folder, tmp_path, monkeypatch, read_only):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    read_only(locked)
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(locked / "scikit_learn_data"))
+    with pytest.warns(UserWarning, match="not writable"):
+        bunch = load_emnist_folder(gzip_folder, split="mnist", subset="test")
+    assert bunch.images.shape == (10_000, 28, 28)
+    assert list(locked.iterdir()) == []
+
+
 def test_subset_all_concatenates_train_then_test(tmp_path):
     for subset, n in (("train", 5), ("test", 3)):
         write_idx(tmp_path / f"x-{subset}-images-idx3-ubyte", np.full((n, 28, 28), n, dtype=np.uint8))

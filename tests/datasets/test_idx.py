@@ -5,6 +5,7 @@ import io
 import struct
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -61,6 +62,21 @@ def test_lying_header_is_refused_before_allocating():
         read_idx(io.BytesIO(payload))
     with pytest.raises(IDXFormatError, match="too small to hold it"):
         read_idx(io.BytesIO(gzip.compress(payload)))
+
+
+def test_a_lying_gzip_header_allocates_only_what_the_data_holds():
+    # 100 kB of incompressible data under a header announcing 99.6 MB: within
+    # deflate's ratio for the compressed size, so only reading finds the lie
+    payload = struct.pack(">HBB", 0, 8, 3) + struct.pack(">3I", 127_000, 28, 28)
+    compressed = gzip.compress(payload + np.random.default_rng(0).bytes(100_000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=r"truncated IDX data.*only 100000 bytes follow"):
+            read_idx(io.BytesIO(compressed))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000  # not the 99.6 MB the header announces
 
 
 def test_truncated_data_and_trailing_bytes():
