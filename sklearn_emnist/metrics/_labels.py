@@ -44,6 +44,21 @@ def _is_integer_labels(labels):
     return np.asarray(labels).dtype.kind in "iu"
 
 
+def _label_kind(labels):
+    """``"string"`` or ``"number"`` for an array of labels, None when mixed or other."""
+    kind = labels.dtype.kind
+    if kind in "US":
+        return "string"
+    if kind in "iufb":
+        return "number"
+    values = labels.tolist()
+    if all(isinstance(value, str) for value in values):
+        return "string"
+    if all(isinstance(value, (int, float, np.number)) for value in values):
+        return "number"
+    return None
+
+
 def resolve_labels(y_true, y_pred, *, labels=None, target_names=None, allow_subset=False):
     """Labels in a fixed order and the display name of each.
 
@@ -102,6 +117,18 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None, allow_subs
             raise ValueError("labels must be a non-empty 1-d list of class labels.")
         if len(np.unique(labels)) != labels.size:
             raise ValueError("labels contains duplicates; list each class once.")
+        present_kind, labels_kind = _label_kind(present), _label_kind(labels)
+        if None not in (present_kind, labels_kind) and present_kind != labels_kind:
+            raise ValueError(
+                f"labels are {labels_kind}s ({labels[:5].tolist()}) but y_true and y_pred "
+                f"hold {present_kind}s ({present[:5].tolist()}); give `labels` of the same "
+                "type as the labels themselves."
+            )
+        if not np.isin(labels, present).any():
+            raise ValueError(
+                f"none of `labels` ({labels[:5].tolist()}) occurs in y_true or y_pred "
+                f"(which hold {present[:5].tolist()}...)."
+            )
         missing = np.setdiff1d(present, labels)
         if missing.size and not allow_subset:
             raise ValueError(

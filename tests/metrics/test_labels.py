@@ -58,3 +58,20 @@ def test_summary_averages_over_a_subset_of_labels_as_scikit_learn_does():
         expected[:3]
     )
     assert summary.n_classes == 2
+
+
+@pytest.mark.parametrize("function", [most_confused_pairs, classification_summary, per_class_table])
+def test_labels_of_another_type_than_the_labels_are_refused(function):
+    """['1', '2'] for integer labels matched nothing: an empty pairs table, no warning."""
+    with pytest.raises(ValueError, match=r"labels are strings \(\['1', '2'\]\) but y_true and "
+                                         r"y_pred hold numbers \(\[1, 2, 3\]\)"):
+        function([1, 1, 2, 2, 3], [2, 2, 1, 2, 3], labels=["1", "2"])
+    with pytest.raises(ValueError, match="labels are numbers"):
+        function(["a", "b"], ["b", "b"], labels=[0, 1])
+
+
+def test_a_subset_sharing_no_label_with_the_data_is_refused():
+    with pytest.raises(ValueError, match=r"none of `labels` \(\['x', 'y'\]\) occurs"):
+        most_confused_pairs(["a", "b"], ["b", "a"], labels=["x", "y"])
+    # a subset sharing one label is still fine
+    assert len(most_confused_pairs(["a", "b"], ["b", "a"], labels=["a", "x"])) == 0
