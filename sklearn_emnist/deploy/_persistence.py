@@ -155,6 +155,24 @@ def _json_or_none(value):
     return value
 
 
+def _neural_parts(estimator):
+    """The fitted networks in ``estimator``: itself, or the steps of a
+    pipeline and the fitted estimators of a meta-estimator (a search's
+    ``best_estimator_``, a wrapper's ``estimator_`` / ``estimators_``)."""
+    if hasattr(estimator, "module_") and hasattr(estimator, "device"):
+        return [estimator]
+    parts = []
+    children = [step for _, step, *_ in getattr(estimator, "steps", None) or []]
+    children += [step for _, step, *_ in getattr(estimator, "transformer_list", None) or []]
+    for name in ("best_estimator_", "estimator_"):
+        children.append(getattr(estimator, name, None))
+    children += list(getattr(estimator, "estimators_", None) or [])
+    for child in children:
+        if child is not None and not isinstance(child, str):
+            parts += _neural_parts(child)
+    return parts
+
+
 def _describe(estimator, metadata):
     header = {
         "format": FORMAT,
@@ -168,12 +186,14 @@ def _describe(estimator, metadata):
         classes = np.asarray(classes)
         header["classes"] = _json_or_none(classes.tolist())
         header["classes_dtype"] = classes.dtype.str
-    device = getattr(estimator, "device", None)
-    if device is not None:
-        header["device"] = str(device)
-    quantized = getattr(estimator, "quantized_", None)
-    if quantized is not None:
-        header["quantized"] = _json_or_none(quantized)
+    networks = _neural_parts(estimator)
+    devices = sorted({str(network.device) for network in networks if network.device is not None})
+    if devices:
+        header["device"] = devices[0] if len(devices) == 1 else devices
+    quantized = [network.quantized_ for network in networks
+                 if getattr(network, "quantized_", None) is not None]
+    if quantized:
+        header["quantized"] = _json_or_none(quantized[0])
     if metadata:
         try:
             header["metadata"] = json.loads(json.dumps(dict(metadata)))
@@ -331,18 +351,20 @@ def _unpickle(handle, path, header):
 
 
 def _to_device(estimator, device):
-    module = getattr(estimator, "module_", None)
-    if module is None or not hasattr(estimator, "device"):
+    networks = _neural_parts(estimator)
+    if not networks:
         raise TypeError(
-            f"device= applies to neural estimators (with module_); got {type(estimator).__name__}."
+            "device= applies to neural estimators (with module_), alone or inside a "
+            f"pipeline or search; {type(estimator).__name__} holds none."
         )
     from ..neural._threads import resolve_device
 
-    for name in ("module_", "criterion_"):
-        part = getattr(estimator, name, None)
-        if part is not None:
-            part.to(resolve_device(device))
-    estimator.device = device  # "auto" stays "auto": the estimators resolve it per call
+    for network in networks:
+        for name in ("module_", "criterion_"):
+            part = getattr(network, name, None)
+            if part is not None:
+                part.to(resolve_device(device))
+        network.device = device  # "auto" stays "auto": the estimators resolve it per call
     return estimator
 
 
@@ -354,10 +376,11 @@ def load_model(path, *, device=None, return_header=False):
     path : str or path-like
         Only load files you trust: unpickling runs code.
     device : str or None, default=None
-        For neural estimators: move the network to this device after loading
-        (e.g. ``"cpu"`` on a GPU machine). Without it, a model trained on a
-        GPU still loads on a CPU-only machine (its tensors are mapped to the
-        CPU).
+        For neural estimators, alone or inside a pipeline or a fitted search
+        (``best_estimator_``): move every network to this device after
+        loading (e.g. ``"cpu"`` on a GPU machine). Without it, a model
+        trained on a GPU still loads on a CPU-only machine (its tensors are
+        mapped to the CPU). A model without a network raises ``TypeError``.
     return_header : bool, default=False
         Also return the header dict (empty for files without one).
 

@@ -53,7 +53,8 @@ def quantize_dynamic(estimator, *, layers=("Linear", "LSTM")):
         (in float32, whatever ``precision`` the estimator had) and it pickles
         (save it with :func:`~sklearn_emnist.deploy.save_model`).
         ``quantized_`` records the method and layers. It is for inference:
-        ``fit`` would rebuild a float network from scratch.
+        ``fit`` rebuilds a float network from scratch (and drops
+        ``quantized_``); ``partial_fit`` and ``warm_start=True`` refuse it.
 
     Raises
     ------

@@ -423,6 +423,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         (``LD_PRELOAD``).
         """
         reset = not (self.warm_start and self.initialized_ and self.__sklearn_is_fitted__())
+        if not reset:
+            self._check_not_quantized("fit with warm_start=True")
         dataset = self._prepare_fit(X, y, sample_weight, reset=reset)
         with self._runtime():
             if reset:
@@ -432,6 +434,16 @@ class NeuralImageClassifier(NeuralNetClassifier):
             NeuralNet.partial_fit(self, dataset, None, **fit_params)
             self._refresh_batch_norm(dataset)
         return self
+
+    def _check_not_quantized(self, what):
+        quantized = getattr(self, "quantized_", None)
+        if quantized is not None:
+            raise ValueError(
+                f"{what} would train this copy's int8 ({quantized.get('method')}) "
+                "quantized layers, which are for inference only. Continue training the float "
+                "estimator and quantize it again (or call fit, which starts a float network "
+                "from scratch)."
+            )
 
     def _refresh_batch_norm(self, dataset, private_rng=False):
         """Recompute every batch-norm layer's statistics on ``dataset``'s images
@@ -481,6 +493,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 "them as class_weight=dict(zip(classes, weights)); or call fit."
             )
         reset = not self.__sklearn_is_fitted__()
+        if not reset:
+            self._check_not_quantized("partial_fit")
         dataset = self._prepare_fit(X, y, sample_weight, reset=reset, classes=classes)
         with self._runtime():
             if reset or not self.initialized_:
@@ -653,6 +667,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if self.channels_last:
             module = module.to(memory_format=torch.channels_last)
         self.module_ = module
+        vars(self).pop("quantized_", None)  # a float network again, whatever was quantized
         return self
 
     def initialize_criterion(self):

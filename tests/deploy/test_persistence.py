@@ -321,3 +321,27 @@ def test_load_weights_trusted_modules_admits_a_function_of_your_own(lstm, tmp_pa
         load_weights(folder)
     rebuilt = load_weights(folder, trusted_modules="tests.deploy")
     assert rebuilt.augment is folder_path
+
+
+def test_load_model_device_moves_the_network_inside_a_pipeline(cnn, letters_test, tmp_path):
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_emnist.preprocessing import PixelScaler
+
+    X, _ = letters_test
+    pipeline = make_pipeline(PixelScaler().fit(X), cnn)  # both steps fitted
+    path = save_model(pipeline, tmp_path / "pipeline.skem")
+    assert read_model_header(path)["device"] == str(cnn.device)
+    loaded = load_model(path, device="auto")
+    assert loaded.steps[-1][1].device == "auto"
+    np.testing.assert_array_equal(loaded.predict(X), pipeline.predict(X))
+
+
+def test_load_model_device_without_a_network_is_a_type_error(tmp_path):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    knn = KNeighborsClassifier(n_neighbors=1).fit(np.eye(3), [0, 1, 2])
+    path = save_model(knn, tmp_path / "knn.skem")
+    assert "device" not in read_model_header(path)
+    with pytest.raises(TypeError, match="KNeighborsClassifier holds none"):
+        load_model(path, device="cpu")

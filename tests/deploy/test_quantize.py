@@ -86,6 +86,29 @@ def test_quantized_copy_is_not_exported_or_quantized_again(lstm, tmp_path):
         quantize_dynamic(quantized)
 
 
+def test_refitting_a_quantized_copy_gives_a_float_model(lstm, letters_train, tmp_path):
+    import torch
+
+    from sklearn_emnist.deploy import export_onnx
+
+    X, y = letters_train
+    refitted = quantize_dynamic(lstm).set_params(max_epochs=1).fit(X[:64], y[:64])
+    assert not hasattr(refitted, "quantized_")
+    assert type(refitted.module_.classifier) is torch.nn.Linear
+    assert os.path.exists(export_onnx(refitted, tmp_path / "refitted.onnx"))
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_training_a_quantized_copy_further_is_refused(lstm, letters_train, how):
+    X, y = letters_train
+    quantized = quantize_dynamic(lstm)
+    with pytest.raises(ValueError, match="int8 .dynamic. quantized layers.*float estimator"):
+        if how == "partial_fit":
+            quantized.partial_fit(X[:64], y[:64])
+        else:
+            quantized.set_params(warm_start=True).fit(X[:64], y[:64])
+
+
 def test_dynamic_quantization_errors(cnn):
     with pytest.raises(ValueError, match="no GRU layer"):
         quantize_dynamic(cnn, layers=("GRU",))
