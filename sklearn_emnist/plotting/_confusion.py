@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.metrics import confusion_matrix as _confusion_matrix
+from sklearn.utils.multiclass import unique_labels
 
 from ..metrics._labels import check_label_arrays, resolve_labels
 from ._base import CHARACTER_FONT, check_matplotlib, labels_named_by
@@ -123,6 +124,11 @@ class CharConfusionMatrixDisplay:
             True and predicted labels (integers or strings).
         labels : array-like, default=None
             Classes to show (default: see :func:`sklearn_emnist.metrics.per_class_table`).
+            A subset zooms in on a group (``labels=["O", "0", "o"]``); the
+            normalised rates stay those of the whole classes (a row's share
+            read as classes not shown is left out, so it need not sum to 1),
+            unlike scikit-learn's ``ConfusionMatrixDisplay``, which
+            normalises the sub-matrix alone.
         target_names : sequence of str or mapping, default=None
             Character names.
         normalize : {"true", "pred", "all", None}, default="true"
@@ -147,8 +153,16 @@ class CharConfusionMatrixDisplay:
         if normalize not in _NORMALIZE:
             raise ValueError(f"normalize must be one of {_NORMALIZE}, got {normalize!r}.")
         y_true, y_pred = check_label_arrays(y_true, y_pred)
-        labels, names = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names)
-        counts = _confusion_matrix(y_true, y_pred, labels=labels, sample_weight=sample_weight)
+        labels, names = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names,
+                                       allow_subset=True)
+        # every class counts in the normalisation, shown or not: with a subset of
+        # labels the rates stay those of the whole classes
+        others = np.setdiff1d(unique_labels(y_true, y_pred), labels)
+        everything = _confusion_matrix(y_true, y_pred, labels=np.concatenate([labels, others]),
+                                       sample_weight=sample_weight)
+        shown = np.arange(len(labels))
+        counts = everything[np.ix_(shown, shown)]
+        rates = _normalize(everything, normalize)[np.ix_(shown, shown)]
         if isinstance(order, str):
             if order not in _ORDERS:
                 raise ValueError(
@@ -172,7 +186,7 @@ class CharConfusionMatrixDisplay:
                     f"unknown or missing: {unknown or sorted(set(position) - set(wanted), key=str)}."
                 )
             permutation, groups = np.array([position[label] for label in wanted]), None
-        values = _normalize(counts, normalize)[np.ix_(permutation, permutation)]
+        values = rates[np.ix_(permutation, permutation)]
         display = cls(
             values,
             display_labels=[names[k] for k in permutation],
@@ -249,6 +263,9 @@ class CharConfusionMatrixDisplay:
         elif color_scale == "log":
             positive = matrix[matrix > 0]
             vmin = positive.min() if positive.size else 1e-3
+            # one value in every non-empty cell (a perfect classifier, normalised):
+            # a decade of range, so that the scale and the colour bar are defined
+            vmin = min(vmin, vmax / 10)
             norm = colors.LogNorm(vmin=vmin, vmax=vmax, clip=True)
         elif color_scale == "linear":
             norm = colors.Normalize(vmin=0.0, vmax=vmax)
@@ -293,7 +310,7 @@ class CharConfusionMatrixDisplay:
             fontsize = 9 if n <= 15 else (7 if n <= 30 else 6.5)
             for i, j in zip(*np.nonzero(show)):
                 value = matrix[i, j]
-                r, g, b, _ = cmap_obj(norm(value))
+                r, g, b, _ = cmap_obj(float(np.ravel(norm(value))[0]))
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
                 self.text_[i, j] = ax.text(
                     j, i, fmt(value), ha="center", va="center", fontsize=fontsize,

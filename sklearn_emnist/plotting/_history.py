@@ -145,7 +145,8 @@ class TrainingCurvesDisplay:
             fig = loss_ax.figure
         self.lines_ = {}
         styles = {"train": "-", "valid": "--"}
-        for target, keys, ylabel in ((loss_ax, losses, "loss"), (other_ax, others, "accuracy")):
+        panels = ((loss_ax, losses, "loss"), (other_ax, others, _score_label(others)))
+        for target, keys, ylabel in panels:
             if target is None or not keys:
                 continue
             for key in keys:
@@ -178,3 +179,11 @@ class TrainingCurvesDisplay:
         self.axes_ = np.array([loss_ax, other_ax], dtype=object)
         self.ax_ = loss_ax if loss_ax is not None else other_ax
         return self
+
+
+def _score_label(keys):
+    """The y label of the axes of the curves that are not losses: "accuracy"
+    when they all are, the key itself when it is alone, else "score"."""
+    if keys and all("acc" in key for key in keys):
+        return "accuracy"
+    return keys[0] if len(keys) == 1 else "score"

@@ -305,6 +305,12 @@ class WorstErrorsDisplay:
                 f"{caller}: y_proba must have shape (n_samples, n_classes) = ({n}, ...), got "
                 f"{proba.shape}; pass estimator.predict_proba(X), not predict(X)."
             )
+        if not np.isfinite(proba).all():
+            rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+            raise ValueError(
+                f"{caller}: y_proba holds NaN or infinite values (rows {rows[:10].tolist()}); "
+                "pass finite probabilities, such as estimator.predict_proba(X)."
+            )
         if y_true.shape != (n,):
             raise ValueError(f"{caller}: y_true has shape {y_true.shape}; expected ({n},).")
         classes = np.arange(proba.shape[1]) if classes is None else np.asarray(classes)

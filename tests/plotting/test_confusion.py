@@ -154,6 +154,24 @@ def test_bad_options_are_refused(kwargs, message):
         CharConfusionMatrixDisplay.from_predictions(["a", "b"], ["a", "b"], **kwargs)
 
 
+def test_a_subset_of_labels_zooms_in_with_whole_class_rates():
+    # O: one read as 0, one as x (not shown); Q read as O
+    display = CharConfusionMatrixDisplay.from_predictions(
+        ["O", "0", "Q", "x", "O"], ["0", "0", "O", "x", "x"], labels=["O", "0", "Q"],
+        order="label")
+    assert display.display_labels == ["O", "0", "Q"]
+    assert display.confusion_matrix.tolist() == [[0.0, 0.5, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("y_pred", [["O", "0", "l"], ["0", "O", "O"]])
+def test_log_colour_scale_with_one_value_in_every_cell(y_pred):
+    """A perfect classifier, normalised, has 1.0 in every non-empty cell (LogNorm had vmin == vmax)."""
+    display = CharConfusionMatrixDisplay.from_predictions(
+        ["O", "0", "l"], y_pred, color_scale="log", include_values=True)
+    vmin, vmax = display.im_.norm.vmin, display.im_.norm.vmax
+    assert vmax == display.confusion_matrix.max() and vmin < vmax
+
+
 def test_missing_matplotlib_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"sklearn-emnist\[plot\]"):

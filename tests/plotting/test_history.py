@@ -68,3 +68,13 @@ def test_curves_reject_unknown_keys_and_unfitted_nets():
 
     with pytest.raises(ValueError, match="fit it first"):
         TrainingCurvesDisplay.from_estimator(Unfitted())
+
+
+@pytest.mark.parametrize("keys, ylabel", [(["train_loss", "valid_acc"], "accuracy"),
+                                          (["train_loss", "lr"], "lr"),
+                                          (["train_loss", "lr", "valid_f1"], "score")])
+def test_the_second_axis_is_labelled_by_what_it_shows(keys, ylabel):
+    history = [{"epoch": 1, "train_loss": 1.0, "valid_acc": 0.5, "lr": 0.1, "valid_f1": 0.4},
+               {"epoch": 2, "train_loss": 0.5, "valid_acc": 0.7, "lr": 0.01, "valid_f1": 0.6}]
+    display = TrainingCurvesDisplay.from_history(history, keys=keys)
+    assert display.axes_[1].get_ylabel() == ylabel

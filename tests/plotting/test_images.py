@@ -87,6 +87,12 @@ def test_worst_errors_refuse_labels_instead_of_probabilities(model_and_test):
         WorstErrorsDisplay.from_predictions(X, y, y)
 
 
+def test_worst_errors_refuse_nan_probabilities():
+    proba = np.array([[np.nan, 0.9], [0.2, 0.8]])
+    with pytest.raises(ValueError, match=r"y_proba holds NaN or infinite values \(rows \[0\]\)"):
+        WorstErrorsDisplay.from_predictions(np.zeros((2, 784), np.uint8), [1, 0], proba)
+
+
 def test_grid_refuses_too_few_axes(model_and_test):
     _, X, y = model_and_test
     _, axes = plt.subplots(1, 2)
