@@ -39,6 +39,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_feature_names,
     _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
@@ -202,7 +203,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         check_classification_targets(y)
         return y
 
-    def _set_classes(self, y, classes=None):
+    def _classes_for(self, y, classes=None):
+        """The classes a fit from scratch on ``y`` will have (nothing is set)."""
         if self.classes is not None:
             known = np.asarray(self.classes)
         elif classes is not None:
@@ -214,9 +216,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                 f"but the data contains only one class: {known[0]!r}."
             )
-        if self.classes is None:
-            self.classes_inferred_ = known
-        self.n_features_in_ = N_PIXELS
+        return known
 
     def _check_partial_fit_classes(self, y, classes, first_call):
         """``partial_fit``'s ``classes`` as scikit-learn's incremental classifiers
@@ -238,8 +238,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 "classes must list every label partial_fit will ever see."
             )
 
-    def _encode(self, y):
-        classes = self.classes_
+    def _encode(self, y, classes):
         sorter = np.argsort(classes, kind="stable")
         position = np.searchsorted(classes, y, sorter=sorter)
         position = np.clip(position, 0, len(classes) - 1)
@@ -259,12 +258,15 @@ class NeuralImageClassifier(NeuralNetClassifier):
             )
         return encoded.astype(np.int64)
 
-    def _check_images(self, X):
+    def _check_images(self, X, reset=False):
         if issparse(X):
             raise TypeError(
                 f"{type(self).__name__} does not accept sparse input (a sparse matrix or "
                 "array); pass dense images, e.g. X.toarray()."
             )
+        if not reset and hasattr(self, "n_features_in_"):
+            # a DataFrame's columns against those of fit, as scikit-learn checks them
+            _check_feature_names(self, X, reset=False)
         return check_images(X, dtype=np.float32, estimator=self)
 
     def _prepare_fit(self, X, y, sample_weight, reset, classes=None):
@@ -273,29 +275,63 @@ class NeuralImageClassifier(NeuralNetClassifier):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        images = self._check_images(X)
+        # everything is checked before anything is set: a fit that fails on its
+        # input leaves a fitted estimator as it was (its classes_ matching its network)
+        images = self._check_images(X, reset=reset)
         y = self._check_targets(images, y)
         if classes is not None:
             self._check_partial_fit_classes(y, classes, first_call=reset)
-        if reset:
-            self._set_classes(y, classes)
-            seed = check_random_state(self.random_state).randint(_MAX_SEED)
-            self._rng_ = np.random.default_rng(seed)
-            self._split_seed_ = int(self._rng_.integers(_MAX_SEED))
-        y_encoded = self._encode(y)
+        known = self._classes_for(y, classes) if reset else self.classes_
+        y_encoded = self._encode(y, known)
         if sample_weight is not None:
             # negative weights would reward the loss; all-zero ones leave nothing to learn
             sample_weight = _check_sample_weight(sample_weight, images, dtype=np.float32,
                                                  ensure_non_negative=True)
-        if self.class_weight is None:
-            self.class_weight_ = None
-        else:
+        class_weight = None
+        if self.class_weight is not None:
             # "balanced" counts each class's summed sample weight, as LogisticRegression
             # and the SVMs do
-            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y,
-                                           sample_weight=sample_weight)
-            self.class_weight_ = weights.astype(np.float32)
+            class_weight = compute_class_weight(self.class_weight, classes=known, y=y,
+                                                sample_weight=sample_weight).astype(np.float32)
+        if reset:
+            self._check_classes_order(known)
+            if self.classes is None:
+                self.classes_inferred_ = known
+            self.n_features_in_ = N_PIXELS
+            self._set_feature_names(X)
+            seed = check_random_state(self.random_state).randint(_MAX_SEED)
+            self._rng_ = np.random.default_rng(seed)
+            self._split_seed_ = int(self._rng_.integers(_MAX_SEED))
+        self.class_weight_ = class_weight
         return ImageTensorDataset(images, y_encoded, sample_weight)
+
+    def _check_classes_order(self, known):
+        if self.classes is not None and not np.array_equal(known, np.unique(known)):
+            warnings.warn(
+                f"classes_ keeps the order of the classes parameter ({known[:5].tolist()}...), "
+                "which is not sorted; scikit-learn's probability scorers (neg_log_loss, "
+                "roc_auc_ovr, ...) assume sorted classes_ and would score the columns as "
+                "the wrong classes. Pass the classes sorted to use them.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _set_feature_names(self, X):
+        """``feature_names_in_`` from a DataFrame's columns, as scikit-learn's
+        estimators record them (removed for other input)."""
+        _check_feature_names(self, X, reset=True)
+
+    def _initialize_or_forget(self):
+        """``initialize()`` for a fit from scratch; if it fails (``init_from`` of
+        the wrong shape, a module that cannot be built), the estimator is left
+        unfitted rather than with new classes and the old network."""
+        try:
+            self.initialize()
+        except BaseException:
+            self.initialized_ = False
+            for name in ("module_", "classes_inferred_", "n_features_in_"):
+                vars(self).pop(name, None)
+            raise
 
     def _next_seed(self):
         rng = getattr(self, "_rng_", None)
@@ -359,9 +395,16 @@ class NeuralImageClassifier(NeuralNetClassifier):
             return super().load_params(*args, **kwargs)
 
     def set_params(self, **kwargs):
-        # re-initialising a fitted net's module moves it to self.device
+        # re-initialising a fitted net's module moves it to self.device: skorch
+        # gets the concrete device, the parameter keeps the value asked for
+        # ("auto" stays "auto", "cpu" stays "cpu" even where "auto" means the CPU)
+        requested = kwargs.get("device", self.device)
+        if "device" in kwargs:
+            kwargs["device"] = resolve_device(requested)
         with self._resolved_device():
-            return super().set_params(**kwargs)
+            result = super().set_params(**kwargs)
+        self.device = requested
+        return result
 
     # ------------------------------------------------------------------
     # fit / predict
@@ -428,7 +471,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         dataset = self._prepare_fit(X, y, sample_weight, reset=reset)
         with self._runtime():
             if reset:
-                self.initialize()
+                self._initialize_or_forget()
             else:
                 self._refresh_default_callbacks()
             NeuralNet.partial_fit(self, dataset, None, **fit_params)
@@ -498,7 +541,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         dataset = self._prepare_fit(X, y, sample_weight, reset=reset, classes=classes)
         with self._runtime():
             if reset or not self.initialized_:
-                self.initialize()
+                self._initialize_or_forget()
             else:
                 self._refresh_default_callbacks()
             NeuralNet.partial_fit(self, dataset, None, **fit_params)
@@ -691,8 +734,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = self.iterator_train if training else self.iterator_valid
         kwargs = self.get_params_for(prefix)
-        default_size = self.batch_size if training else max(self.batch_size,
-                                                             self.predict_batch_size)
+        default_size = self.batch_size if training else self.predict_batch_size
         kwargs.setdefault("batch_size", default_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)

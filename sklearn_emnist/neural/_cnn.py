@@ -118,13 +118,18 @@ class CharCNNClassifier(NeuralImageClassifier):
         Any other :class:`skorch.NeuralNetClassifier` parameter or routed
         ``prefix__name`` parameter. skorch's scoring callbacks
         (``EpochScoring``, ``BatchScoring``) score the estimator's own labels,
-        as ``predict`` returns them.
+        as ``predict`` returns them. skorch's ``classes`` (all labels, given
+        up front) sets ``classes_`` in its order; unsorted, it warns, as
+        scikit-learn's probability scorers assume sorted ``classes_``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         784.
+    feature_names_in_ : ndarray of shape (784,)
+        Column names of a DataFrame given to ``fit`` (only then); ``predict``
+        checks them as scikit-learn's estimators do.
     class_weight_ : ndarray of shape (n_classes,) or None
         Weight of each class in the loss (``None`` without class_weight).
     n_threads_ : int

@@ -50,13 +50,18 @@ label_smoothing, precision
     verbose : int, default=1
     **kwargs
         Any other :class:`skorch.NeuralNetClassifier` parameter;
-        ``module__<name>`` overrides the sizes above.
+        ``module__<name>`` overrides the sizes above. skorch's ``classes``
+        sets ``classes_`` in its order (unsorted, it warns: scikit-learn's
+        probability scorers assume sorted ``classes_``).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         784.
+    feature_names_in_ : ndarray of shape (784,)
+        Column names of a DataFrame given to ``fit`` (only then); ``predict``
+        checks them as scikit-learn's estimators do.
     class_weight_ : ndarray of shape (n_classes,) or None
         Weight of each class in the loss (``None`` without class_weight).
     n_threads_ : int

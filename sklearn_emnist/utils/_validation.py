@@ -53,11 +53,12 @@ def frame_to_array(X):
     Nullable integer columns (``Int64``, ``UInt8``) would become an object
     array, then floats read as 0..1 intensities; they become their numpy
     integer dtype (or float64 with NaN where a value is missing, which
-    check_images names).
+    check_images names); other numeric columns (nullable ``Float64`` too)
+    become float64, a missing value NaN.
     """
     if not hasattr(X, "to_numpy") or isinstance(X, np.ndarray):
         return X
-    from pandas.api.types import is_integer_dtype
+    from pandas.api.types import is_bool_dtype, is_integer_dtype, is_numeric_dtype
 
     dtypes = list(X.dtypes) if hasattr(X, "columns") else [X.dtype]
     if dtypes and all(is_integer_dtype(dtype) for dtype in dtypes):
@@ -66,6 +67,10 @@ def frame_to_array(X):
         # the columns' common numpy dtype: UInt8 stays uint8
         return X.to_numpy(dtype=np.result_type(*(getattr(dtype, "numpy_dtype", dtype)
                                                  for dtype in dtypes)))
+    if dtypes and all(is_numeric_dtype(dtype) and not is_bool_dtype(dtype) for dtype in dtypes):
+        # nullable floats (Float64) with pd.NA would become an object array:
+        # float64 with NaN instead, which check_images names
+        return X.to_numpy(dtype=np.float64, na_value=np.nan)
     return X.to_numpy()
 
 

@@ -357,7 +357,9 @@ def test_classes_parameter_names_labels_it_lacks(letters_train):
         cnn(classes=[0, 1, 2]).fit(X, y)
     # partial_fit's classes is a set of labels: any order of the same ones is fine
     ordered = cnn(classes=[2, 1, 0] + list(range(3, 26)))
-    ordered.partial_fit(X, y, classes=ordered.classes).partial_fit(X, y, classes=np.arange(26))
+    with pytest.warns(UserWarning, match="not sorted; scikit-learn's probability scorers"):
+        ordered.partial_fit(X, y, classes=ordered.classes)
+    ordered.partial_fit(X, y, classes=np.arange(26))
     assert list(ordered.classes_[:3]) == [2, 1, 0]
 
 
@@ -629,3 +631,62 @@ def test_invalid_parameters_are_named(letters_train):
         cnn(precision="float16").fit(X, y)
     with pytest.raises(ValueError, match="only one class"):
         cnn().fit(X, np.zeros(len(X), int))
+
+
+@pytest.mark.parametrize("bad_refit", [
+    {"sample_weight": np.ones(10)},          # wrong length
+    {"class_weight": {"zz": 2.0}},           # a class the labels lack
+])
+def test_a_refit_that_fails_on_its_input_leaves_the_fitted_model_as_it_was(
+        digits_train, letters_train, bad_refit):
+    """The classes_ of the new labels were set before the error, with the old
+    network kept: predict returned letters for digit outputs, silently."""
+    X, y = digits_train
+    clf = cnn().fit(X, y)
+    before = clf.predict(X)
+    X_new, y_new = letters_train
+    class_weight = bad_refit.get("class_weight")
+    with pytest.raises(ValueError):
+        clf.set_params(class_weight=class_weight).fit(
+            X_new, LETTERS[y_new], sample_weight=bad_refit.get("sample_weight"))
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    np.testing.assert_array_equal(clf.set_params(class_weight=None).predict(X), before)
+
+
+def test_a_refit_whose_network_cannot_be_built_leaves_the_model_unfitted(digits_train):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = digits_train
+    clf = cnn().fit(X, y)
+    wrong = {"features.0.weight": torch.zeros(3, 3)}  # not the shape of this network
+    with pytest.raises(ValueError, match="init_from does not match this network"):
+        clf.set_params(init_from=wrong).fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_set_params_keeps_the_device_asked_for(digits_train):
+    assert cnn(device="auto").set_params(device="cpu").device == "cpu"
+    X, y = digits_train
+    clf = cnn(device="cpu").fit(X[:100], y[:100])
+    # a rebuilt criterion on a fitted net: skorch moves it to the concrete device
+    clf.set_params(device="auto", criterion=torch.nn.CrossEntropyLoss)
+    assert clf.device == "auto"
+
+
+def test_dataframe_columns_are_checked_against_those_of_fit(digits_train):
+    pd = pytest.importorskip("pandas")
+    X, y = digits_train
+    frame = pd.DataFrame(X[:200].reshape(200, -1), columns=[f"pixel{k}" for k in range(784)])
+    clf = cnn().fit(frame, y[:200])
+    assert list(clf.feature_names_in_[:2]) == ["pixel0", "pixel1"]
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(clf.predict(frame), clf.predict(X[:200]))
+    with pytest.raises(ValueError, match="feature names should match"):
+        clf.predict(frame[frame.columns[::-1]])
+
+
+def test_predict_batch_size_is_the_prediction_batch_size(digits_train):
+    X, y = digits_train
+    clf = cnn(batch_size=128, predict_batch_size=16).fit(X[:100], y[:100])
+    assert len(list(clf.forward_iter(X[:100]))) == 7  # ceil(100 / 16)

@@ -47,6 +47,16 @@ def test_nullable_integer_dataframes_are_read_as_integer_pixels():
         check_images(frame)
 
 
+def test_nullable_float_dataframes_name_a_missing_value_as_nan():
+    pd = pytest.importorskip("pandas")
+    images = np.random.default_rng(0).random((3, 784))
+    frame = pd.DataFrame(images).astype("Float64")
+    np.testing.assert_array_equal(check_images(frame), check_images(images))
+    frame.iloc[0, 5] = pd.NA  # was an object array: "must hold numeric pixel values"
+    with pytest.raises(ValueError, match=r"X contains NaN values \(1 pixels\)"):
+        check_images(frame)
+
+
 def test_float_rounding_errors_around_the_pixel_range_are_clipped_not_refused():
     images = np.full((2, 28, 28), 0.5, dtype=np.float32)
     images[0, 0, 0] = np.nextafter(np.float32(1), np.float32(2))  # 1 + one float32 step
