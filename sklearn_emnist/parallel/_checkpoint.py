@@ -15,6 +15,16 @@ _CANNOT_RESUME = (
 )
 
 
+class _NoFolderError(ValueError, RuntimeError):
+    """A PerFitCheckpoint's files asked for before any fit gave it a folder.
+
+    A ``ValueError`` as documented for the ``LoadInitState`` pair (the only
+    way a fit asks for them), and a ``RuntimeError`` as it has always been,
+    much as scikit-learn's ``NotFittedError`` is both a ``ValueError`` and an
+    ``AttributeError``.
+    """
+
+
 class PerFitCheckpoint(Checkpoint):
     """A skorch ``Checkpoint`` whose files never collide across parallel fits.
 
@@ -23,15 +33,22 @@ class PerFitCheckpoint(Checkpoint):
     ``GridSearchCV(n_jobs=...)``, or of a search on a Dask cluster, overwrite
     each other's files and ``load_best=True`` may restore another fit's
     weights (skorch issue #819). This callback creates a fresh folder inside
-    ``dirname`` each time the network is initialised (named after the host,
-    the process and a random suffix, see
+    ``dirname`` when a fit starts from scratch (named after the host, the
+    process and a random suffix, see
     :func:`~sklearn_emnist.parallel.worker_scratch_dir`) and writes there;
-    every other parameter behaves as in skorch.
+    every other parameter behaves as in skorch. Training that continues the
+    network (``warm_start=True``, ``partial_fit`` after the first call) keeps
+    writing to the folder of the fit it continues, and re-initialising the
+    callbacks (``net.set_params(callbacks__PerFitCheckpoint__...)``, as
+    ``GridSearchCV`` does) creates no folder and keeps ``dirname_``: the last
+    fit's files stay reachable, ``net.load_params(checkpoint=checkpoint)``.
 
     Since each fit starts in a new, empty folder, skorch's
     :class:`~skorch.callbacks.LoadInitState` would find nothing to resume
-    from, so ``fit`` refuses the pair with a ``ValueError``. To resume a fit,
-    give ``LoadInitState`` a plain ``Checkpoint`` of that fit's folder,
+    from, so ``fit`` refuses it with a ``ValueError``, whether it holds the
+    net's own ``PerFitCheckpoint`` or one that has no folder yet (as every
+    clone, in a search). To resume a fit, give ``LoadInitState`` a plain
+    ``Checkpoint`` of that fit's folder,
     ``Checkpoint(dirname=checkpoint.dirname_)``. The folders stay after their
     fit, as skorch's files do: remove ``dirname`` when you no longer need
     them.
@@ -50,7 +67,9 @@ class PerFitCheckpoint(Checkpoint):
     Attributes
     ----------
     dirname_ : str
-        The folder this fit writes to (set when the network is initialised).
+        The folder of the latest fit, which it writes to (set when a fit
+        starts from scratch; kept by continued training and by
+        re-initialising the callbacks).
 
     Examples
     --------
@@ -74,28 +93,39 @@ class PerFitCheckpoint(Checkpoint):
         super().__init__(dirname=dirname, **kwargs)
 
     def initialize(self):
-        """Check the file names and create this fit's own folder."""
+        """Check the file names; the folder comes when a fit starts.
+
+        skorch calls this on every ``set_params(callbacks__...)`` too, even of
+        an unfitted net, so creating the folder here would leave empty ones
+        behind and point ``dirname_`` away from the last fit's files.
+        """
         self._validate_filenames()
-        self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
         return self
 
     def on_train_begin(self, net, **kwargs):
+        """Refuse ``LoadInitState``; give a fit from scratch its own folder."""
         for _, callback in getattr(net, "callbacks_", ()):
             # any PerFitCheckpoint: clone (GridSearchCV) copies the one LoadInitState holds
             if isinstance(callback, LoadInitState) and isinstance(callback.checkpoint,
                                                                   PerFitCheckpoint):
                 raise ValueError(_CANNOT_RESUME)
+        # an empty history: fit from scratch (or a first partial_fit); otherwise
+        # warm_start / partial_fit continue the fit, and its folder, unless this
+        # instance never had one (a fitted net's clone or copy)
+        if not net.history or getattr(self, "dirname_", None) is None:
+            self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
         return super().on_train_begin(net, **kwargs)
 
     def _format_target(self, net, f, idx):
         if f is None or not isinstance(f, str):
             return f
+        folder = self._folder()  # before the history: LoadInitState asks with an empty one
         name = self.fn_prefix + f.format(
             net=net,
             last_epoch=net.history[idx],
             last_batch=net.history[idx, "batches", -1],
         )
-        return os.path.join(self._folder(), name)
+        return os.path.join(folder, name)
 
     @property
     def f_history_(self):
@@ -106,9 +136,9 @@ class PerFitCheckpoint(Checkpoint):
     def _folder(self):
         folder = getattr(self, "dirname_", None)
         if folder is None:
-            raise RuntimeError(
-                "PerFitCheckpoint has no folder yet: it is created when the network "
-                "is initialised (net.initialize() or net.fit(...)). If LoadInitState asked: "
+            raise _NoFolderError(
+                "PerFitCheckpoint has no folder yet: it is created when a fit starts "
+                "(net.fit(...)), and a clone has none. If LoadInitState asked: "
                 + _CANNOT_RESUME
             )
         return folder
