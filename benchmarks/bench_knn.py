@@ -30,6 +30,7 @@ cores are shared); ``--dataset`` picks another benchmark set.
 import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -126,7 +127,7 @@ def _record(kind, payload):
     return {
         "schema": "sklearn-emnist-bench-knn/1",
         "kind": kind,
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
         "cwd": os.getcwd(),
         # when the run ended and what code it ran: the summary picks the latest record by "utc"
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

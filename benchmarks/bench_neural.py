@@ -42,6 +42,7 @@ import argparse
 import ast
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -188,7 +189,8 @@ def _record(kind, payload, args_line=None):
     prefix = [f"{k}={os.environ[k]}" for k in _ALLOCATOR_ENV if k in os.environ]
     record = {
         "kind": kind,
-        "command": args_line or " ".join([*prefix, Path(sys.executable).name, *sys.argv]),
+        # shell-quoted: a recorded command runs as it is (augment={'scale':(0.9,1.1)})
+        "command": args_line or shlex.join([*prefix, Path(sys.executable).name, *sys.argv]),
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "git": git_revision(),
         "machine": describe_machine(),
@@ -732,7 +734,7 @@ def render_table(folder=RESULTS):
                 f"{'' if valid is None else f'{valid:.2%}'} | {record['fit_seconds']:.0f} | "
                 f"{record['machine'].get('load_average_1min', '')} | "
                 f"{record['predict_images_per_second']:.0f} | {record['peak_rss_mb']} | "
-                f"{_taken(record)} | `{record['command']}` |"
+                f"{cpu_label(record['machine'])} | {_taken(record)} | `{record['command']}` |"
             )
         elif kind in _EXTRA_LINES:
             label, describe = _EXTRA_LINES[kind]
@@ -741,8 +743,10 @@ def render_table(folder=RESULTS):
     machine = ""
     if first is not None:
         m = first["machine"]
-        machine = (f"Machine: {cpu_label(m)}, {m.get('cores_usable')} usable cores, "
-                   f"no GPU (`load` is the 1-minute load average when each run ended); "
+        machine = (f"Machines: {m.get('cores_usable')} usable cores, no GPU; each row's CPU "
+                   "is in its `CPU` column (records of different CPUs differ in fit seconds, "
+                   "and a seed reproduces a model only on the same machine); `load` is the "
+                   "1-minute load average when each run ended; "
                    f"torch {first['versions'].get('torch')}, "
                    f"skorch {first['versions'].get('skorch')}.")
     text = "\n".join([
@@ -755,7 +759,7 @@ def render_table(folder=RESULTS):
         "left over allow (x and z, the rarest letters, have only 1 and 32 there): recipes were",
         "compared on it, never on test. Validation samples are spread over the classes as the",
         "test set is: class-balanced on letters-here, stratified on byclass-here (the `tune`",
-        "rows of byclass-here). Fit seconds are wall-clock on the 2-core CPU; runs with",
+        "rows of byclass-here). Fit seconds are wall-clock on a 2-core CPU; runs with",
         "`n_threads=1` shared it with a second benchmark (each had one core), so their fit",
         "seconds are upper bounds of a solo run. `unlike today's recipe` lists the settings",
         "in which a record's recipe differed from the recipe of that name today (records",
@@ -769,8 +773,8 @@ def render_table(folder=RESULTS):
         "",
         "| recipe | overrides | unlike today's recipe | data | scored on | accuracy "
         "| macro recall | macro precision | validation | fit s | load | predict img/s "
-        "| peak RSS MB | taken (UTC, commit) | command |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| peak RSS MB | CPU | taken (UTC, commit) | command |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         *extra,

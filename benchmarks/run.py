@@ -517,6 +517,7 @@ def run_benchmark(
                 "started": started,
                 "date": _machine.utc_now(),
                 "git": shared["git"],
+                "machine": shared["machine"],
                 "threads": threads,
             },
             folder / f"run-{stamp}.json",
@@ -690,5 +691,7 @@ def main(argv=None):
         )
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
-    failed = [r for records in reports.values() for r in records if r.get("status") != "ok"]
+    # this run's models only: the folders also hold earlier records of others
+    failed = [r for records in reports.values() for r in records
+              if r.get("model") in models and r.get("status") != "ok"]
     return 1 if failed else 0

@@ -106,3 +106,14 @@ def test_records_from_before_a_parameter_existed_are_not_flagged_as_different():
     # a changed default still shows
     record["params"] = {**older, "max_epochs": 10}
     assert _unlike_today(record, {}) == "max_epochs=10 (now 16)"
+
+
+def test_recorded_commands_are_shell_quoted(monkeypatch):
+    import shlex
+
+    from benchmarks import bench_neural
+
+    argv = ["benchmarks/bench_neural.py", "tune", "--set", "augment={'scale':(0.9,1.1)}"]
+    monkeypatch.setattr(bench_neural.sys, "argv", argv)
+    command = bench_neural._record("tune", {})["command"]
+    assert shlex.split(command)[-len(argv):] == argv

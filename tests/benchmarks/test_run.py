@@ -159,6 +159,21 @@ def test_failing_model_is_recorded_and_run_goes_on(tmp_path, monkeypatch):
     assert "**failed**" in (tmp_path / "quick-letters-here" / "table.md").read_text()
 
 
+def test_an_earlier_failure_of_another_model_does_not_fail_this_run(tmp_path):
+    folder = require_shared("bench")
+    results = tmp_path / "quick-letters-here"
+    results.mkdir()
+    (results / "seed-lstm.json").write_text(json.dumps(
+        {"model": "seed-lstm", "status": "failed", "error": "an earlier run's"}))
+    status = run.main(
+        ["quick", "--dataset", "letters-here", "--data-folder", str(folder), "--results",
+         str(tmp_path), "--models", "seed-knn", "--in-process", "--no-plots"]
+    )
+    assert status == 0
+    run_record = json.loads(next(results.glob("run-*.json")).read_text())
+    assert run_record["statuses"] == {"seed-knn": "ok"} and run_record["machine"]["cpu_model"]
+
+
 def test_unknown_model_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         run.main(["quick", "--models", "seed-knn,svm"])
