@@ -21,7 +21,7 @@ RECIPES = {
     # train-only validation sample: 94.81 % (10 epochs, no smoothing: 94.50 %); two convs in
     # blocks 2-3 (module__convs_per_block=(1, 2, 2)) gave 94.88 %, within noise, for 1.5x
     # the fit time, so the default stays one conv per block. Squeeze-and-excitation attention
-    # ("deep-se") gave 94.73 % and the small ResNet 94.95 % for 2.7x the time per epoch: the
+    # ("deep-se") gave 94.73 % and the small ResNet 94.95 % for 3.5x the time per epoch: the
     # attention option does not pay, and neither architecture beats training "deep" longer.
     "cnn-deep": ("CharCNNClassifier", {}),
     # the same network trained 40 epochs, inside the 15-minute budget on a 2-core CPU
@@ -35,7 +35,8 @@ RECIPES = {
     # byclass-here's stratified validation sample (63,982 training images, 23,264 held out)
     # it scored 87.36 % against 86.73 % (one convolution per block, 40 epochs; 60 epochs:
     # 86.84 %) and 87.11 % (channels widened to (48, 96, 192), dense 384); averaging its
-    # probabilities with the wide network's gave 87.34 %. On letters it gained nothing
+    # probabilities with the wide network's gave 87.34 % (an interactive check of the two
+    # saved models; no record). On letters it gained nothing
     # within noise (94.88 % vs 94.81 % at 16 epochs) for 1.5x the fit time. byclass-here
     # test: 87.91 % (cnn-deep-long 87.63 %), macro recall 75.59 %. Trained with
     # precision="bfloat16" (a speed setting, not a recipe choice): validation 87.28 %,
