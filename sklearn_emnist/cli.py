@@ -4,7 +4,7 @@ Subcommands: ``fetch``, ``train``, ``evaluate``, ``predict``, ``benchmark``.
 Run ``sklearn-emnist <command> --help`` for each one's options and examples.
 Results go to stdout, progress and errors to stderr; the exit code tells
 scripts what happened (0 ok, 1 runtime or data error, 2 usage error, 3
-missing optional dependency, 130 interrupted).
+missing optional dependency, 130 interrupted, 141 output closed early).
 
 Examples
 --------
@@ -26,6 +26,7 @@ from ._cli._errors import (
     EXIT_MISSING,
     EXIT_USAGE,
     CLIError,
+    public_name,
 )
 
 __all__ = ["build_parser", "main"]
@@ -119,12 +120,6 @@ def build_parser():
     return parser
 
 
-def _public_name(exc):
-    """The name of the first public class of ``exc`` (DownloadError, not its
-    private subclasses)."""
-    return next(cls.__name__ for cls in type(exc).__mro__ if not cls.__name__.startswith("_"))
-
-
 def _error(message, code):
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -142,7 +137,7 @@ def main(argv=None):
     -------
     code : int
         0 success, 1 runtime or data error, 2 usage error, 3 missing optional
-        dependency, 130 interrupted.
+        dependency, 130 interrupted, 141 the reader of stdout closed it early.
 
     Examples
     --------
@@ -189,7 +184,7 @@ def main(argv=None):
         # download / checksum / IDX / image errors are OSError or ValueError subclasses
         if args.traceback:
             raise
-        return _error(f"{_public_name(exc)}: {exc}", EXIT_ERROR)
+        return _error(f"{public_name(exc)}: {exc}", EXIT_ERROR)
     except Exception as exc:
         if args.traceback:
             raise

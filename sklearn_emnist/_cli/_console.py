@@ -19,3 +19,9 @@ def info(message):
 def result(text=""):
     """A result line (stdout)."""
     print(text, flush=True)
+
+
+def warn(message):
+    """A warning about the result (stderr), shown even with --quiet: it is not
+    progress but something the reader of the result must know."""
+    print(f"sklearn-emnist: warning: {message}", file=sys.stderr, flush=True)

@@ -1,5 +1,7 @@
 """Data-source options shared by ``train`` and ``evaluate``."""
 
+import os
+
 from ._console import info
 from ._errors import EXIT_USAGE, CLIError
 
@@ -83,9 +85,82 @@ def _guess_split(name):
     return None
 
 
+def check_mirror(mirror):
+    """Refuse, as a usage error, a ``--mirror`` that is neither a URL nor an
+    existing folder or zip file (checked before anything is fetched; the
+    environment variable is left to fetch_emnist, which tells it apart).
+    Return the source it names (its ``local`` says whether it is a folder or
+    zip file), or None without one."""
+    if mirror is None:
+        return None
+    from ..datasets import EMNIST_URL
+    from ..datasets._download import resolve_source
+
+    try:
+        return resolve_source(mirror, EMNIST_URL)
+    except ValueError:
+        raise CLIError(
+            f"--mirror {mirror}: neither an http(s) URL nor an existing folder or .zip file. "
+            "Pass a base URL or folder holding the official member files (e.g. "
+            "emnist-letters-train-images-idx3-ubyte.gz), or the URL or path of gzip.zip.",
+            code=EXIT_USAGE,
+        ) from None
+
+
+def _subsets(subset):
+    return ("train", "test") if subset == "all" else (subset,)
+
+
+def folder_files(folder, name, split, subset):
+    """The paths ``load_emnist_folder`` may read for these options (whether
+    they exist or not; none when the name is unknown)."""
+    name = name or (f"emnist-{split}" if split else None)
+    if folder is None or name is None:
+        return []
+    return [
+        os.path.join(os.fspath(folder), f"{name}-{part}-{kind}-ubyte{suffix}")
+        for part in _subsets(subset)
+        for kind in ("images-idx3", "labels-idx1")
+        for suffix in (".gz", "")
+    ]
+
+
+def _folder_n_images(folder, name, subset):
+    """Images in the folder's files of ``subset``, from their labels files (small:
+    one byte per image); None when a file is missing or unreadable (the loader
+    then says what is wrong)."""
+    from ..datasets import read_idx
+
+    total = 0
+    for part in _subsets(subset):
+        stem = os.path.join(os.fspath(folder), f"{name}-{part}-labels-idx1-ubyte")
+        path = next((p for p in (stem + ".gz", stem) if os.path.isfile(p)), None)
+        if path is None:
+            return None
+        try:
+            total += len(read_idx(path))
+        except (OSError, ValueError):
+            return None
+    return total
+
+
+def _check_n_samples(n_samples, n_available, what):
+    if n_samples is not None and n_available is not None and n_samples > n_available:
+        raise CLIError(
+            f"--n-samples {n_samples} is more than the {n_available} images of {what}; pass "
+            f"--n-samples {n_available} or less (or leave it out for all of them).",
+            code=EXIT_USAGE,
+        )
+
+
 def load_data(args, *, default_split=None, random_state=None):
-    """Load the images the options describe; return the dataset Bunch."""
-    from ..datasets import SPLITS
+    """Load the images the options describe; return the dataset Bunch.
+
+    Every option is checked (usage errors, exit code 2) before any file is
+    read or fetched; ``--n-samples`` against the split's size, or the number
+    of images the folder's labels files announce.
+    """
+    from ..datasets import SPLITS, get_split_info
 
     split = args.split or (None if args.folder is None else _guess_split(args.name)) or default_split
     if split is None and args.folder is not None:
@@ -116,7 +191,11 @@ def load_data(args, *, default_split=None, random_state=None):
                            code=EXIT_USAGE)
         from ..datasets import load_emnist_folder
 
-        where = f"{args.folder} ({args.name or 'emnist-' + split}, {args.subset})"
+        name = args.name or "emnist-" + split
+        where = f"{args.folder} ({name}, {args.subset})"
+        if args.n_samples is not None:
+            _check_n_samples(args.n_samples, _folder_n_images(args.folder, name, args.subset),
+                             where)
         info(f"loading {where} ...")
         bunch = load_emnist_folder(
             args.folder, split=split, name=args.name, subset=args.subset,
@@ -125,6 +204,9 @@ def load_data(args, *, default_split=None, random_state=None):
     else:
         if args.name is not None:
             raise CLIError("--name needs --folder.", code=EXIT_USAGE)
+        check_mirror(args.mirror)
+        _check_n_samples(args.n_samples, get_split_info(split).n_images(args.subset),
+                         f"EMNIST {split} ({args.subset})")
         from ..datasets import DataNotCachedError, DownloadError, fetch_emnist
 
         info(f"loading EMNIST {split} ({args.subset}) ...")

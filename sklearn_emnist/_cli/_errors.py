@@ -18,6 +18,12 @@ EXIT_CODES_HELP = """exit codes:
   141  the output's reader closed it early (e.g. | head); nothing is printed"""
 
 
+def public_name(exc):
+    """The name of the first public class of ``exc`` (DownloadError, not its
+    private subclasses), as error messages show it."""
+    return next(cls.__name__ for cls in type(exc).__mro__ if not cls.__name__.startswith("_"))
+
+
 class CLIError(Exception):
     """An error to report in one line, with the exit code to use."""
 

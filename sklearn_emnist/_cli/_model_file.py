@@ -33,6 +33,9 @@ def load_model(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise CLIError(f"model file not found: {path} (create one with 'sklearn-emnist train').")
+    if os.path.isdir(path):
+        raise CLIError(f"{path} is a folder, not a model file: give the file 'sklearn-emnist "
+                       "train -o FILE' wrote (e.g. model.skem).")
     try:
         model, header = deploy_load_model(path, return_header=True)
     except ModuleNotFoundError as exc:

@@ -49,16 +49,22 @@ def add_model_arguments(parser):
                        help="cnn/lstm: hold out this share of the training images to record "
                        "valid_loss / valid_acc per epoch.")
     group.add_argument("--n-threads", type=int, default=None, metavar="N",
-                       help="cnn/lstm: torch threads (default: all cores).")
+                       help="cnn/lstm: torch threads (default: $OMP_NUM_THREADS when set, "
+                       "else every core this process may use).")
     group.add_argument("--random-state", type=int, default=0, metavar="SEED",
                        help="seed of the sample and the training (default: 0).")
     return group
 
 
 def print_to_stderr(*args, **kwargs):
-    """skorch's epoch table goes to stderr, so stdout keeps only results."""
+    """skorch's epoch table goes to stderr, so stdout keeps only results; its
+    colour codes only when stderr is a terminal (not in ``2> log``)."""
     import sys
 
+    from ..neural._callbacks import _ANSI_ESCAPE, _is_terminal
+
+    if not _is_terminal(sys.stderr):
+        args = [_ANSI_ESCAPE.sub("", arg) if isinstance(arg, str) else arg for arg in args]
     print(*args, file=sys.stderr, **kwargs)
 
 

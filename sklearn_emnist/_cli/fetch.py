@@ -33,20 +33,24 @@ def add_parser(subparsers, formatter):
                         "$SKLEARN_EMNIST_MIRROR, then the official URL).")
     parser.add_argument("--offline", action="store_true",
                         help="do not download: fail (exit 1) unless the data is cached.")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout.")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout "
+                        "(one record per split and subset; when one fails, the records "
+                        "before it and one with its \"error\", then exit code 1).")
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args):
     from ..datasets import SPLITS, DataNotCachedError, DownloadError, fetch_emnist
-    from ._data import fetch_error_in_cli_terms
-    from ._errors import EXIT_USAGE, CLIError
+    from ._data import check_mirror, fetch_error_in_cli_terms
+    from ._errors import EXIT_USAGE, CLIError, public_name
 
     unknown = [split for split in args.splits if split not in SPLITS]
     if unknown:
         raise CLIError(f"unknown split(s) {unknown}; choose from {', '.join(SPLITS)}.",
                        code=EXIT_USAGE)
+    # a local mirror (folder or zip) is read even with --offline
+    local_mirror = getattr(check_mirror(args.mirror), "local", False)
     subsets = ("train", "test") if args.subset == "all" else (args.subset,)
     summary = []
     for split in args.splits:
@@ -58,11 +62,21 @@ def run(args):
                     split, subset=subset, data_home=args.data_home, mirror=args.mirror,
                     download_if_missing=not args.offline, progress=not args.quiet,
                 )
-            except (DataNotCachedError, DownloadError) as exc:
-                raise fetch_error_in_cli_terms(
-                    exc, "without --offline, fetch downloads what is not cached"
-                    if args.offline else None, mirror=args.mirror,
-                ) from exc
+            except Exception as exc:
+                error = exc
+                if isinstance(exc, (DataNotCachedError, DownloadError)):
+                    error = fetch_error_in_cli_terms(
+                        exc, "without --offline, fetch downloads what is not cached"
+                        if args.offline and not local_mirror else None, mirror=args.mirror,
+                    )
+                if args.json:  # what was fetched before, and what failed
+                    message = str(error) if isinstance(error, CLIError) else \
+                        f"{public_name(error)}: {error}"
+                    summary.append({"split": split, "subset": subset, "error": message})
+                    result(json.dumps(summary, indent=2))
+                if error is exc:
+                    raise
+                raise error from exc
             seconds = time.perf_counter() - start
             record = {
                 "split": split,

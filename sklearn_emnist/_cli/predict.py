@@ -8,6 +8,7 @@ import numpy as np
 from ._console import info, result
 from ._errors import EXIT_MISSING, EXIT_USAGE, CLIError
 from ._model_file import load_model
+from ._outputs import check_files_in_folder, check_output_folder
 
 EXAMPLES = """examples:
   sklearn-emnist predict model.skem photo_a.jpg scan_b.png
@@ -49,7 +50,7 @@ def add_parser(subparsers, formatter):
                         help="also print the probability of the predicted character.")
     parser.add_argument("--save-converted", metavar="DIR",
                         help="save each converted 28x28 image as PNG in DIR (to check the "
-                        "conversion).")
+                        "conversion); DIR is created if its parent folder exists.")
     parser.add_argument("--json", action="store_true", help="print the predictions as JSON.")
     parser.set_defaults(run=run)
     return parser
@@ -101,22 +102,36 @@ def _read_sources(args):
     return np.stack(images), sources
 
 
-def _save_converted(folder, images, sources):
+def _inputs(args):
+    """The files this command reads, which it must never write over."""
+    return [(args.model, "the model file"),
+            *((path, "one of the input files") for path in args.files)]
+
+
+def _converted_names(sources):
+    return [f"{k:05d}-{os.path.splitext(os.path.basename(source.split('[')[0]))[0]}.png"
+            for k, source in enumerate(sources)]
+
+
+def _save_converted(folder, images, sources, inputs):
     from PIL import Image
 
+    names = _converted_names(sources)
+    check_files_in_folder("--save-converted", folder, names, inputs=inputs)
     os.makedirs(folder, exist_ok=True)
-    for k, (image, source) in enumerate(zip(images, sources)):
-        stem = os.path.splitext(os.path.basename(source.split("[")[0]))[0]
-        Image.fromarray(image).save(os.path.join(folder, f"{k:05d}-{stem}.png"))
+    for image, name in zip(images, names):
+        Image.fromarray(image).save(os.path.join(folder, name))
 
 
 def run(args):
     from ..datasets import SPLITS, get_split_info
 
+    if args.save_converted:  # before any work, as train checks -o
+        check_output_folder("--save-converted", args.save_converted, inputs=_inputs(args))
     model, metadata = load_model(args.model)
     images, sources = _read_sources(args)
     if args.save_converted:
-        _save_converted(args.save_converted, images, sources)
+        _save_converted(args.save_converted, images, sources, _inputs(args))
         info(f"saved {len(images)} converted images to {args.save_converted}")
     names = metadata.get("target_names")
     if names is None and metadata.get("split") in SPLITS:

@@ -115,7 +115,8 @@ def run(args):
         "model": args.model,
         "split": bunch.split,
         "subset": bunch.subset,
-        "source": args.folder or "fetch_emnist",
+        # absolute: evaluate reads the test files of this folder by default, from anywhere
+        "source": os.path.abspath(args.folder) if args.folder else "fetch_emnist",
         "name": args.name,
         "n_samples": len(bunch.target),
         "random_state": args.random_state,

@@ -22,7 +22,7 @@ follows the EMNIST (or MNIST) recipe:
 
 An image that already is 28x28 is taken to be in EMNIST's framing and only
 goes through steps 1-2 (``fit="auto"``), so that EMNIST images saved as PNG
-come back unchanged.
+come back unchanged; one without ink is refused all the same.
 """
 
 import os
@@ -71,6 +71,23 @@ def _background(pixels):
         )
         background = background[tuple(nearest)]
     return ndimage.uniform_filter(background, size=size, mode="nearest")
+
+
+def _ink_and_peak(pixels):
+    """The ink (light on dark, background removed) and its level; refuse a blank image.
+
+    The level is a high percentile of the inked pixels, which ignores a few
+    hot ones however small a part of the page the character covers.
+    """
+    ink = np.clip(pixels - _background(pixels), 0.0, None)
+    inked = ink[ink > 0.1 * ink.max()]
+    peak = np.percentile(inked, 99.0) if inked.size else 0.0
+    if peak <= 1e-6:
+        raise ValueError(
+            "no ink found: the image is blank (uniform) after removing its background. Is it "
+            "the right file, and does it show one dark character on light paper (or light on dark)?"
+        )
+    return ink, peak
 
 
 def _drop_specks(ink, min_share=0.01):
@@ -197,7 +214,8 @@ def image_to_emnist(
         inverts when the median of the image's border is lighter than 0.5.
     fit : {"auto", True, False}, default="auto"
         Crop, scale and centre the character. ``"auto"``: unless the image is
-        already 28x28 (then it is taken as EMNIST-framed).
+        already 28x28 (then it is taken as EMNIST-framed). An image without
+        ink is refused either way.
     framing : {"emnist", "mnist"}, default="emnist"
         ``"emnist"`` (the EMNIST paper's conversion): the character's longer
         side fills 24 pixels (a 2-pixel margin) and its bounding box is
@@ -280,18 +298,10 @@ def image_to_emnist(
     if not fit:
         if pixels.shape != (SIZE, SIZE):
             raise ValueError(f"fit=False needs a 28x28 image, got shape {pixels.shape}.")
+        _ink_and_peak(pixels)  # a blank image is refused whatever its size
         return np.rint(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
 
-    ink = np.clip(pixels - _background(pixels), 0.0, None)
-    # the ink's level: a high percentile of the inked pixels, which ignores a few
-    # hot ones however small a part of the page the character covers
-    inked = ink[ink > 0.1 * ink.max()]
-    peak = np.percentile(inked, 99.0) if inked.size else 0.0
-    if peak <= 1e-6:
-        raise ValueError(
-            "no ink found: the image is blank (uniform) after removing its background. Is it "
-            "the right file, and does it show one dark character on light paper (or light on dark)?"
-        )
+    ink, peak = _ink_and_peak(pixels)
     ink = np.clip(ink / peak, 0.0, 1.0)
     ink = np.clip((ink - noise_level) / (1.0 - noise_level), 0.0, 1.0)
     ink = _drop_specks(ink)

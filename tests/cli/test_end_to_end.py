@@ -116,7 +116,9 @@ def test_evaluate_json_to_stdout_from_the_fetched_cache(workspace, capsys):
     report = json.loads(captured.out)
     assert set(report["summary"]) >= {"accuracy", "macro", "micro", "weighted"}
     assert report["data"]["n_images"] == 300
-    assert captured.err == ""
+    # --quiet: no progress, only the warning that the model was trained on these images
+    [line] = captured.err.splitlines()
+    assert "warning: the images evaluated (test subset of EMNIST mnist, fetched)" in line
 
 
 def test_predict_png_and_idx_files_match_the_model(workspace):

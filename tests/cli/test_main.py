@@ -1,5 +1,6 @@
 """In-process tests of the command line: help, usage errors and exit codes."""
 
+import json
 import os
 import subprocess
 import sys
@@ -56,6 +57,12 @@ def test_version(capsys):
          "--lr must be a positive number"),
         (["train", "-o", "m.joblib", "--split", "letters", "--model", "cnn", "--epochs", "0"],
          "--epochs must be at least 1"),
+        (["fetch", "mnist", "--mirror", "/nonexistent/mirror"],
+         "--mirror /nonexistent/mirror: neither an http(s) URL nor an existing folder"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--mirror", "/nonexistent/mirror"],
+         "--mirror /nonexistent/mirror: neither an http(s) URL nor an existing folder"),
+        (["train", "-o", "m.joblib", "--split", "letters", "--n-samples", "100000000"],
+         "--n-samples 100000000 is more than the 124800 images of EMNIST letters (train)"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(argv, message, capsys):
@@ -138,6 +145,38 @@ def test_fetch_offline_without_cache_exits_1_in_command_line_terms(tmp_path, cap
     assert "--mirror URL_OR_PATH" in err and "without --offline" in err
 
 
+@pytest.mark.parametrize("local, hinted", [(True, False), (False, True)])
+def test_fetch_offline_hints_at_downloading_unless_the_mirror_is_local(
+        tmp_path, capsys, local, hinted):
+    # a mirror folder is read even with --offline: "without --offline, fetch
+    # downloads" would send the user the wrong way; a mirror URL is not
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    code = main(["fetch", "letters", "--offline", "--data-home", str(tmp_path / "home"),
+                 "--mirror", str(mirror) if local else "http://127.0.0.1:9/emnist/", "--quiet"])
+    assert code == 1
+    assert ("without --offline" in capsys.readouterr().err) is hinted
+
+
+def test_fetch_json_prints_what_was_fetched_before_a_failure(tmp_path, capsys):
+    from tests._data import require_shared
+
+    # shared/emnist/gzip holds the mnist test images, not the digits ones
+    code = main(["fetch", "mnist", "digits", "--subset", "test", "--json", "--quiet",
+                 "--mirror", str(require_shared("gzip")), "--data-home", str(tmp_path)])
+    assert code == 1
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["split"], r.get("n_images")) for r in records] == [("mnist", 10000),
+                                                                   ("digits", None)]
+    assert "emnist-digits-test-images" in records[1]["error"]
+
+
+def test_n_threads_help_names_the_environment_variable(capsys):
+    assert main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(default: $OMP_NUM_THREADS when set, else every core" in out
+
+
 def test_a_reader_closing_the_output_early_ends_quietly_with_141():
     # `sklearn-emnist ... | head`: a command printing more than the reader takes
     code = (
@@ -203,6 +242,62 @@ def test_train_checks_its_output_before_loading_anything(tmp_path, capsys):
     assert "pass --force" in capsys.readouterr().err and existing.read_text() == "keep me"
     assert main(["train", *data, "-o", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_n_samples_beyond_a_folders_images_is_a_usage_error(tmp_path, capsys):
+    folder = _letters_folder(tmp_path)  # 104 images
+    code = main(["train", "--folder", str(folder), "--name", "letters-small",
+                 "--n-samples", "105", "--data-home", str(tmp_path / "home"),
+                 "-o", str(tmp_path / "knn.skem")])
+    assert code == 2
+    assert "--n-samples 105 is more than the 104 images" in capsys.readouterr().err
+
+
+def _small_model(tmp_path):
+    """A KNN on 52 real letters, saved as train saves it."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sklearn_emnist._cli._model_file import save_model
+    from tests._data import load_bench
+
+    X, y = load_bench("letters-here", "train", n_per_class=2, random_state=0)
+    model = KNeighborsClassifier(n_neighbors=1).fit(X.reshape(len(X), -1), y)
+    return save_model(tmp_path / "knn.skem", model, split="letters")
+
+
+def _png(path, image):
+    from PIL import Image
+
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_predict_save_converted_in_a_missing_folder_is_a_usage_error(tmp_path, capsys):
+    pytest.importorskip("PIL")
+    image = _png(tmp_path / "blank.png", np.zeros((28, 28), np.uint8))  # it fails later
+    code = main(["predict", str(_small_model(tmp_path)), str(image),
+                 "--save-converted", str(tmp_path / "no-such-folder" / "converted")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_predict_save_converted_that_is_an_input_file_is_refused(tmp_path, capsys):
+    pytest.importorskip("PIL")
+    image = _png(tmp_path / "blank.png", np.zeros((28, 28), np.uint8))
+    before = image.read_bytes()
+    code = main(["predict", str(_small_model(tmp_path)), str(image),
+                 "--save-converted", str(image)])
+    assert code == 2
+    assert "is one of the input files, not a folder" in capsys.readouterr().err
+    assert image.read_bytes() == before
+
+
+def test_predict_a_blank_28x28_image_exits_1(tmp_path, capsys):
+    pytest.importorskip("PIL")
+    image = _png(tmp_path / "blank.png", np.full((28, 28), 255, np.uint8))
+    assert main(["predict", str(_small_model(tmp_path)), str(image)]) == 1
+    captured = capsys.readouterr()
+    assert "no ink found" in captured.err and captured.out == ""
 
 
 @pytest.mark.parametrize("option", [["--n-components", "200"], ["--n-neighbors", "200"]])

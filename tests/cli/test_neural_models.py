@@ -106,3 +106,40 @@ def test_values_the_estimator_refuses_are_usage_errors_before_any_data(
     assert code == 2
     err = capsys.readouterr().err
     assert "invalid option value" in err and parameter in err
+
+
+class _Terminal:
+    """A stream that says it is a terminal."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+COLOURED = "  1  \x1b[36m2.7519\x1b[0m"
+
+
+def test_the_epoch_table_has_no_colour_codes_when_stderr_is_not_a_terminal(capsys):
+    pytest.importorskip("skorch")
+    from sklearn_emnist._cli._models import print_to_stderr
+
+    print_to_stderr(COLOURED)  # pytest's captured stderr is no terminal, as `2> log`
+    assert capsys.readouterr().err == "  1  2.7519\n"
+
+
+def test_the_epoch_table_keeps_its_colours_on_a_terminal(monkeypatch):
+    pytest.importorskip("skorch")
+    from sklearn_emnist._cli._models import print_to_stderr
+
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    print_to_stderr(COLOURED)
+    assert terminal.text == COLOURED + "\n"

@@ -119,6 +119,13 @@ def test_blank_image_is_refused():
         image_to_emnist(np.full((50, 50), 200, dtype=np.uint8))
 
 
+@pytest.mark.parametrize("level", [0, 128, 255])
+def test_blank_28x28_image_is_refused_though_kept_as_framed(level):
+    # a 28x28 image skips cropping and scaling, not the check for ink
+    with pytest.raises(ValueError, match="no ink found"):
+        image_to_emnist(np.full((28, 28), level, dtype=np.uint8))
+
+
 def test_unreadable_and_missing_files(tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")

@@ -1,0 +1,186 @@
+"""The files and folders the commands write: checked before any work, written safely.
+
+``evaluate --json FILE`` / ``--plots DIR`` and ``predict --save-converted DIR``
+are checked at the start of a command, as ``train -o`` is: an output whose
+folder does not exist, or that is one of the command's inputs (the model, an
+image or IDX file) or any model file, is a usage error (exit code 2) before
+any data is loaded or predicted. An existing report (a file that is none of
+these) is replaced: a report is regenerated from the model, unlike the model
+``train`` writes, which costs a training to replace (hence its ``--force``).
+"""
+
+import json
+import os
+import tempfile
+from contextlib import suppress
+
+from ._errors import EXIT_USAGE, CLIError
+
+
+def _same_file(path, other):
+    """Whether both paths name one existing file (links followed)."""
+    try:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):  # either does not exist (or is not a valid path)
+        return False
+
+
+def _is_model_file(path):
+    """Whether ``path`` is a file written by :func:`sklearn_emnist.deploy.save_model`."""
+    from ..deploy._persistence import MAGIC
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def _check_folder_writable(option, path, folder):
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path}: the folder {folder} does not exist; create it first.",
+                       code=EXIT_USAGE)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CLIError(f"{option} {path}: cannot write to the folder {folder}.", code=EXIT_USAGE)
+
+
+def _check_not_an_input(option, path, full, inputs):
+    for other, what in inputs:
+        if _same_file(full, other):
+            raise CLIError(f"{option} {path} is {what}; writing there would destroy it. Give "
+                           "another name.", code=EXIT_USAGE)
+
+
+def check_output_file(option, path, *, inputs=()):
+    """Refuse, as a usage error, an output file that cannot be written or is an input.
+
+    Parameters
+    ----------
+    option : str
+        The option naming the file, for the message (``"--json"``).
+    path : str or path-like
+        The file to write.
+    inputs : iterable of (path, str)
+        The command's input files, each with what it is for the message
+        (``"the model being evaluated"``).
+
+    Raises
+    ------
+    CLIError
+        Exit code 2: ``path`` is a folder, its folder does not exist or is not
+        writable, it is one of ``inputs`` or it holds a model.
+    """
+    path = os.fspath(path)
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        raise CLIError(f"{option} {path} is a folder; give a file name.", code=EXIT_USAGE)
+    _check_folder_writable(option, path, os.path.dirname(full))
+    _check_not_an_input(option, path, full, inputs)
+    if _is_model_file(full):
+        raise CLIError(f"{option} {path} is a model file; writing there would destroy it. Give "
+                       "another name.", code=EXIT_USAGE)
+
+
+def check_output_folder(option, path, *, inputs=()):
+    """Refuse, as a usage error, an output folder that cannot be created or written.
+
+    The folder may exist; if it does not, its parent must (the command creates
+    it, not the folders above it).
+
+    Parameters
+    ----------
+    option : str
+        The option naming the folder, for the message (``"--plots"``).
+    path : str or path-like
+        The folder to write files in.
+    inputs : iterable of (path, str)
+        The command's input files, each with what it is for the message.
+
+    Raises
+    ------
+    CLIError
+        Exit code 2: ``path`` is a file (an input file said as such), or it
+        (or, when it does not exist, its parent) is not a writable folder.
+    """
+    path = os.fspath(path)
+    full = os.path.abspath(path)
+    if os.path.exists(full) and not os.path.isdir(full):
+        what = next((what for other, what in inputs if _same_file(full, other)), "a file")
+        raise CLIError(f"{option} {path} is {what}, not a folder; give a folder's name.",
+                       code=EXIT_USAGE)
+    if os.path.isdir(full):
+        if not os.access(full, os.W_OK | os.X_OK):
+            raise CLIError(f"{option} {path}: cannot write to the folder {full}.",
+                           code=EXIT_USAGE)
+    else:
+        _check_folder_writable(option, path, os.path.dirname(full))
+
+
+def check_files_in_folder(option, folder, names, *, inputs=()):
+    """Refuse, as a usage error, files to write in ``folder`` that are inputs.
+
+    Parameters
+    ----------
+    option : str
+        The option naming the folder, for the message.
+    folder : str or path-like
+        The output folder.
+    names : iterable of str
+        The names of the files the command will write there.
+    inputs : iterable of (path, str)
+        The command's input files, each with what it is for the message.
+
+    Raises
+    ------
+    CLIError
+        Exit code 2, naming the first file that is one of ``inputs`` or holds
+        a model.
+    """
+    inputs = list(inputs)
+    for name in names:
+        path = os.path.join(os.fspath(folder), name)
+        for other, what in inputs:
+            if _same_file(path, other):
+                raise CLIError(f"{option} {folder} would overwrite {what} ({path}); give "
+                               "another folder.", code=EXIT_USAGE)
+        if _is_model_file(path):
+            raise CLIError(f"{option} {folder} would overwrite the model file {path}; give "
+                           "another folder.", code=EXIT_USAGE)
+
+
+def _new_file_mode(path):
+    """The permissions ``path`` has, or those a new file gets (the umask's)."""
+    with suppress(OSError):
+        return os.stat(path).st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_json(path, obj):
+    """Write ``obj`` as indented JSON to ``path`` atomically.
+
+    A temporary file in the same folder, renamed over ``path`` once complete:
+    an interrupted or failed write leaves the previous file (or none), never
+    half a report.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (its folder must exist).
+    obj : object
+        JSON-serialisable.
+    """
+    path = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(path)
+    mode = _new_file_mode(path)
+    handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(tmp)
+        raise
