@@ -294,15 +294,24 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     (tmp_path / "neural" / "protocol.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
          "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "params": {"augment": True},
          "metrics": {"accuracy": 0.9612}, "fit_seconds": 1000.0, "utc": "2026-01-02T00:00:00Z"}))
     # an older matching record, and one of another recipe, do not count
     (tmp_path / "neural" / "older.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
          "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "params": {"augment": True},
          "metrics": {"accuracy": 0.9700}, "fit_seconds": 500.0, "utc": "2026-01-01T00:00:00Z"}))
+    # nor does a later one of an exploration variant (other augmentation) of the recipe
+    (tmp_path / "neural" / "variant.json").write_text(json.dumps(
+        {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
+         "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "params": {"augment": "{'rotation': 15.0}"},
+         "metrics": {"accuracy": 0.9900}, "fit_seconds": 500.0, "utc": "2026-01-05T00:00:00Z"}))
     (tmp_path / "neural" / "other-recipe.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "cnn-deep", "dataset": "letters-here", "protocol": "seed",
          "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800, "overrides": {"random_state": "0"},
+         "params": {"augment": True},
          "metrics": {"accuracy": 0.9800}, "fit_seconds": 500.0, "utc": "2026-01-03T00:00:00Z"}))
     (tmp_path / "knn" / "other.md").write_text("# KNN on letters-here\n\ntext\n")
     run.main(["summary", "--results", str(tmp_path)])
@@ -317,7 +326,7 @@ def test_summary_checks_targets_against_the_records(quick_run, tmp_path):
     (tmp_path / "neural" / "lstm.json").write_text(json.dumps(
         {"kind": "protocol", "recipe": "lstm-bilstm-long", "dataset": "letters-here",
          "protocol": "seed", "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800,
-         "overrides": {"random_state": "0"}, "params": {"max_epochs": 30},
+         "overrides": {"random_state": "0"}, "params": {"max_epochs": 30, "augment": True},
          "metrics": {"accuracy": 0.9412}, "fit_seconds": 900.0, "utc": "2026-01-02T00:00:00Z"}))
     row = _summary_row(tmp_path, "LSTMRowClassifier, seed protocol")
     assert "| 94.12 % | yes | `neural/lstm.json` |" in row
