@@ -416,8 +416,8 @@ def test_seed_targets_of_other_scripts_need_the_seed_protocol(tmp_path):
     (tmp_path / "neural").mkdir()
     seed = {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here", "protocol": "seed",
             "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800,
-            "overrides": {"random_state": "0"}, "metrics": {"accuracy": 0.95}, "fit_seconds": 600.0,
-            "utc": "2026-01-01T00:00:00Z"}
+            "overrides": {"random_state": "0"}, "params": {"augment": True},
+            "metrics": {"accuracy": 0.95}, "fit_seconds": 600.0, "utc": "2026-01-01T00:00:00Z"}
     (tmp_path / "neural" / "seed.json").write_text(json.dumps(seed))
     # later and better, but `protocol --n-train 60000` or `--random-state 1`: not the seed protocol
     (tmp_path / "neural" / "n60000.json").write_text(json.dumps(
