@@ -43,6 +43,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import types
 import warnings
 
 import numpy as np
@@ -483,55 +484,79 @@ def _import(reference):
     return obj
 
 
-# Packages whose *classes* a weights folder may name (optimizer, criterion,
-# iterators, dataset, module); functions only from sklearn_emnist itself (an
-# augmentation). Anything else would let a shared estimator.json run code
-# (e.g. "subprocess:getoutput" as the module, called by initialize()).
+# What a weights folder may name. Classes: of torch, skorch, scikit-learn or
+# sklearn-emnist, defined there (not a name reached through them, such as
+# "torch.utils.cpp_extension:subprocess.Popen"), and of the kinds the
+# estimators' parameters take (network, loss, optimizer, data, callback).
+# Functions: only an augmentation of sklearn-emnist, as ``augment``. Anything
+# else would let a shared estimator.json run code: "subprocess:getoutput" as
+# the module, or "sklearn_emnist.deploy:load_model", are called by initialize().
 _CLASS_PACKAGES = ("torch", "skorch", "sklearn", "sklearn_emnist")
-_FUNCTION_PACKAGES = ("sklearn_emnist",)
+_FUNCTION_PACKAGES = ("sklearn_emnist.augmentation",)
+_FUNCTION_PARAMETERS = ("augment",)
 
 
-def _root_package(module_name):
-    return module_name.partition(".")[0]
+def _within(module_name, packages):
+    return any(module_name == name or module_name.startswith(name + ".") for name in packages)
 
 
-def _import_trusted(reference, trusted_modules, where):
-    """``_import(reference)`` for a class of a known package (or a function of
-    sklearn_emnist), or of a module the caller trusts; anything else raises
-    before the module is imported."""
+def _parameter_classes():
+    """The kinds of class the estimators' parameters take."""
+    import torch
+    from skorch.callbacks import Callback
+
+    from ..neural._data import BatchIterator
+
+    return (torch.nn.Module, torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler,
+            torch.utils.data.Dataset, torch.utils.data.DataLoader, Callback, BatchIterator)
+
+
+def _import_trusted(reference, trusted_modules, where, *, functions=False):
+    """``_import(reference)`` when the folder may name it (see above), or when
+    its module is one the caller trusts; anything else raises, before the
+    module is imported when it lies outside the known packages."""
     if not isinstance(reference, str) or ":" not in reference:
         raise ValueError(f"{where}: {reference!r} is not a 'module:name' reference.")
     module_name = reference.partition(":")[0]
-    root = _root_package(module_name)
-    trusted = any(module_name == name or module_name.startswith(name + ".")
-                  for name in trusted_modules)
-    if not trusted and root not in _CLASS_PACKAGES:
+    hint = f"If you trust this folder, pass trusted_modules=({module_name!r},)."
+    if _within(module_name, trusted_modules):
+        return _import(reference)
+    if not _within(module_name, _CLASS_PACKAGES):
         raise ValueError(
             f"{where} names {reference!r}, code outside torch, skorch, scikit-learn and "
-            "sklearn-emnist, which load_weights does not import from a folder. If you "
-            f"trust this folder, pass trusted_modules=({module_name!r},)."
+            f"sklearn-emnist, which load_weights does not import from a folder. {hint}"
         )
     obj = _import(reference)
-    if not trusted and not isinstance(obj, type) and root not in _FUNCTION_PACKAGES:
-        raise ValueError(
-            f"{where} names {reference!r}, a function, not a class; load_weights imports "
-            "only classes of torch, skorch and scikit-learn. If you trust this folder, "
-            f"pass trusted_modules=({module_name!r},)."
-        )
-    return obj
+    home = getattr(obj, "__module__", None) or ""
+    if isinstance(obj, type):
+        if _within(home, _CLASS_PACKAGES) and issubclass(obj, _parameter_classes()):
+            return obj
+        what = f"a class defined in {home!r}"
+    elif functions and _within(home, _FUNCTION_PACKAGES) and isinstance(obj, types.FunctionType):
+        return obj
+    else:
+        what = f"a function (of {home!r}), not a class"
+    raise ValueError(
+        f"{where} names {reference!r}, {what}; load_weights imports only the network, loss, "
+        "optimizer, data and callback classes of torch, skorch, scikit-learn and "
+        f"sklearn-emnist, and augmentations of sklearn-emnist as augment. {hint}"
+    )
 
 
-def _decode_param(value, trusted_modules=(), where="estimator.json"):
+def _decode_param(value, trusted_modules=(), where="estimator.json", functions=False):
+    def decode(item):
+        return _decode_param(item, trusted_modules, where, functions)
+
     if isinstance(value, list):
-        return [_decode_param(item, trusted_modules, where) for item in value]
+        return [decode(item) for item in value]
     if isinstance(value, dict):
         if "__tuple__" in value:
-            return tuple(_decode_param(item, trusted_modules, where) for item in value["__tuple__"])
+            return tuple(decode(item) for item in value["__tuple__"])
         if "__dict__" in value:
-            return {_decode_param(k, trusted_modules, where): _decode_param(v, trusted_modules, where)
-                    for k, v in value["__dict__"]}
+            return {decode(k): decode(v) for k, v in value["__dict__"]}
         if "__import__" in value:
-            return _import_trusted(value["__import__"], trusted_modules, where)
+            return _import_trusted(value["__import__"], trusted_modules, where,
+                                   functions=functions)
     return value
 
 
@@ -549,9 +574,10 @@ def save_weights(estimator, folder):
     history and ``estimator.json`` the class, the constructor parameters,
     ``classes_`` and the package versions. Safer to share and more durable
     across versions than :func:`save_model`: :func:`load_weights` imports
-    only the classes the parameters name from torch, skorch, scikit-learn
-    and sklearn-emnist (and sklearn-emnist's functions, e.g. an
-    augmentation); a function of your own module as a parameter needs
+    only the network, loss, optimizer, data and callback classes the
+    parameters name, defined in torch, skorch, scikit-learn or sklearn-emnist,
+    and sklearn-emnist's augmentations as ``augment``; a class or function
+    of your own module needs
     ``load_weights(folder, trusted_modules=("your_module",))``.
 
     Parameters
@@ -611,6 +637,30 @@ def save_weights(estimator, folder):
     return folder
 
 
+def _estimator_class(reference, trusted_modules, description_path):
+    """The estimator class a weights folder names: a neural classifier of
+    sklearn-emnist (or a subclass in a trusted module)."""
+    from ..neural._base import NeuralImageClassifier
+
+    if not isinstance(reference, str) or ":" not in reference:
+        raise ValueError(f"{description_path}: estimator {reference!r} is not a 'module:name' "
+                         "reference.")
+    module_name = reference.partition(":")[0]
+    cls = None
+    if _within(module_name, ("sklearn_emnist", *trusted_modules)):
+        cls = _import(reference)
+        home = getattr(cls, "__module__", None) or ""
+        if not _within(home, ("sklearn_emnist", *trusted_modules)):
+            cls = None
+    if not (isinstance(cls, type) and issubclass(cls, NeuralImageClassifier)):
+        raise ValueError(
+            f"{description_path}: estimator {reference!r} is not a neural classifier of "
+            "sklearn-emnist (CharCNNClassifier, LSTMRowClassifier, or a subclass in a module "
+            "given as trusted_modules)."
+        )
+    return cls
+
+
 def _check_trusted_modules(trusted_modules):
     if isinstance(trusted_modules, str):
         trusted_modules = (trusted_modules,)
@@ -634,11 +684,14 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
         Device of the rebuilt network (``"auto"``: CUDA when available).
     trusted_modules : str or sequence of str, default=()
         Modules (and their submodules) whose classes and functions the
-        folder's parameters may name, beyond the classes of torch, skorch,
-        scikit-learn and sklearn-emnist and the functions of sklearn-emnist.
-        Without it such a reference is refused before anything is imported:
-        a folder from elsewhere could otherwise name any function (say
-        ``subprocess:getoutput`` as the module), which ``initialize()`` calls.
+        folder may name, beyond the network, loss, optimizer, data and
+        callback classes defined in torch, skorch, scikit-learn and
+        sklearn-emnist and sklearn-emnist's augmentations (as ``augment``).
+        Without it any other reference is refused, judged by where the object
+        is defined: a folder from elsewhere could otherwise name any function
+        (say ``subprocess:getoutput``, or a loader that unpickles, as the
+        module), which ``initialize()`` calls. The check narrows what a
+        folder can run; it is no sandbox: load folders from sources you trust.
 
     Returns
     -------
@@ -692,16 +745,9 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
         )
     _warn_versions(description.get("versions"), folder, what="weights folder")
     trusted_modules = _check_trusted_modules(trusted_modules)
-    cls = _import_trusted(description.get("estimator"), trusted_modules,
-                          f"{description_path}: estimator")
-    from ..neural._base import NeuralImageClassifier
-
-    if not (isinstance(cls, type) and issubclass(cls, NeuralImageClassifier)):
-        raise ValueError(
-            f"{description_path}: estimator {description['estimator']!r} is not a neural "
-            "classifier of sklearn-emnist (CharCNNClassifier, LSTMRowClassifier or a subclass)."
-        )
-    params = {name: _decode_param(value, trusted_modules, f"{description_path}: parameter {name}")
+    cls = _estimator_class(description.get("estimator"), trusted_modules, description_path)
+    params = {name: _decode_param(value, trusted_modules, f"{description_path}: parameter {name}",
+                                  functions=name in _FUNCTION_PARAMETERS)
               for name, value in description["params"].items()}
     params.update(_RESET_ON_LOAD)
     params["device"] = device  # initialize() resolves "auto"

@@ -1,6 +1,7 @@
 """Versioned model files and skorch's save_params route, with real trained models."""
 
 import contextlib
+import copy
 import json
 import warnings
 
@@ -298,7 +299,7 @@ def test_load_weights_refuses_a_torch_function_and_a_foreign_estimator(lstm, tmp
     folder = save_weights(lstm, tmp_path / "w")
     _edit_description(folder, lambda d: d["params"].update(
         criterion={"__import__": "torch:load"}))
-    with pytest.raises(ValueError, match="'torch:load', a function, not a class"):
+    with pytest.raises(ValueError, match=r"'torch:load', a function \(of 'torch.serialization'\)"):
         load_weights(folder)
     other = save_weights(lstm, tmp_path / "other")
     _edit_description(other, lambda d: d.update(estimator="sklearn.svm:SVC"))
@@ -345,3 +346,30 @@ def test_load_model_device_without_a_network_is_a_type_error(tmp_path):
     assert "device" not in read_model_header(path)
     with pytest.raises(TypeError, match="KNeighborsClassifier holds none"):
         load_model(path, device="cpu")
+
+
+@pytest.mark.parametrize("parameter, reference", [
+    # a name reached through an allowed module is judged by where it is defined
+    ("module", "sklearn_emnist.datasets._cache:os.system"),
+    ("module", "torch.utils.cpp_extension:subprocess.Popen"),
+    # a class of torch, but not of a kind the parameters take (it starts a process)
+    ("module", "torch.distributed.elastic.multiprocessing.subprocess_handler.subprocess_handler"
+               ":SubprocessHandler"),
+    # a function of sklearn-emnist that unpickles, as the module initialize() calls
+    ("module", "sklearn_emnist.deploy:load_model"),
+    # an augmentation, but not as augment
+    ("criterion", "sklearn_emnist.augmentation:random_affine"),
+])
+def test_load_weights_judges_a_reference_by_what_it_is(lstm, tmp_path, parameter, reference):
+    folder = save_weights(lstm, tmp_path / "w")
+    _edit_description(folder, lambda d: d["params"].update({parameter: {"__import__": reference}}))
+    with pytest.raises(ValueError, match="load_weights imports only the network, loss"):
+        load_weights(folder)
+
+
+def test_load_weights_takes_an_augmentation_of_the_package_as_augment(lstm, tmp_path):
+    from sklearn_emnist.augmentation import random_affine
+
+    augmented = copy.deepcopy(lstm).set_params(augment=random_affine)  # not the shared fixture
+    folder = save_weights(augmented, tmp_path / "w")
+    assert load_weights(folder).augment is random_affine
