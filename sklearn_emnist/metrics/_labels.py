@@ -93,6 +93,8 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None, allow_subs
     Raises
     ------
     ValueError
+        If ``labels`` are strings while the labels are numbers, or the other
+        way round (``labels=["1", "2"]`` for integer labels matches nothing).
         If integer labels fall outside ``0..len(target_names) - 1`` with no
         ``labels`` given (the labels 1..26 of the raw letters files, for
         instance), or if the number of names differs from the number of
@@ -123,11 +125,6 @@ def resolve_labels(y_true, y_pred, *, labels=None, target_names=None, allow_subs
                 f"labels are {labels_kind}s ({labels[:5].tolist()}) but y_true and y_pred "
                 f"hold {present_kind}s ({present[:5].tolist()}); give `labels` of the same "
                 "type as the labels themselves."
-            )
-        if not np.isin(labels, present).any():
-            raise ValueError(
-                f"none of `labels` ({labels[:5].tolist()}) occurs in y_true or y_pred "
-                f"(which hold {present[:5].tolist()}...)."
             )
         missing = np.setdiff1d(present, labels)
         if missing.size and not allow_subset:

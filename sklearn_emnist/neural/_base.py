@@ -41,6 +41,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names,
     _check_sample_weight,
+    _get_feature_names,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -278,6 +279,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         # everything is checked before anything is set: a fit that fails on its
         # input leaves a fitted estimator as it was (its classes_ matching its network)
         images = self._check_images(X, reset=reset)
+        if reset:
+            _get_feature_names(X)  # mixed-type column names: scikit-learn's TypeError, now
         y = self._check_targets(images, y)
         if classes is not None:
             self._check_partial_fit_classes(y, classes, first_call=reset)

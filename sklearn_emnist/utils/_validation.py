@@ -67,9 +67,11 @@ def frame_to_array(X):
         # the columns' common numpy dtype: UInt8 stays uint8
         return X.to_numpy(dtype=np.result_type(*(getattr(dtype, "numpy_dtype", dtype)
                                                  for dtype in dtypes)))
-    if dtypes and all(is_numeric_dtype(dtype) and not is_bool_dtype(dtype) for dtype in dtypes):
+    if (any(not isinstance(dtype, np.dtype) for dtype in dtypes)
+            and all(is_numeric_dtype(dtype) and not is_bool_dtype(dtype) for dtype in dtypes)):
         # nullable floats (Float64) with pd.NA would become an object array:
-        # float64 with NaN instead, which check_images names
+        # float64 with NaN instead, which check_images names (numpy columns
+        # keep their dtype: a float32 frame is not copied to float64)
         return X.to_numpy(dtype=np.float64, na_value=np.nan)
     return X.to_numpy()
 

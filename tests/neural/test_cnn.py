@@ -686,6 +686,18 @@ def test_dataframe_columns_are_checked_against_those_of_fit(digits_train):
         clf.predict(frame[frame.columns[::-1]])
 
 
+def test_a_refit_on_mixed_type_column_names_fails_before_changing_the_model(digits_train):
+    pd = pytest.importorskip("pandas")
+    X, y = digits_train
+    clf = cnn().fit(X[:100], y[:100])
+    before = clf.predict(X[:100])
+    frame = pd.DataFrame(X[:100].reshape(100, -1), columns=["p0", *range(1, 784)])
+    with pytest.raises(TypeError, match="Feature names are only supported if all input"):
+        clf.fit(frame, LETTERS[y[:100]])
+    np.testing.assert_array_equal(clf.classes_, np.unique(y[:100]))
+    np.testing.assert_array_equal(clf.predict(X[:100]), before)
+
+
 def test_predict_batch_size_is_the_prediction_batch_size(digits_train):
     X, y = digits_train
     clf = cnn(batch_size=128, predict_batch_size=16).fit(X[:100], y[:100])

@@ -57,6 +57,14 @@ def test_nullable_float_dataframes_name_a_missing_value_as_nan():
         check_images(frame)
 
 
+def test_numpy_float_dataframes_keep_their_dtype():
+    pd = pytest.importorskip("pandas")
+    from sklearn_emnist.utils._validation import frame_to_array
+
+    frame = pd.DataFrame(np.random.default_rng(0).random((3, 784), dtype=np.float32))
+    assert frame_to_array(frame).dtype == np.float32  # not a float64 copy
+
+
 def test_float_rounding_errors_around_the_pixel_range_are_clipped_not_refused():
     images = np.full((2, 28, 28), 0.5, dtype=np.float32)
     images[0, 0, 0] = np.nextafter(np.float32(1), np.float32(2))  # 1 + one float32 step
