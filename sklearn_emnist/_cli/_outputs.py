@@ -25,10 +25,19 @@ def _same_file(path, other):
         return False
 
 
+def _is_special_file(path):
+    """Whether ``path`` exists and is no regular file (``/dev/null``, a FIFO,
+    ``/dev/stdout``, a shell's ``>(command)``): written to directly, never
+    opened to be read nor replaced."""
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+
+
 def _is_model_file(path):
     """Whether ``path`` is a file written by :func:`sklearn_emnist.deploy.save_model`."""
     from ..deploy._persistence import MAGIC
 
+    if not os.path.isfile(path):  # reading a FIFO would wait for a writer
+        return False
     try:
         with open(path, "rb") as handle:
             return handle.read(len(MAGIC)) == MAGIC
@@ -71,10 +80,14 @@ def check_output_file(option, path, *, inputs=()):
         writable, it is one of ``inputs`` or it holds a model.
     """
     path = os.fspath(path)
-    full = os.path.abspath(path)
+    full = os.path.realpath(path)  # a link's target is what gets written
     if os.path.isdir(full):
         raise CLIError(f"{option} {path} is a folder; give a file name.", code=EXIT_USAGE)
-    _check_folder_writable(option, path, os.path.dirname(full))
+    if _is_special_file(full):
+        return  # /dev/null, a FIFO, /dev/stdout: written to as they are
+    if not (os.path.isfile(full) and os.access(full, os.W_OK)):
+        # a new file, or one replaced through a temporary file next to it
+        _check_folder_writable(option, path, os.path.dirname(full))
     _check_not_an_input(option, path, full, inputs)
     if _is_model_file(full):
         raise CLIError(f"{option} {path} is a model file; writing there would destroy it. Give "
@@ -162,7 +175,9 @@ def write_json(path, obj):
 
     A temporary file in the same folder, renamed over ``path`` once complete:
     an interrupted or failed write leaves the previous file (or none), never
-    half a report.
+    half a report. Through a symbolic link the link's target is replaced; a
+    file that is not a regular one (``/dev/null``, a FIFO) or sits in a folder
+    that cannot be written is written in place.
 
     Parameters
     ----------
@@ -171,8 +186,13 @@ def write_json(path, obj):
     obj : object
         JSON-serialisable.
     """
-    path = os.path.abspath(os.fspath(path))
+    path = os.path.realpath(os.fspath(path))  # through a link: its target is replaced
     folder, name = os.path.split(path)
+    if _is_special_file(path) or not os.access(folder, os.W_OK | os.X_OK):
+        # /dev/null, a FIFO, or a writable file in a folder that is not: in place
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2)
+        return
     mode = _new_file_mode(path)
     handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
     try:
