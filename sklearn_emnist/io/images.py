@@ -48,10 +48,12 @@ def _background(pixels):
     single level taken from the border cannot. A stroke wider than the opening
     (a bold marker, a character filling a small image) survives it; taken as
     paper and subtracted, it would leave only its outline. So an estimate
-    closer to the ink than to the paper (judged from the image's border, as
-    for ``invert="auto"``) is not believed: there, and a margin around it
-    (the stroke's soft edges), the paper is that of the nearest pixels whose
-    estimate is believable.
+    that rises above the paper by more than half the contrast (the paper
+    judged locally, by an opening three times as wide, which a shadow
+    survives and a bold stroke does not, and at least the image border's
+    level, as for ``invert="auto"``) is not believed: there, and a margin
+    around it (the stroke's soft edges), the paper is that of the nearest
+    pixels whose estimate is believable.
 
     Expects light ink on a dark background (after inversion).
     """
@@ -60,7 +62,10 @@ def _background(pixels):
     size = max(3, min(pixels.shape) // 4)
     background = ndimage.grey_opening(pixels, size=(size, size), mode="nearest")
     paper = np.median(_border(pixels, max(1, min(pixels.shape) // 20)))
-    inked = background > paper + 0.5 * (pixels.max() - paper)
+    # a shadow is wide: a three times wider opening keeps it, and a bold stroke
+    # not; so the estimate is judged against that one's, not the border's level
+    wide = ndimage.grey_opening(pixels, size=(3 * size, 3 * size), mode="nearest")
+    inked = background > np.maximum(wide, paper) + 0.5 * (pixels.max() - paper)
     if inked.any():
         # never all of the image: half the border at least is at most paper
         with_edges = ndimage.maximum_filter(inked, size=size // 2 * 2 + 1, mode="constant")

@@ -297,3 +297,18 @@ def test_framing_options_are_checked_when_a_28x28_image_is_kept_as_is(kwargs, me
     image[5:20, 12:16] = 255
     with pytest.raises(ValueError, match=message):
         image_to_emnist(image, fit=False, **kwargs)
+
+
+def test_a_deep_shadow_is_paper_and_not_a_bold_stroke():
+    """A shadow darkening the paper to a fifth across the image: the bold-stroke
+    rule must not take it for ink (judged against the border level it did)."""
+    def page(floor):
+        shade = np.clip(1.0 - np.linspace(-0.3, 1.2, 200), floor, 1.0)
+        image = np.ones((200, 200)) * shade[None, :]
+        image[40:160, 96:104] = 0.0
+        image[40:48, 80:120] = 0.0  # a "T"
+        return image
+
+    flat, shadowed = image_to_emnist(page(1.0)) > 64, image_to_emnist(page(0.2)) > 64
+    assert shadowed.sum() <= 1.2 * flat.sum()
+    assert (flat & shadowed).sum() >= 0.8 * flat.sum()
