@@ -642,8 +642,7 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
         or the file) is never replaced: :class:`ChecksumMismatchError` too.
     options : Options
     """
-    gzip_dir = home / "gzip"
-    gzip_dir.mkdir(parents=True, exist_ok=True)
+    gzip_dir = home / "gzip"  # created when a member is downloaded into it
     # what a killed download (SIGTERM, a crash) left behind, cached or not
     remove_dead_parts(home / ZIP_NAME)
     paths = []
@@ -657,6 +656,7 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
             if isinstance(source, FolderSource):
                 path = source.obtain(member, gzip_dir, options)  # verified in place, not copied
             else:
+                gzip_dir.mkdir(parents=True, exist_ok=True)
                 with file_lock(gzip_dir / member):
                     path, corrupt = _cached_member(gzip_dir, member)
                     if path is None:

@@ -163,7 +163,9 @@ def fetch_emnist(
     check_subset(subset)
     check_sampling(n_samples, random_state, n_available=info.n_images(subset))
     options = Options(n_retries=n_retries, delay=delay, timeout=timeout, progress=progress)
-    home = emnist_home(data_home)
+    # not created here: a local mirror's files are read in place, and the
+    # array cache copes with a folder it cannot create
+    home = emnist_home(data_home, create=False)
 
     @functools.cache
     def get_source():

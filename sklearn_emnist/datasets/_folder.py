@@ -70,6 +70,7 @@ def _find_file(folder, name, subset, kind):
 
 
 _KEY_LENGTH = 12
+_SOURCE_LENGTH = 8
 
 
 def _cache_stem(name, subset, source, key, transposed):
@@ -94,13 +95,17 @@ def _older_versions(stem):
     upright = stem.endswith("-upright")
     base = stem[: -len("-upright")] if upright else stem
     prefix = base[: -_KEY_LENGTH]
-    return re.escape(prefix) + f"[0-9a-f]{{{_KEY_LENGTH}}}" + ("-upright" if upright else "")
+    # and the stems of before the source part (<name>-<subset>-<key>), which
+    # would otherwise stay in the cache for good after an upgrade
+    legacy = prefix[: -(_SOURCE_LENGTH + 1)]
+    return (f"(?:{re.escape(prefix)}|{re.escape(legacy)})[0-9a-f]{{{_KEY_LENGTH}}}"
+            + ("-upright" if upright else ""))
 
 
 def _source_key(*paths):
     """A key of the files' real paths (which files these are, not their content)."""
     text = "".join(f"{os.path.realpath(path)}\n" for path in paths)
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
+    return hashlib.sha1(text.encode()).hexdigest()[:_SOURCE_LENGTH]
 
 
 def _file_key(*paths):

@@ -196,6 +196,18 @@ def test_verified_members_in_a_read_only_data_home_load_with_a_warning(data_home
     assert not (data_home / "emnist" / "arrays-v1").exists()
 
 
+def test_a_read_only_data_home_loads_from_a_local_mirror_with_a_warning(data_home, gzip_folder,
+                                                                        read_only):
+    """Nothing needs writing: the mirror's files are verified in place (emnist/
+    was created up front, a bare PermissionError)."""
+    data_home.mkdir(parents=True, exist_ok=True)
+    read_only(data_home)
+    with pytest.warns(UserWarning, match="is not writable"):
+        bunch = fetch_emnist("mnist", subset="test", mirror=str(gzip_folder), **FAST)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert not (data_home / "emnist").exists()
+
+
 def _stale_cached_zip(data_home, gzip_folder):
     """A gzip.zip kept from another mirror, holding no mnist member."""
     (data_home / "emnist").mkdir(parents=True)

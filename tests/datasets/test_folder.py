@@ -60,6 +60,20 @@ def test_a_new_version_of_the_files_replaces_their_cached_arrays(tmp_path, data_
         assert len(_cached_arrays(data_home)) == 2  # one pair: no stale versions pile up
 
 
+def test_arrays_cached_under_the_names_of_before_the_source_part_are_replaced(tmp_path, data_home):
+    _write_tiny(tmp_path / "set", [1, 2])
+    load_emnist_folder(tmp_path / "set", name="tiny", split="digits")
+    paths = [data_home / relative for relative in _cached_arrays(data_home)]
+    (current,) = {path.name.rsplit("-", 1)[0] for path in paths}
+    folder = paths[0].parent
+    safe, subset, source, key = current.split("-")
+    for kind in ("images", "labels"):  # what an earlier release wrote: <name>-<subset>-<key>
+        (folder / f"{safe}-{subset}-{'0' * 12}-{kind}.npy").write_bytes(b"")
+    _write_tiny(tmp_path / "set", [3, 4, 5])
+    load_emnist_folder(tmp_path / "set", name="tiny", split="digits")
+    assert len(_cached_arrays(data_home)) == 2
+
+
 def test_a_new_version_leaves_other_folders_and_orientations_cached(tmp_path, data_home):
     for folder in ("one", "two"):  # the same name, other files
         _write_tiny(tmp_path / folder, [1, 2])
