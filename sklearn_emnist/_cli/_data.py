@@ -2,6 +2,7 @@
 
 import os
 
+from ..datasets._folder import concrete_subsets
 from ._console import info
 from ._errors import EXIT_USAGE, CLIError
 
@@ -107,10 +108,6 @@ def check_mirror(mirror):
         ) from None
 
 
-def _subsets(subset):
-    return ("train", "test") if subset == "all" else (subset,)
-
-
 def folder_files(folder, name, split, subset):
     """The paths ``load_emnist_folder`` may read for these options (whether
     they exist or not; none when the name is unknown)."""
@@ -119,7 +116,7 @@ def folder_files(folder, name, split, subset):
         return []
     return [
         os.path.join(os.fspath(folder), f"{name}-{part}-{kind}-ubyte{suffix}")
-        for part in _subsets(subset)
+        for part in concrete_subsets(subset)
         for kind in ("images-idx3", "labels-idx1")
         for suffix in (".gz", "")
     ]
@@ -132,7 +129,7 @@ def _folder_n_images(folder, name, subset):
     from ..datasets import read_idx
 
     total = 0
-    for part in _subsets(subset):
+    for part in concrete_subsets(subset):
         stem = os.path.join(os.fspath(folder), f"{name}-{part}-labels-idx1-ubyte")
         path = next((p for p in (stem + ".gz", stem) if os.path.isfile(p)), None)
         if path is None:
