@@ -40,10 +40,11 @@ RECIPES = {
     # within noise (94.88 % vs 94.81 % at 16 epochs) for 1.5x the fit time. byclass-here
     # test: 87.91 % (cnn-deep-long 87.63 %), macro recall 75.59 %. Trained with
     # precision="bfloat16" (a speed setting, not a recipe choice): validation 87.28 %,
-    # test 87.86 %; with an elastic warp added 86.86 %, with half the affine ranges 87.16 %,
-    # without label smoothing (label_smoothing=0.0) 87.18 % (its test run, alongside and not
-    # part of the choice: 87.89 %), with 1.5x the affine ranges 87.06 % (test, alongside:
-    # 87.66 %): the default ranges stay.
+    # test 87.86 %; with an elastic warp added 86.86 %, with half the affine ranges 87.16 %
+    # (these on a Xeon with AMX). On a Zen 4 EPYC, where the recipe scored 87.36 %: without
+    # label smoothing (label_smoothing=0.0) 87.18 % (its test run, alongside and not part of
+    # the choice: 87.89 %), with 1.5x the affine ranges 87.06 % (test, alongside: 87.66 %).
+    # The defaults stay.
     "cnn-deeper-long": ("CharCNNClassifier", {"module__convs_per_block": (1, 2, 2),
                                               "max_epochs": 40}),
     # the seed slides' LSTM over rows: 128 units, Dense128, Adam 1e-3, 10 epochs
