@@ -2,7 +2,7 @@
 
 import os
 
-from ..datasets._folder import concrete_subsets
+from ..datasets._folder import concrete_subsets, file_candidates
 from ._console import info
 from ._errors import EXIT_USAGE, CLIError
 
@@ -115,10 +115,10 @@ def folder_files(folder, name, split, subset):
     if folder is None or name is None:
         return []
     return [
-        os.path.join(os.fspath(folder), f"{name}-{part}-{kind}-ubyte{suffix}")
+        os.fspath(path)
         for part in concrete_subsets(subset)
         for kind in ("images-idx3", "labels-idx1")
-        for suffix in (".gz", "")
+        for path in file_candidates(folder, name, part, kind)
     ]
 
 
@@ -130,8 +130,8 @@ def _folder_n_images(folder, name, subset):
 
     total = 0
     for part in concrete_subsets(subset):
-        stem = os.path.join(os.fspath(folder), f"{name}-{part}-labels-idx1-ubyte")
-        path = next((p for p in (stem + ".gz", stem) if os.path.isfile(p)), None)
+        path = next((p for p in file_candidates(folder, name, part, "labels-idx1")
+                     if p.is_file()), None)
         if path is None:
             return None
         try:

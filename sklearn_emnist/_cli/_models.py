@@ -61,10 +61,10 @@ def print_to_stderr(*args, **kwargs):
     colour codes only when stderr is a terminal (not in ``2> log``)."""
     import sys
 
-    from ..neural._callbacks import _ANSI_ESCAPE, _is_terminal
+    from ..neural._callbacks import plain_unless_terminal
 
-    if not _is_terminal(sys.stderr):
-        args = [_ANSI_ESCAPE.sub("", arg) if isinstance(arg, str) else arg for arg in args]
+    args = [plain_unless_terminal(arg, sys.stderr) if isinstance(arg, str) else arg
+            for arg in args]
     print(*args, file=sys.stderr, **kwargs)
 
 

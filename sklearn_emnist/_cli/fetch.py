@@ -42,6 +42,7 @@ def add_parser(subparsers, formatter):
 
 def run(args):
     from ..datasets import SPLITS, DataNotCachedError, DownloadError, fetch_emnist
+    from ..datasets._folder import concrete_subsets
     from ._data import check_mirror, fetch_error_in_cli_terms
     from ._errors import EXIT_USAGE, CLIError, public_name
 
@@ -51,10 +52,9 @@ def run(args):
                        code=EXIT_USAGE)
     # a local mirror (folder or zip) is read even with --offline
     local_mirror = getattr(check_mirror(args.mirror), "local", False)
-    subsets = ("train", "test") if args.subset == "all" else (args.subset,)
     summary = []
     for split in args.splits:
-        for subset in subsets:
+        for subset in concrete_subsets(args.subset):
             start = time.perf_counter()
             info(f"fetching EMNIST {split} {subset} ...")
             try:

@@ -56,9 +56,16 @@ def load_decoded(parts, cache_folder, *, transposed=True, replaces=None):
     return np.concatenate(images), np.concatenate(labels)
 
 
+def file_candidates(folder, name, subset, kind):
+    """The paths a folder's ``kind`` file (``"images-idx3"`` or ``"labels-idx1"``)
+    of ``subset`` may have, in the order they are looked for: gzip, then raw."""
+    stem = Path(folder) / f"{name}-{subset}-{kind}-ubyte"
+    return [stem.with_name(stem.name + ".gz"), stem]
+
+
 def _find_file(folder, name, subset, kind):
     stem = f"{name}-{subset}-{kind}-ubyte"
-    for candidate in (folder / f"{stem}.gz", folder / stem):
+    for candidate in file_candidates(folder, name, subset, kind):
         if candidate.is_file():
             return candidate
     present = sorted(p.name for p in folder.glob(f"{name}-*")) if folder.is_dir() else []

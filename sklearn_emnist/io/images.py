@@ -78,21 +78,11 @@ def _background(pixels):
     return ndimage.uniform_filter(background, size=size, mode="nearest")
 
 
-def _ink_and_peak(pixels):
-    """The ink (light on dark, background removed) and its level; refuse a blank image.
-
-    The level is a high percentile of the inked pixels, which ignores a few
-    hot ones however small a part of the page the character covers.
-    """
-    ink = np.clip(pixels - _background(pixels), 0.0, None)
-    inked = ink[ink > 0.1 * ink.max()]
-    peak = np.percentile(inked, 99.0) if inked.size else 0.0
-    if peak <= 1e-6:
-        raise ValueError(
-            "no ink found: the image is blank (uniform) after removing its background. Is it "
-            "the right file, and does it show one dark character on light paper (or light on dark)?"
-        )
-    return ink, peak
+def _no_ink():
+    return ValueError(
+        "no ink found: the image is blank (uniform) after removing its background. Is it "
+        "the right file, and does it show one dark character on light paper (or light on dark)?"
+    )
 
 
 def _drop_specks(ink, min_share=0.01):
@@ -303,10 +293,17 @@ def image_to_emnist(
     if not fit:
         if pixels.shape != (SIZE, SIZE):
             raise ValueError(f"fit=False needs a 28x28 image, got shape {pixels.shape}.")
-        _ink_and_peak(pixels)  # a blank image is refused whatever its size
+        if np.ptp(pixels) <= 1e-6:  # EMNIST-framed, no background to remove: uniform is blank
+            raise _no_ink()
         return np.rint(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
 
-    ink, peak = _ink_and_peak(pixels)
+    ink = np.clip(pixels - _background(pixels), 0.0, None)
+    # the ink's level: a high percentile of the inked pixels, which ignores a few
+    # hot ones however small a part of the page the character covers
+    inked = ink[ink > 0.1 * ink.max()]
+    peak = np.percentile(inked, 99.0) if inked.size else 0.0
+    if peak <= 1e-6:
+        raise _no_ink()
     ink = np.clip(ink / peak, 0.0, 1.0)
     ink = np.clip((ink - noise_level) / (1.0 - noise_level), 0.0, 1.0)
     ink = _drop_specks(ink)

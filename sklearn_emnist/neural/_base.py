@@ -301,7 +301,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
             if self.classes is None:
                 self.classes_inferred_ = known
             self.n_features_in_ = N_PIXELS
-            self._set_feature_names(X)
+            _check_feature_names(self, X, reset=True)  # a DataFrame's columns, or none
             seed = check_random_state(self.random_state).randint(_MAX_SEED)
             self._rng_ = np.random.default_rng(seed)
             self._split_seed_ = int(self._rng_.integers(_MAX_SEED))
@@ -318,11 +318,6 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 UserWarning,
                 stacklevel=4,
             )
-
-    def _set_feature_names(self, X):
-        """``feature_names_in_`` from a DataFrame's columns, as scikit-learn's
-        estimators record them (removed for other input)."""
-        _check_feature_names(self, X, reset=True)
 
     def _initialize_or_forget(self):
         """``initialize()`` for a fit from scratch; if it fails (``init_from`` of

@@ -121,9 +121,14 @@ class PlainPrintLog(PrintLog):
     """
 
     def _sink(self, text, verbose):
-        if self.sink is print and not _is_terminal(sys.stdout):
-            text = _ANSI_ESCAPE.sub("", text)
+        if self.sink is print:
+            text = plain_unless_terminal(text, sys.stdout)
         super()._sink(text, verbose)
+
+
+def plain_unless_terminal(text, stream):
+    """``text`` without ANSI colour codes, unless ``stream`` is a terminal."""
+    return text if _is_terminal(stream) else _ANSI_ESCAPE.sub("", text)
 
 
 def _is_terminal(stream):

@@ -12,18 +12,15 @@ per epoch, the fit time and whether the weights came out identical. Writes
 """
 
 import json
-import sys
 import time
 from pathlib import Path
 
 import torch
+from _validation_run import record_header  # the exploration scripts' shared header
 
-ROOT = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks._machine import describe_machine, git_revision  # noqa: E402
-from sklearn_emnist.neural import CharCNNClassifier  # noqa: E402
-from tests._data import load_bench  # noqa: E402
+from benchmarks._machine import git_revision
+from sklearn_emnist.neural import CharCNNClassifier
+from tests._data import load_bench
 
 
 def main():
@@ -42,16 +39,8 @@ def main():
         }
     a, b = models.values()
     same = all(torch.equal(p, q) for p, q in zip(a.module_.parameters(), b.module_.parameters()))
-    result = {
-        "command": "python " + " ".join(sys.argv),
-        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git": git_revision(),
-        "machine": describe_machine(),
-        "n_images": len(y),
-        "params": params,
-        "runs": runs,
-        "weights_identical": same,
-    }
+    result = record_header(git=git_revision(), n_images=len(y), params=params, runs=runs,
+                           weights_identical=same)
     out = Path(__file__).with_suffix(".json")
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("runs", "weights_identical")}, indent=2))
