@@ -677,17 +677,22 @@ def _other_value(target, root):
 
     ``other["match"]`` maps record keys (dotted for nested ones, such as
     ``params.class_weight``) to required values, or to a list of accepted
-    values; of the matching records the one whose run ended last (its ``utc``
-    or ``date`` field) counts, so that the choice does not depend on file
-    times in a checkout; matching records with the same or no date are said
-    to tie, and the first by name counts.
+    values; ``other["overrides_within"]``, where given, lists the constructor
+    parameters a record may override and still be the recipe's figure (speed
+    and reporting settings: a record that changed anything else measured a
+    variant). Of the matching records the one whose run ended last (its
+    ``utc`` or ``date`` field) counts, so that the choice does not depend on
+    file times in a checkout; matching records with the same or no date are
+    said to tie, and the first by name counts.
     """
     other = target["other"]
+    allowed = other.get("overrides_within")
     matches = []
     for path in sorted(Path(root).glob(other["glob"])):
         record = _load_json(path)
-        if isinstance(record, dict) and all(_accepted(_dotted(record, k), v)
-                                            for k, v in other["match"].items()):
+        if (isinstance(record, dict)
+                and all(_accepted(_dotted(record, k), v) for k, v in other["match"].items())
+                and (allowed is None or set(record.get("overrides") or {}) <= set(allowed))):
             value = _dotted(record, other["value"])
             if isinstance(value, (int, float)):
                 matches.append((_when(record) or _NO_DATE, path, record, value))

@@ -440,6 +440,28 @@ def test_seed_targets_of_other_scripts_need_the_seed_protocol(tmp_path):
             assert value is not None and record["n_train"] == 40_000 and record["protocol"] == "seed"
 
 
+def test_a_record_that_overrides_a_recipe_choice_is_not_the_recipes_figure(tmp_path):
+    (tmp_path / "neural").mkdir()
+    recipe = {"kind": "protocol", "recipe": "cnn-deeper-long", "dataset": "byclass-here",
+              "protocol": "full", "evaluated_on": "test",
+              "overrides": {"n_threads": "1", "precision": "'bfloat16'", "random_state": "0"},
+              "params": {"augment": True, "class_weight": None, "label_smoothing": 0.1},
+              "metrics": {"accuracy": 0.8786}, "fit_seconds": 2417.0, "utc": "2026-01-01T00:00:00Z"}
+    (tmp_path / "neural" / "recipe.json").write_text(json.dumps(recipe))
+    # later, but trained 60 epochs instead of the recipe's 40: a variant's test run
+    (tmp_path / "neural" / "e60.json").write_text(json.dumps(dict(
+        recipe, overrides=dict(recipe["overrides"], max_epochs="60"),
+        metrics={"accuracy": 0.8781}, utc="2026-01-02T00:00:00Z")))
+    row = _summary_row(tmp_path, "CharCNNClassifier on byclass-here")
+    assert "| 87.86 % | **no** | `neural/recipe.json` |" in row
+    # a speed setting alone (one thread more) leaves a later record the recipe's figure
+    (tmp_path / "neural" / "t2.json").write_text(json.dumps(dict(
+        recipe, overrides=dict(recipe["overrides"], n_threads="2"),
+        metrics={"accuracy": 0.8801}, utc="2026-01-03T00:00:00Z")))
+    row = _summary_row(tmp_path, "CharCNNClassifier on byclass-here")
+    assert "| 88.01 % | yes | `neural/t2.json` |" in row
+
+
 def test_summary_lists_every_record_of_the_other_scripts(tmp_path):
     (tmp_path / "knn").mkdir()
     (tmp_path / "readers").mkdir()
