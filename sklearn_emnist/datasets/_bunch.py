@@ -92,6 +92,11 @@ def make_bunch(
     return_X_y=False,
 ):
     """Map file labels to targets, sub-sample and package the result."""
+    if len(labels) == 0:
+        image_files = [str(name) for name in files[0::2]]
+        where = image_files[0] if len(image_files) == 1 else ", ".join(image_files)
+        raise ValueError(f"{where} holds no images (a well-formed IDX file with 0 items); "
+                         "nothing to load.")
     lookup = np.full(256, -1, dtype=np.int64)
     lookup[list(info.labels)] = np.arange(info.n_classes)
     target = lookup[labels]

@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from .._version import __version__
+from ..datasets._cache import atomic_target
 from ._optional import import_onnx_package
 
 __all__ = ["INPUT_DTYPES", "ONNX_FORMAT_VERSION", "export_onnx"]
@@ -229,8 +230,7 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     example = torch.zeros(2, 784, dtype=torch_dtype)
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.part"
-    try:
+    with atomic_target(path) as tmp:
         try:
             _quiet_export(_export, graph, example, tmp, opset, exporter)
         except Exception as exc:
@@ -245,10 +245,6 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
         _write_metadata(model, estimator, input_dtype, classes_json, classes_dtype)
         onnx.checker.check_model(model)
         onnx.save(model, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

@@ -49,6 +49,7 @@ import warnings
 import numpy as np
 
 from .._version import __version__
+from ..datasets._cache import atomic_target
 
 __all__ = [
     "ModelVersionWarning",
@@ -215,8 +216,9 @@ def save_model(estimator, path, *, metadata=None, compress=3):
         copies from :func:`quantize_dynamic` too).
     path : str or path-like
         File to write (conventionally ``*.skem`` or ``*.joblib``). Written
-        to ``path + ".part"`` first and renamed, so a crash never leaves a
-        half-written model under the final name.
+        to a temporary file of its own beside ``path`` and renamed, so
+        neither a crash nor a second process saving to the same path leaves
+        a half-written or mixed model under the final name.
     metadata : dict or None, default=None
         JSON-serialisable facts to keep beside the model (training split,
         command line, scores ...); returned in the header.
@@ -246,16 +248,11 @@ def save_model(estimator, path, *, metadata=None, compress=3):
     header = _describe(estimator, metadata)
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.part"
-    try:
+    with atomic_target(path) as tmp:
         with open(tmp, "wb") as handle:
             handle.write(MAGIC)
             handle.write(json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
             joblib.dump(estimator, handle, compress=compress)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

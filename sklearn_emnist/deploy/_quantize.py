@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from ..datasets._cache import atomic_target
 from ..utils import N_PIXELS, check_images
 from ._onnx import INPUT_NAME, _check_fitted_estimator, export_onnx
 from ._optional import import_onnx_package
@@ -222,8 +223,7 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
             export_onnx(estimator, float_path, input_dtype=input_dtype)
         _drop_value_info(float_path)
         ortq.quant_pre_process(float_path, prepared_path, skip_symbolic_shape=True)
-        tmp = f"{path}.part"
-        try:
+        with atomic_target(path) as tmp:
             if method == "static":
                 ortq.quantize_static(
                     prepared_path, tmp,
@@ -247,10 +247,6 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
                 )
                 label = "dynamic-int8"
             _tag_quantization(tmp, float_path, label, weight_bits=7 if reduce_range else 8)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
     return load_onnx(path, n_threads=n_threads)
 
 

@@ -141,6 +141,28 @@ def test_without_data_options_the_training_folder_is_used(trained, tmp_path, mon
                     "name": "letters-small"}
 
 
+def test_macro_averages_count_only_the_classes_that_occur(trained, tmp_path, capsys):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from sklearn_emnist.datasets import write_idx
+    from sklearn_emnist.deploy import load_model
+
+    # the official letters test slice here holds only a..s: 19 of the model's 26 classes
+    X, y = load_bench("letters-here", "test", n_per_class=2, random_state=1)
+    keep = y < 19
+    write_idx(tmp_path / "a-to-s-test-images-idx3-ubyte.gz",
+              np.ascontiguousarray(X[keep].transpose(0, 2, 1)))
+    write_idx(tmp_path / "a-to-s-test-labels-idx1-ubyte.gz", (y[keep] + 1).astype(np.uint8))
+    assert _evaluate(trained, "--folder", str(tmp_path), "--name", "a-to-s", "--subset", "test",
+                     "--json", "-", "-q") == 0
+    macro = json.loads(capsys.readouterr().out)["summary"]["macro"]
+    y_pred = load_model(trained["model"]).predict(X[keep].reshape(int(keep.sum()), -1))
+    expected = precision_recall_fscore_support(y[keep], y_pred, average="macro",
+                                               zero_division=0)
+    assert macro["recall"] == pytest.approx(expected[1])
+    assert macro["precision"] == pytest.approx(expected[0])
+
+
 def test_a_model_file_that_is_a_folder_is_named_as_such(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path), "--split", "letters"]) == 1
     err = capsys.readouterr().err

@@ -141,6 +141,15 @@ def test_labels_outside_the_split_are_refused(tmp_path):
         load_emnist_folder(tmp_path, name="b", split="letters", subset="test", cache=False)
 
 
+@pytest.mark.parametrize("cache", [False, True])
+def test_files_with_no_images_are_refused_by_name(tmp_path, data_home, cache):
+    write_idx(tmp_path / "z-test-images-idx3-ubyte.gz", np.zeros((0, 28, 28), dtype=np.uint8))
+    write_idx(tmp_path / "z-test-labels-idx1-ubyte.gz", np.zeros(0, dtype=np.uint8))
+    for _ in range(2):  # the second time from the cache, where there is one
+        with pytest.raises(ValueError, match=r"z-test-images-idx3-ubyte\.gz holds no images"):
+            load_emnist_folder(tmp_path, name="z", split="letters", subset="test", cache=cache)
+
+
 def test_with_subset_all_the_error_names_both_label_files(tmp_path):
     for part, labels in (("train", [0, 3]), ("test", [1, 2])):  # the bad label is in train
         write_idx(tmp_path / f"b-{part}-images-idx3-ubyte", np.zeros((2, 28, 28), dtype=np.uint8))

@@ -50,7 +50,19 @@ def test_round_trip_keeps_predictions_and_records_versions(cnn, letters_test, tm
     assert header["classes"] == list("abcdefghijklmnopqrstuvwxyz")
     assert header["metadata"] == {"split": "letters", "epochs": 2}
     assert read_model_header(path) == header
-    assert not (tmp_path / "cnn.skem.part").exists()
+    assert [f.name for f in tmp_path.iterdir()] == ["cnn.skem"]  # no temporary file left
+
+
+def test_another_writers_temporary_file_is_left_alone(tmp_path):
+    from sklearn.dummy import DummyClassifier
+
+    # what a second process saving to the same path at the same moment would own
+    foreign = tmp_path / "model.skem.part"
+    foreign.write_bytes(b"another process's half-written model")
+    model = DummyClassifier().fit([[0], [1]], ["a", "b"])
+    path = save_model(model, tmp_path / "model.skem")
+    assert foreign.read_bytes() == b"another process's half-written model"
+    assert load_model(path).predict([[0]]).tolist() == ["a"]
 
 
 def test_version_mismatch_warns_naming_package_and_versions(cnn, tmp_path):
