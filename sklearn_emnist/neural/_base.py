@@ -20,19 +20,10 @@ from functools import partial
 import numpy as np
 import torch
 from scipy.sparse import issparse
-from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import (
-    BatchScoring,
-    EarlyStopping,
-    EpochScoring,
-    EpochTimer,
-    PassthroughScoring,
-    ProgressBar,
-)
-from skorch.utils import to_numpy, to_tensor
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
+    Options,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -46,6 +37,16 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
 )
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import (
+    BatchScoring,
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    PassthroughScoring,
+    ProgressBar,
+)
+from skorch.utils import to_numpy, to_tensor
 
 from ..parallel._malloc import tune_malloc_for_training
 from ..utils import N_PIXELS, check_images
@@ -62,6 +63,10 @@ from ._threads import effective_n_threads, resolve_device, torch_threads
 __all__ = ["NeuralImageClassifier"]
 
 _MAX_SEED = 2**31 - 1
+# how many images the running batch-norm averages count for, at most, when a
+# partial_fit call averages them with the statistics of its own images
+# (benchmarks/results/neural/exploration/partial_fit_batch_norm.json)
+_BATCH_NORM_MEMORY = 2048
 
 
 def _silent(*args, **kwargs):
@@ -79,6 +84,39 @@ def _accepts(factory, name):
         return name in inspect.signature(factory).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _weights_at(path):
+    """The network weights at ``path``: a :func:`~sklearn_emnist.deploy.save_model`
+    file (unpickled: it runs code), a :func:`~sklearn_emnist.deploy.save_weights`
+    folder or a state dict file (``save_params(f_params=...)``, ``torch.save``)."""
+    from ..deploy._persistence import _PARAMS_FILE, MAGIC, _neural_parts, load_model
+
+    if os.path.isdir(path):
+        path = os.path.join(path, _PARAMS_FILE)
+    else:
+        with open(path, "rb") as handle:
+            is_model_file = handle.read(len(MAGIC)) == MAGIC
+        if is_model_file:
+            networks = _neural_parts(load_model(path))
+            if len(networks) != 1:
+                raise ValueError(
+                    f"init_from={os.fspath(path)!r} is a model file with {len(networks)} "
+                    "networks; pass the fitted network to start from (or its "
+                    "module_.state_dict())."
+                )
+            return networks[0].module_.state_dict()
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except OSError:
+        raise
+    except Exception as error:  # torch's errors for a file that is not weights vary
+        raise ValueError(
+            f"init_from={os.fspath(path)!r} holds no network weights torch can read safely. "
+            "Pass a model file written by save_model, a folder written by save_weights, or "
+            "a file of weights written by save_params(f_params=...) or "
+            "torch.save(module.state_dict())."
+        ) from error
 
 
 class NeuralImageClassifier(NeuralNetClassifier):
@@ -109,6 +147,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         "channels_last": ["boolean"],
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"),
+                       Options(numbers.Integral, {-1})],
         "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
         "precision": [StrOptions({"float32", "bfloat16"})],
     }
@@ -208,6 +248,17 @@ class NeuralImageClassifier(NeuralNetClassifier):
         """The classes a fit from scratch on ``y`` will have (nothing is set)."""
         if self.classes is not None:
             known = np.asarray(self.classes)
+            labels, counts = np.unique(known, return_counts=True)
+            if np.any(counts > 1):
+                raise ValueError(
+                    f"The classes parameter lists {labels[counts > 1][:10]!r} more than once; "
+                    "each class needs an output of its own: list every label once."
+                )
+            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), labels):
+                raise ValueError(
+                    f"partial_fit's classes={np.unique(np.asarray(classes))!r} are not those of "
+                    f"the classes parameter ({known!r}); give the same labels, or only one of them."
+                )
         elif classes is not None:
             known = np.unique(np.asarray(classes))
         else:
@@ -284,6 +335,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         y = self._check_targets(images, y)
         if classes is not None:
             self._check_partial_fit_classes(y, classes, first_call=reset)
+        if not reset:
+            self._check_classes_unchanged()
         known = self._classes_for(y, classes) if reset else self.classes_
         y_encoded = self._encode(y, known)
         if sample_weight is not None:
@@ -293,13 +346,14 @@ class NeuralImageClassifier(NeuralNetClassifier):
         class_weight = None
         if self.class_weight is not None:
             # "balanced" counts each class's summed sample weight, as LogisticRegression
-            # and the SVMs do
+            # does (SVC counts images)
             class_weight = compute_class_weight(self.class_weight, classes=known, y=y,
                                                 sample_weight=sample_weight).astype(np.float32)
         if reset:
             self._check_classes_order(known)
-            if self.classes is None:
-                self.classes_inferred_ = known
+            # classes_ is fixed here, with the output layer: a later
+            # set_params(classes=...) must not relabel the network's outputs
+            self.classes_inferred_ = known
             self.n_features_in_ = N_PIXELS
             _check_feature_names(self, X, reset=True)  # a DataFrame's columns, or none
             seed = check_random_state(self.random_state).randint(_MAX_SEED)
@@ -307,6 +361,27 @@ class NeuralImageClassifier(NeuralNetClassifier):
             self._split_seed_ = int(self._rng_.integers(_MAX_SEED))
         self.class_weight_ = class_weight
         return ImageTensorDataset(images, y_encoded, sample_weight)
+
+    @property
+    def classes_(self):
+        """The class labels of the network's outputs, fixed by the fit that
+        built it (or by ``initialize()`` from the ``classes`` parameter)."""
+        fitted = getattr(self, "classes_inferred_", None)
+        if fitted is not None:
+            return fitted
+        return super().classes_
+
+    def _check_classes_unchanged(self):
+        """Continued training (warm start, ``partial_fit``) keeps the fitted
+        network's outputs: a ``classes`` parameter set since must match them."""
+        if self.classes is not None and not np.array_equal(np.asarray(self.classes),
+                                                           self.classes_):
+            raise ValueError(
+                f"The classes parameter ({np.asarray(self.classes)!r}) was changed since the "
+                f"network was built for classes_={self.classes_!r}; continued training "
+                "(warm_start=True, partial_fit) keeps the network's outputs. Fit from scratch "
+                "(warm_start=False) to train for the new classes."
+            )
 
     def _check_classes_order(self, known):
         if self.classes is not None and not np.array_equal(known, np.unique(known)):
@@ -383,8 +458,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
         """
         with self._resolved_device():
             super().initialize()
-        if self.classes is not None and not hasattr(self, "n_features_in_"):
-            self.n_features_in_ = N_PIXELS
+        if self.classes is not None:
+            # the network was just built with an output per class of the parameter
+            self.classes_inferred_ = np.asarray(self.classes)
+            if not hasattr(self, "n_features_in_"):
+                self.n_features_in_ = N_PIXELS
         return self
 
     def load_params(self, *args, **kwargs):
@@ -392,7 +470,33 @@ class NeuralImageClassifier(NeuralNetClassifier):
         with self._resolved_device():
             return super().load_params(*args, **kwargs)
 
-    def set_params(self, **kwargs):
+    def set_params(self, **params):
+        """Set the parameters of this estimator, as scikit-learn and skorch do.
+
+        On a fitted estimator, ``module__*`` parameters, like
+        ``architecture`` and the other parameters the network is built from,
+        take effect at the next fit from scratch: the fitted network keeps
+        predicting until then, and continued training (``warm_start=True``,
+        ``partial_fit``) goes on with it. (skorch rebuilds the network at
+        once, with new random weights, so that ``predict`` would answer with
+        an untrained network.)
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, with skorch's routing prefixes
+            (``module__``, ``optimizer__``, ``criterion__``, ``callbacks__``, ...).
+
+        Returns
+        -------
+        self : object
+        """
+        kwargs = dict(params)
+        deferred = {}
+        if self.__sklearn_is_fitted__():
+            deferred = {key: kwargs.pop(key) for key in list(kwargs)
+                        if "__" in key and (key.split("__", 1)[0] in self._modules
+                                            or key.startswith("compile__"))}
         # re-initialising a fitted net's module moves it to self.device: skorch
         # gets the concrete device, the parameter keeps the value asked for
         # ("auto" stays "auto", "cpu" stays "cpu" even where "auto" means the CPU)
@@ -402,6 +506,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
         with self._resolved_device():
             result = super().set_params(**kwargs)
         self.device = requested
+        for key, value in deferred.items():
+            setattr(self, key, value)
+            self._params_to_validate.add(key)  # skorch checks them at the next initialize
         return result
 
     # ------------------------------------------------------------------
@@ -440,9 +547,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
         the one-cycle schedule (validation accuracy 4 % instead of 57 % after
         one epoch on 3,000 letters; 94.81 % and 94.90 % after the default 16
         epochs; ``benchmarks/results/neural/exploration/batch_norm_refresh.json``).
-        The pass costs about 3 % of a default fit. ``partial_fit`` keeps the
-        running averages, as one chunk's statistics need not be the data's.
-        With a validation split, the statistics are also recomputed (on up to
+        The pass costs about 3 % of a default fit. It uses the training
+        images only, not a validation split's. ``partial_fit`` recomputes
+        them too, on its own images, averaged with the running averages
+        (see there). With a validation split, the statistics are also
+        recomputed (on up to
         2,048 training images) before each epoch's validation pass, so that
         ``valid_loss``, ``valid_acc`` and early stopping score the weights as
         ``predict`` uses them; the weights are the same either way
@@ -472,9 +581,28 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 self._initialize_or_forget()
             else:
                 self._refresh_default_callbacks()
-            NeuralNet.partial_fit(self, dataset, None, **fit_params)
-            self._refresh_batch_norm(dataset)
+            with self._naming_single_image_batches():
+                NeuralNet.partial_fit(self, dataset, None, **fit_params)
+            trained_on = self._training_part(dataset)
+            self._refresh_batch_norm(trained_on)
+        self._batch_norm_images_ = len(trained_on)
         return self
+
+    @contextmanager
+    def _naming_single_image_batches(self):
+        """torch's error for a batch of one image in batch norm, said in the
+        estimator's terms."""
+        try:
+            yield
+        except ValueError as error:
+            if "Expected more than 1 value per channel when training" not in str(error):
+                raise
+            raise ValueError(
+                "A training batch held a single image, which the network's batch norm "
+                "cannot normalise. Use batch_size >= 2 and at least 2 training images "
+                "(after the validation split, when validation_fraction or early_stopping "
+                "takes one)."
+            ) from error
 
     def _check_not_quantized(self, what):
         quantized = getattr(self, "quantized_", None)
@@ -486,9 +614,22 @@ class NeuralImageClassifier(NeuralNetClassifier):
                 "from scratch)."
             )
 
-    def _refresh_batch_norm(self, dataset, private_rng=False):
+    def _batch_norm_layers(self):
+        return [layer for layer in self.module_.modules()
+                if isinstance(layer, torch.nn.modules.batchnorm._BatchNorm)
+                and layer.track_running_stats]
+
+    def _batch_norm_statistics(self):
+        """A copy of every batch-norm layer's running mean and variance."""
+        return [(layer.running_mean.clone(), layer.running_var.clone())
+                for layer in self._batch_norm_layers()]
+
+    def _refresh_batch_norm(self, dataset, private_rng=False, earlier=None):
         """Recompute every batch-norm layer's statistics on ``dataset``'s images
         (no augmentation), with the weights as training left them.
+
+        ``earlier``: ``(statistics, n_images)``, statistics to average the
+        new ones with, as if computed on ``n_images`` images (None: replaced).
 
         ``private_rng``: the pass runs in training mode, where dropout draws
         random numbers; draw them from a fixed seed and restore torch's state
@@ -509,6 +650,12 @@ class NeuralImageClassifier(NeuralNetClassifier):
             torch.optim.swa_utils.update_bn(
                 (self._module_input(Xb) for Xb, _ in batches), self.module_
             )
+            if earlier is not None:
+                statistics, n_images = earlier
+                share = n_images / (n_images + len(dataset))
+                for layer, (mean, var) in zip(self._batch_norm_layers(), statistics):
+                    layer.running_mean.lerp_(mean, share)
+                    layer.running_var.lerp_(var, share)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Continue training for ``max_epochs`` epochs without re-initialising.
@@ -519,6 +666,20 @@ class NeuralImageClassifier(NeuralNetClassifier):
         later call that gives ``classes`` must give the same ones. Later
         calls must only use known labels. Changed ``early_stopping``,
         ``lr_schedule`` or ``verbose`` take effect from the next call.
+
+        After its epochs, each call recomputes the batch-norm statistics of
+        the network (the ``"deep"``, ``"deep-se"`` and ``"resnet"`` CNNs) on
+        its training images and averages them with the running averages
+        that training kept, which count for as many images as the earlier
+        calls trained on, at most 2,048: the first call's statistics are its
+        own images', and a small chunk later moves them a little. The running
+        averages alone trail the weights so far in the first calls that the
+        model predicted one class: streaming 20,480 letters in chunks of 256
+        images, one epoch a call, the validation accuracy after 2,560 images
+        was 4 % with them and 65 % with the averaged statistics, and 88 % for
+        both after all 20,480 (chunks of 2,048: 6 % and 69 % after 4,096
+        images, 87 % and 88 % at the end;
+        ``benchmarks/results/neural/exploration/partial_fit_batch_norm.json``).
 
         Returns
         -------
@@ -540,9 +701,20 @@ class NeuralImageClassifier(NeuralNetClassifier):
         with self._runtime():
             if reset or not self.initialized_:
                 self._initialize_or_forget()
+                self._batch_norm_images_ = 0
             else:
                 self._refresh_default_callbacks()
-            NeuralNet.partial_fit(self, dataset, None, **fit_params)
+            with self._naming_single_image_batches():
+                NeuralNet.partial_fit(self, dataset, None, **fit_params)
+            # the running averages trail the weights, so far in the first calls that
+            # predictions were at chance: the statistics are recomputed on this call's
+            # images and averaged with the running averages, which count for the
+            # images the earlier calls trained on, at most _BATCH_NORM_MEMORY
+            seen = getattr(self, "_batch_norm_images_", _BATCH_NORM_MEMORY)
+            running = (self._batch_norm_statistics(), min(seen, _BATCH_NORM_MEMORY))
+            trained_on = self._training_part(dataset)
+            self._refresh_batch_norm(trained_on, earlier=running)
+        self._batch_norm_images_ = seen + len(trained_on)
         return self
 
     def predict_proba(self, X):
@@ -703,6 +875,12 @@ class NeuralImageClassifier(NeuralNetClassifier):
             if "n_classes" not in kwargs and _accepts(factory, "n_classes"):
                 kwargs["n_classes"] = self._n_outputs()
         module = self.initialized_instance(factory, kwargs)
+        if module is factory:
+            # a module instance given as the parameter is every fit's starting
+            # point: it is copied, never trained itself (a second fit would
+            # otherwise go on from the first, and a clone of a fitted estimator
+            # would start from weights that saw its data)
+            module = copy.deepcopy(module)
         if self.init_from is not None:
             self._load_pretrained(module)
         if self.channels_last:
@@ -769,12 +947,24 @@ class NeuralImageClassifier(NeuralNetClassifier):
 
     def get_split_datasets(self, X, y=None, **fit_params):
         dataset = X
-        fraction = self._validation_fraction()
-        if not fraction:
+        if not self._validation_fraction():
             return dataset, None
+        index_train, index_valid = self._split_indices(dataset.y.numpy(), warn=True)
+        return dataset.subset(index_train), dataset.subset(index_valid)
+
+    def _training_part(self, dataset):
+        """The images of ``dataset`` that training used: all of them, or the
+        training side of the validation split (the same split: its seed is
+        drawn once per fit)."""
+        if not self._validation_fraction():
+            return dataset
+        return dataset.subset(self._split_indices(dataset.y.numpy(), warn=False)[0])
+
+    def _split_indices(self, labels, warn):
+        """Sorted training and validation indices of the stratified split."""
         from sklearn.model_selection import train_test_split
 
-        labels = dataset.y.numpy()
+        fraction = self._validation_fraction()
         n = len(labels)
         n_valid = int(np.ceil(fraction * n))
         counts = np.bincount(labels)
@@ -793,20 +983,21 @@ class NeuralImageClassifier(NeuralNetClassifier):
             # too few images to give every class its share: a plain random split
             # of all images (a class's only image may then be validated on)
             splittable, alone, stratify = np.arange(n), alone[:0], None
+        if stratify is None and warn:
             warnings.warn(
                 f"validation_fraction={fraction} gives {n_valid} validation images for "
                 f"{n_classes} classes with more than one image (of {n} samples): too few "
                 "to stratify, so the validation split is random. Use a larger "
                 "validation_fraction or more images.",
                 UserWarning,
-                stacklevel=5,  # the user's fit: skorch's fit_loop and partial_fit between
+                stacklevel=6,  # the user's fit: skorch's fit_loop and partial_fit between
             )
         index_train, index_valid = train_test_split(
             splittable, test_size=n_valid, stratify=stratify,
             random_state=getattr(self, "_split_seed_", 0),
         )
         index_train = np.concatenate([index_train, alone])
-        return dataset.subset(np.sort(index_train)), dataset.subset(np.sort(index_valid))
+        return np.sort(index_train), np.sort(index_valid)
 
     def _module_input(self, x):
         """A batch as the network takes it: the images tensor, on the device, in
@@ -832,6 +1023,14 @@ class NeuralImageClassifier(NeuralNetClassifier):
         return y_pred.float() if self.precision == "bfloat16" else y_pred
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        n_classes = len(self.classes_)
+        if y_pred.ndim != 2 or y_pred.shape[1] != n_classes:
+            raise ValueError(
+                f"The network returned outputs of shape {tuple(y_pred.shape)} for a batch of "
+                f"{len(y_true)} images; it needs one output per class: ({len(y_true)}, "
+                f"{n_classes}) for the {n_classes} classes. Size the last layer of the module "
+                "for the classes (a module class gets n_classes when its __init__ takes it)."
+            )
         y_true = to_tensor(y_true, device=y_pred.device)
         if isinstance(self.criterion_, torch.nn.NLLLoss):
             y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
@@ -875,10 +1074,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if isinstance(source, Mapping):
             return source
         if isinstance(source, (str, os.PathLike)):
-            return torch.load(source, map_location="cpu", weights_only=True)
+            return _weights_at(source)
         raise TypeError(
-            "init_from must be a fitted estimator, a torch module, a state dict or the path "
-            f"of a file written by save_params(f_params=...); got {type(source).__name__}."
+            "init_from must be a fitted estimator, a torch module, a state dict or a path (a "
+            "save_model file, a save_weights folder or a file written by "
+            f"save_params(f_params=...)); got {type(source).__name__}."
         )
 
     def _load_pretrained(self, module):

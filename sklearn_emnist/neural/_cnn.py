@@ -24,7 +24,8 @@ class CharCNNClassifier(NeuralImageClassifier):
     module : torch.nn.Module class or instance, default=None
         A custom network; ``None`` builds ``architecture``. A class receives
         ``n_classes`` when its ``__init__`` accepts it, plus ``module__*``
-        parameters.
+        parameters. An instance is copied by every fit from scratch, which
+        starts from its weights: the instance itself is never trained.
     architecture : {"deep", "deep-se", "resnet", "seed"}, default="deep"
         ``"seed"``: the seed CNN exactly (Conv32-Pool-Conv64-Pool-Conv64-
         Dense128); ``"deep"``: VGG-style 3x3 conv blocks with batch norm and
@@ -67,7 +68,12 @@ class CharCNNClassifier(NeuralImageClassifier):
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split
         and augmentation (torch's global RNG is left untouched). Results are
-        reproducible on the same machine and device.
+        reproducible on the same machine and device with the same number of
+        threads: the thread count changes how sums are rounded (probabilities
+        differed by up to 3e-4 between one and two threads). With the
+        default ``n_threads=None`` that count follows joblib, so a fit inside
+        ``GridSearchCV(n_jobs=2)`` can differ slightly from the same fit
+        outside it; set ``n_threads`` for fits that must match.
     n_threads : int or None, default=None
         torch threads during fit / predict (restored afterwards). ``None``:
         the limit a joblib parent exported (``OMP_NUM_THREADS``), else all
@@ -78,7 +84,11 @@ class CharCNNClassifier(NeuralImageClassifier):
         Transfer learning: initialise every layer except the output layer
         ``classifier`` from a model fitted on another split (e.g. digits),
         then train on this data. Same architecture and ``module__`` settings
-        required. Because ``clone`` (GridSearchCV) returns *unfitted* copies
+        required. A path is a model file written by
+        :func:`~sklearn_emnist.deploy.save_model` (loading it runs code: only
+        files you trust), a folder written by
+        :func:`~sklearn_emnist.deploy.save_weights` or a file of weights
+        (``save_params(f_params=...)``, ``torch.save(module.state_dict())``). Because ``clone`` (GridSearchCV) returns *unfitted* copies
         of estimator-valued parameters, pass ``model.module_.state_dict()``
         where the estimator will be cloned.
     channels_last : bool, default=True

@@ -24,7 +24,9 @@ class LSTMRowClassifier(NeuralImageClassifier):
     ----------
     module : torch.nn.Module class or instance, default=None
         A custom network; ``None`` builds a
-        :class:`~sklearn_emnist.neural.RowLSTM` from the sizes below.
+        :class:`~sklearn_emnist.neural.RowLSTM` from the sizes below. An
+        instance is copied by every fit from scratch, which starts from its
+        weights: the instance itself is never trained.
     hidden_size : int, default=128
         LSTM units per direction.
     num_layers : int, default=2
