@@ -610,6 +610,13 @@ def save_weights(estimator, folder):
     _check_fitted_estimator(estimator)
     params = {name: value for name, value in estimator.get_params(deep=False).items()
               if not name.startswith("_")}
+    built_with = getattr(estimator, "_network_params_", None)
+    if built_with is not None:
+        # the parameters the network was built from, where set_params changed
+        # them since (they take effect at the next fit)
+        params = {name: value for name, value in params.items()
+                  if not name.startswith("module__")}
+        params.update(built_with)
     for name in _RESET_ON_LOAD:
         params.pop(name, None)
     encoded = {name: _encode_param(name, value) for name, value in params.items()}

@@ -93,6 +93,11 @@ def _weights_at(path):
     from ..deploy._persistence import _PARAMS_FILE, MAGIC, _neural_parts, load_model
 
     if os.path.isdir(path):
+        if not os.path.isfile(os.path.join(path, _PARAMS_FILE)):
+            raise ValueError(
+                f"init_from={os.fspath(path)!r} is a folder without {_PARAMS_FILE}: not a "
+                "folder written by save_weights."
+            )
         path = os.path.join(path, _PARAMS_FILE)
     else:
         with open(path, "rb") as handle:
@@ -104,6 +109,11 @@ def _weights_at(path):
                     f"init_from={os.fspath(path)!r} is a model file with {len(networks)} "
                     "networks; pass the fitted network to start from (or its "
                     "module_.state_dict())."
+                )
+            if getattr(networks[0], "quantized_", None) is not None:
+                raise ValueError(
+                    f"init_from={os.fspath(path)!r} holds an int8 quantized copy, which is "
+                    "for inference only; start from the float model it was quantized from."
                 )
             return networks[0].module_.state_dict()
     try:
@@ -351,9 +361,11 @@ class NeuralImageClassifier(NeuralNetClassifier):
                                                 sample_weight=sample_weight).astype(np.float32)
         if reset:
             self._check_classes_order(known)
-            # classes_ is fixed here, with the output layer: a later
+            if self.classes is None:
+                self.classes_inferred_ = known
+            # classes_ is fixed with the output layer: a later
             # set_params(classes=...) must not relabel the network's outputs
-            self.classes_inferred_ = known
+            self._classes_fitted_ = known
             self.n_features_in_ = N_PIXELS
             _check_feature_names(self, X, reset=True)  # a DataFrame's columns, or none
             seed = check_random_state(self.random_state).randint(_MAX_SEED)
@@ -364,11 +376,13 @@ class NeuralImageClassifier(NeuralNetClassifier):
 
     @property
     def classes_(self):
-        """The class labels of the network's outputs, fixed by the fit that
-        built it (or by ``initialize()`` from the ``classes`` parameter)."""
-        fitted = getattr(self, "classes_inferred_", None)
+        """The class labels of the network's outputs, fixed when the network
+        was built (by ``fit``, or ``initialize()``)."""
+        fitted = getattr(self, "_classes_fitted_", None)
         if fitted is not None:
             return fitted
+        # models pickled before classes_ was fixed, and skorch's initialize()
+        # before the network is built: skorch's rule
         return super().classes_
 
     def _check_classes_unchanged(self):
@@ -402,7 +416,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
             self.initialize()
         except BaseException:
             self.initialized_ = False
-            for name in ("module_", "classes_inferred_", "n_features_in_"):
+            for name in ("module_", "classes_inferred_", "_classes_fitted_", "n_features_in_"):
                 vars(self).pop(name, None)
             raise
 
@@ -458,11 +472,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
         """
         with self._resolved_device():
             super().initialize()
-        if self.classes is not None:
-            # the network was just built with an output per class of the parameter
-            self.classes_inferred_ = np.asarray(self.classes)
-            if not hasattr(self, "n_features_in_"):
-                self.n_features_in_ = N_PIXELS
+        if self.classes is not None and not hasattr(self, "n_features_in_"):
+            self.n_features_in_ = N_PIXELS
         return self
 
     def load_params(self, *args, **kwargs):
@@ -473,9 +484,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
     def set_params(self, **params):
         """Set the parameters of this estimator, as scikit-learn and skorch do.
 
-        On a fitted estimator, ``module__*`` parameters, like
-        ``architecture`` and the other parameters the network is built from,
-        take effect at the next fit from scratch: the fitted network keeps
+        On a fitted estimator, ``module``, ``module__*``, ``compile`` and
+        ``compile__*``, like ``architecture`` and the other parameters the
+        network is built from, take effect at the next fit from scratch: the fitted network keeps
         predicting until then, and continued training (``warm_start=True``,
         ``partial_fit``) goes on with it. (skorch rebuilds the network at
         once, with new random weights, so that ``predict`` would answer with
@@ -494,9 +505,10 @@ class NeuralImageClassifier(NeuralNetClassifier):
         kwargs = dict(params)
         deferred = {}
         if self.__sklearn_is_fitted__():
+            # the keys skorch would rebuild the network for: module, module__*,
+            # compile, compile__*
             deferred = {key: kwargs.pop(key) for key in list(kwargs)
-                        if "__" in key and (key.split("__", 1)[0] in self._modules
-                                            or key.startswith("compile__"))}
+                        if key.split("__", 1)[0] in (*self._modules, "compile")}
         # re-initialising a fitted net's module moves it to self.device: skorch
         # gets the concrete device, the parameter keeps the value asked for
         # ("auto" stays "auto", "cpu" stays "cpu" even where "auto" means the CPU)
@@ -714,7 +726,8 @@ class NeuralImageClassifier(NeuralNetClassifier):
             running = (self._batch_norm_statistics(), min(seen, _BATCH_NORM_MEMORY))
             trained_on = self._training_part(dataset)
             self._refresh_batch_norm(trained_on, earlier=running)
-        self._batch_norm_images_ = seen + len(trained_on)
+        if not self._runs_no_epoch():
+            self._batch_norm_images_ = seen + len(trained_on)
         return self
 
     def predict_proba(self, X):
@@ -886,6 +899,15 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if self.channels_last:
             module = module.to(memory_format=torch.channels_last)
         self.module_ = module
+        # what the network was built for and from: classes_, and the parameters
+        # save_weights must describe it with even after set_params changed them
+        self._classes_fitted_ = (np.asarray(self.classes) if self.classes is not None
+                                 else getattr(self, "classes_inferred_", None))
+        self._network_params_ = {
+            "module": self.module, "classes": self.classes,
+            **{name: getattr(self, name) for name in self._extra_parameter_constraints()},
+            **{f"module__{name}": value for name, value in self.get_params_for("module").items()},
+        }
         vars(self).pop("quantized_", None)  # a float network again, whatever was quantized
         return self
 

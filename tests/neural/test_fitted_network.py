@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_score
 from skorch.callbacks import Callback
 
 from sklearn_emnist import CharCNNClassifier
-from sklearn_emnist.deploy import save_model, save_weights
+from sklearn_emnist.deploy import load_weights, save_model, save_weights
 
 from .conftest import LETTERS, TINY_CNN
 
@@ -75,8 +75,39 @@ def test_module_parameters_set_after_the_fit_wait_for_the_next_fit(letters_train
     np.testing.assert_array_equal(clf.predict_proba(X[:50]), expected)
     assert clf.get_params()["module__dense_size"] == 16
     assert clf.module_.classifier.in_features == 32
-    clf.fit(X, y)
+    # so do the module and compile parameters skorch rebuilds the network for
+    clf.set_params(module=LinearNet(), compile__dynamic=False)
+    np.testing.assert_array_equal(clf.predict_proba(X[:50]), expected)
+    clf.set_params(module=None).fit(X, y)
     assert clf.module_.classifier.in_features == 16
+
+
+def test_save_weights_describes_the_network_as_fitted_not_later_parameters(
+        letters_train, tmp_path):
+    X, y = letters_train
+    four = y < 4
+    X, y = X[four], LETTERS[y[four]]
+    clf = cnn(classes=["a", "b", "c", "d"], max_epochs=2).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.set_params(classes=["d", "c", "b", "a"], module__dense_size=16)
+    loaded = load_weights(save_weights(clf, tmp_path / "weights"))
+    np.testing.assert_array_equal(loaded.classes_, ["a", "b", "c", "d"])
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+
+
+def test_models_pickled_before_classes_were_fixed_keep_their_labels(letters_train):
+    # before, classes_ read the classes parameter when it was set, and
+    # classes_inferred_ could hold the labels of an earlier fit without it
+    X, y = letters_train[0][:200], letters_train[1][:200] % 4
+    clf = cnn().fit(X, y)
+    clf.set_params(classes=["a", "b", "c", "d"]).fit(X, LETTERS[y])
+    state = clf.__getstate__()
+    state.pop("_classes_fitted_")
+    state["classes_inferred_"] = np.arange(4)  # what the earlier fit left
+    old = type(clf).__new__(type(clf))
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.classes_, ["a", "b", "c", "d"])
+    np.testing.assert_array_equal(old.predict(X), clf.predict(X))
 
 
 def test_classes_set_after_the_fit_do_not_relabel_the_outputs(letters_train):
@@ -181,6 +212,35 @@ def test_partial_fit_averages_batch_norm_statistics_with_the_running_ones(
     assert gap(after, own) > 1e-2 and gap(after, running[0]) > 1e-2
 
 
+def test_partial_fit_recomputes_batch_norm_on_its_training_split(letters_train):
+    X, y = letters_train
+    clf = cnn(module__dropout=0.0, validation_fraction=0.25).partial_fit(X, y)
+    index_train, _ = clf._split_indices(y.astype(np.int64), warn=False)
+    fitted = batch_norm_statistics(clf.module_)
+    assert gap(fitted, statistics_on(clf, X[index_train])) < 2e-3
+    assert gap(fitted, statistics_on(clf, X)) > 1e-2
+
+
+def test_running_averages_count_for_at_most_2048_images(letters_train, monkeypatch):
+    X, y = letters_train
+    clf = cnn(module__dropout=0.0).fit(X, y)
+    clf.partial_fit(X, y)  # 1,560 + 1,560 images trained on
+    running = []
+    refresh = CharCNNClassifier._refresh_batch_norm
+
+    def spy(self, *args, **kwargs):
+        running.append(batch_norm_statistics(self.module_))
+        return refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(CharCNNClassifier, "_refresh_batch_norm", spy)
+    clf.partial_fit(X[:400], y[:400])
+    share = 2048 / (2048 + 400)
+    expected = [(mean.lerp(mean_running, share), var.lerp(var_running, share))
+                for (mean, var), (mean_running, var_running)
+                in zip(statistics_on(clf, X[:400]), running[0])]
+    assert gap(batch_norm_statistics(clf.module_), expected) < 2e-3
+
+
 # --- early stopping ---------------------------------------------------------
 
 
@@ -254,6 +314,8 @@ def test_batches_of_one_image_get_an_error_naming_the_batch_size(letters_train):
         cnn(batch_size=1).fit(X, y)
     with pytest.raises(ValueError, match="single image.*validation split"):
         cnn(early_stopping=1).fit(X[:2], [0, 1])
+    with pytest.raises(ValueError, match="single image.*batch_size >= 2"):
+        cnn(batch_size=1).partial_fit(X, y)
 
 
 def test_a_network_with_the_wrong_number_of_outputs_is_named(letters_train):
@@ -276,6 +338,9 @@ def test_init_from_takes_a_model_file_or_a_weights_folder(letters_train, digits_
         state = clf.module_.state_dict()
         for name, tensor in expected.items():
             torch.testing.assert_close(state[name], tensor, rtol=0, atol=0, msg=name)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="without params.pt: not a folder written by save_weights"):
+        cnn(init_from=tmp_path / "empty").fit(X, y)
     (tmp_path / "notes.txt").write_text("not weights")
     with pytest.raises(ValueError, match="no network weights.*save_model.*save_weights"):
         cnn(init_from=tmp_path / "notes.txt").fit(X, y)
