@@ -53,7 +53,7 @@ def test_a_bfloat16_model_exports_its_float32_counterpart(cnn, onnx_folder, lett
 
 def test_object_labels_come_back_as_objects(cnn, onnx_folder, letters_test):
     as_objects = copy.deepcopy(cnn)
-    as_objects.classes_inferred_ = cnn.classes_.astype(object)  # e.g. a pandas column's
+    as_objects._classes_fitted_ = cnn.classes_.astype(object)  # e.g. a pandas column's
     path = export_onnx(as_objects, onnx_folder / "cnn-object.onnx", exporter="torchscript",
                        opset=17)
     onnx_clf = load_onnx(path, n_threads=1)
