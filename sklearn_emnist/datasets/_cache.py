@@ -14,10 +14,10 @@ Layout under ``<data_home>/emnist/``::
                                   (``name`` with ``/`` and other characters
                                   unfit for a file name replaced by ``_``;
                                   ``source`` a hash of the files' real paths,
-                                  ``key`` of their paths, sizes and mtimes: a
-                                  new ``key`` replaces the other ones of its
-                                  ``source``; ``-upright`` for
-                                  ``transposed=False``)
+                                  ``key`` of their paths, sizes, mtimes,
+                                  ctimes and inodes: a new ``key`` replaces
+                                  the other ones of its ``source``;
+                                  ``-upright`` for ``transposed=False``)
 
 Every file is written to a uniquely named ``*.part`` file in its final folder
 and renamed with :func:`os.replace` once complete (and verified); the
@@ -27,13 +27,18 @@ first one instead of doing the same work; the atomic rename alone already
 guarantees that no process ever sees a half-written file.
 
 A cache folder that cannot be written (read-only file system, no permission)
-does not stop a load: the arrays are decoded in memory, with a warning.
+does not stop a load, with a warning naming it: the arrays are decoded in
+memory, and member files that must be downloaded or extracted from a zip are
+written to a :class:`ScratchFolder` (a private temporary folder, verified and
+decoded there, removed at the end of the call) instead of ``gzip/``.
 """
 
 import errno
 import glob
 import os
 import re
+import shutil
+import tempfile
 import uuid
 import warnings
 from contextlib import ExitStack, contextmanager
@@ -46,7 +51,15 @@ try:  # POSIX
 except ImportError:  # pragma: no cover - Windows: atomic renames only
     fcntl = None
 
-__all__ = ["ARRAY_CACHE_VERSION", "atomic_target", "emnist_home", "file_lock", "load_or_build_arrays"]
+__all__ = [
+    "ARRAY_CACHE_VERSION",
+    "ScratchFolder",
+    "atomic_target",
+    "emnist_home",
+    "file_lock",
+    "is_unwritable",
+    "load_or_build_arrays",
+]
 
 ARRAY_CACHE_VERSION = 1
 PART_SUFFIX = ".part"
@@ -213,8 +226,11 @@ def _save_npy(path, array):
             np.save(handle, array, allow_pickle=False)
 
 
-def _load_npy_pair(images_path, labels_path):
-    """Read-only memory-mapped arrays, or None if absent or unreadable.
+def _load_npy_pair(images_path, labels_path, n_items=None):
+    """Read-only memory-mapped arrays, or None if absent, unreadable or not as expected.
+
+    ``n_items``, if given, is the number of images the pair must hold (the
+    split metadata knows it): a pair of another length is stale or damaged.
 
     Callers copy what they keep (see ``make_bunch``): a memory map of a file
     that someone truncates in place would crash the process (SIGBUS) on
@@ -229,13 +245,15 @@ def _load_npy_pair(images_path, labels_path):
         return None
     # anything but what decode_pair saves is stale or foreign: rebuilt
     if (images.shape[1:] != (28, 28) or images.dtype != np.uint8 or labels.ndim != 1
-            or labels.dtype != np.uint8 or len(images) != len(labels)):
+            or labels.dtype != np.uint8 or len(images) != len(labels)
+            or (n_items is not None and len(images) != n_items)):
         return None
     return images, labels
 
 
-def _is_unwritable(exc):
-    """Whether ``exc`` says a folder cannot be written (rather than a fault)."""
+def is_unwritable(exc):
+    """Whether ``exc`` (an :class:`OSError`) says a folder cannot be written
+    (no permission, read-only file system) rather than a fault (a full disk)."""
     return isinstance(exc, PermissionError) or exc.errno == errno.EROFS  # EACCES, EPERM: PermissionError
 
 
@@ -247,6 +265,51 @@ def _warn_unwritable(folder, exc):
         UserWarning,
         stacklevel=5,  # the caller of fetch_emnist or load_emnist_folder
     )
+
+
+class ScratchFolder:
+    """A private temporary folder, created on first use, for a cache that cannot be written.
+
+    :func:`obtain_members` writes the member files there (verified like any
+    download) when ``<data_home>/emnist/gzip`` cannot be created or locked;
+    the caller decodes them and calls :meth:`close`, which removes the folder
+    and everything in it. ``unwritable`` is ``(folder, OSError)`` for the
+    first cache folder that could not be written, or None if the scratch
+    folder was never needed.
+    """
+
+    def __init__(self):
+        self._path = None
+        self.unwritable = None
+
+    def path(self, folder, exc):
+        """The scratch folder (created if needed), used because ``folder`` could not be written."""
+        if self.unwritable is None:
+            self.unwritable = (folder, exc)
+        if self._path is None:
+            try:
+                self._path = Path(tempfile.mkdtemp(prefix="sklearn-emnist-"))
+            except OSError as error:
+                raise OSError(
+                    f"The EMNIST cache {folder} is not writable ({exc.strerror or exc}), and no "
+                    f"temporary folder could be made in {tempfile.gettempdir()} instead "
+                    f"({error.strerror or error}). Pass a writable data_home (or set "
+                    "SCIKIT_LEARN_DATA), set TMPDIR to a writable folder, or pass a mirror "
+                    "folder holding the member files (mirror=<folder>), which is read in place."
+                ) from error
+        return self._path
+
+    def close(self):
+        """Remove the folder and its files (nothing to do if it was never created)."""
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            self._path = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def _remove_entries(folder, stem_pattern, keep):
@@ -263,14 +326,17 @@ def _remove_entries(folder, stem_pattern, keep):
                 pass
 
 
-def load_or_build_arrays(folder, stem, build, *, replaces=None):
+def load_or_build_arrays(folder, stem, build, *, replaces=None, n_items=None):
     """Decoded ``(images, labels)`` from ``<folder>/<stem>-*.npy``, or build them.
 
     ``build()`` returns the arrays when the cache misses; they are saved
     atomically (under the lock) before being returned, and the pairs whose
     stem matches the regular expression ``replaces`` (previous versions of
     the same files) are then removed. Cached arrays are read-only memory maps
-    (nearly instant); the caller copies the rows it keeps. When ``folder``
+    (nearly instant); the caller copies the rows it keeps. Cached arrays that
+    are not uint8 images of shape ``(n, 28, 28)`` with ``n`` uint8 labels, or
+    whose ``n`` differs from ``n_items`` (when given), are a cache miss: they
+    are built again and replaced. When ``folder``
     cannot be created, locked or written (read-only file system, no
     permission), the arrays are built in memory and returned with a
     :class:`UserWarning` naming the folder.
@@ -278,7 +344,7 @@ def load_or_build_arrays(folder, stem, build, *, replaces=None):
     folder = Path(folder)
     images_path = folder / f"{stem}-images.npy"
     labels_path = folder / f"{stem}-labels.npy"
-    cached = _load_npy_pair(images_path, labels_path)
+    cached = _load_npy_pair(images_path, labels_path, n_items)
     if cached is not None:
         return cached
     with ExitStack() as stack:
@@ -286,12 +352,12 @@ def load_or_build_arrays(folder, stem, build, *, replaces=None):
             folder.mkdir(parents=True, exist_ok=True)
             stack.enter_context(file_lock(folder / stem))
         except OSError as exc:
-            if not _is_unwritable(exc):
+            if not is_unwritable(exc):
                 raise
             pair = build()
             _warn_unwritable(folder, exc)
             return pair
-        cached = _load_npy_pair(images_path, labels_path)
+        cached = _load_npy_pair(images_path, labels_path, n_items)
         if cached is not None:
             return cached
         remove_stale_parts(images_path)
@@ -304,7 +370,7 @@ def load_or_build_arrays(folder, stem, build, *, replaces=None):
             if replaces is not None:
                 _remove_entries(folder, replaces, keep=stem)
         except OSError as exc:
-            if not _is_unwritable(exc):
+            if not is_unwritable(exc):
                 raise
             _warn_unwritable(folder, exc)
     return images, labels

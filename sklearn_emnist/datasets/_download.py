@@ -25,14 +25,22 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._version import __version__
-from ._cache import atomic_target, file_lock, remove_dead_parts, remove_stale_parts
+from ._cache import atomic_target, file_lock, is_unwritable, remove_dead_parts, remove_stale_parts
 from ._errors import ChecksumMismatchError, DataNotCachedError, DownloadError
 from ._metadata import member_checksum
-from ._zip import MAX_TAIL, ZipFormatError, inflate_member, locate_central_directory, parse_central_directory
+from ._zip import (
+    MAX_TAIL,
+    UnsupportedZipError,
+    ZipFormatError,
+    inflate_member,
+    locate_central_directory,
+    parse_central_directory,
+)
 
 __all__ = ["MIRROR_ENV", "obtain_members", "resolve_source"]
 
@@ -125,6 +133,8 @@ def _describe(exc):
         return f"HTTP {exc.code} {exc.reason}"
     if isinstance(exc, urllib.error.URLError):
         return f"{type(exc.reason).__name__}: {exc.reason}"
+    if isinstance(exc, _IncompleteTransfer):
+        return f"incomplete transfer: {exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -162,10 +172,15 @@ def _open(url, options, byte_range=None):
     return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=options.timeout)
 
 
-def _looks_like_html(response, first_bytes):
-    content_type = response.headers.get("Content-Type", "") if response is not None else ""
+def _looks_like_html(first_bytes):
+    """Whether the first bytes of a body are an HTML (or XML) page.
+
+    Judged by the content, not the ``Content-Type`` header: a misconfigured
+    server may label the real file ``text/html`` (its SHA-256 decides), and
+    an error page may come labelled as anything.
+    """
     head = first_bytes.lstrip()[:15].lower()
-    return "html" in content_type.lower() or head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
 
 
 def _html_error(url, what):
@@ -276,10 +291,7 @@ class FolderSource:
     def obtain(self, member, gzip_dir, options):
         path = self.folder / member
         if not path.is_file():
-            raise DownloadError(
-                f"mirror folder {self.folder} has no {member}; put the official member "
-                "files there (as in the gzip/ folder of gzip.zip)."
-            )
+            raise DownloadError(self._missing(member))
         try:
             verify_file(path, member)
         except ChecksumMismatchError as exc:
@@ -289,6 +301,38 @@ class FolderSource:
                 member=exc.member, expected=exc.expected, got=exc.got,
             ) from None
         return path
+
+    def _missing(self, member):
+        """Why ``member`` is not in the folder, and what to pass instead."""
+        message = f"mirror folder {self.folder} has no {member}"
+        hints = []
+        zips = sorted(p.name for p in self.folder.glob("*.zip") if p.is_file())
+        if zips:
+            hints.append(
+                f"it holds {', '.join(zips)}: pass the zip itself as the mirror (mirror="
+                f"{os.fspath(self.folder / zips[0])!r}) to read the members from it"
+            )
+        if (self.folder / "gzip" / member).is_file():
+            hints.append(
+                f"its gzip/ subfolder has it: pass mirror={os.fspath(self.folder / 'gzip')!r}"
+            )
+        raw = member.removesuffix(".gz")
+        match = re.fullmatch(r"emnist-(\w+)-(train|test)-(?:images-idx3|labels-idx1)-ubyte", raw)
+        if (self.folder / raw).is_file() and match:
+            hints.append(
+                f"it holds {raw}, uncompressed: a mirror must hold the official .gz "
+                "files, which are verified against their SHA-256 (a file compressed again "
+                "does not match it); read the uncompressed files with "
+                f"load_emnist_folder({os.fspath(self.folder)!r}, split={match[1]!r}, "
+                f"subset={match[2]!r}) from sklearn_emnist.datasets"
+            )
+        else:
+            hints.append(
+                "a mirror folder holds the official member files as they are in the gzip/ "
+                "folder of gzip.zip; for other layouts (uncompressed IDX files, other "
+                "names) use sklearn_emnist.datasets.load_emnist_folder"
+            )
+        return f"{message}; " + "; ".join(hints) + "."
 
 
 class BaseURLSource:
@@ -313,7 +357,7 @@ class BaseURLSource:
                     length = response.headers.get("Content-Length")
                     first = True
                     while chunk := response.read(CHUNK):
-                        if first and _looks_like_html(response, chunk):
+                        if first and _looks_like_html(chunk):
                             raise _html_error(url, member)
                         first = False
                         verifier.write(chunk)
@@ -349,7 +393,7 @@ class _ZipReader:
                     directory = self.read_range(cd_offset, cd_offset + cd_size - 1, options)
                 self._entries = parse_central_directory(directory, n_entries)
             except ZipFormatError as exc:
-                if _looks_like_html(None, tail[:64]) or b"<html" in tail.lower():
+                if _looks_like_html(tail[:64]) or b"<html" in tail.lower():
                     raise _html_error(self.name, "the EMNIST zip archive") from None
                 raise DownloadError(f"{self.name} is not a valid zip archive ({exc}).") from exc
             self._ends = sorted({e.header_offset for e in self._entries.values()} | {cd_offset})
@@ -414,7 +458,20 @@ class LocalZipSource(_ZipReader):
         return handle
 
     def format_error(self, exc):
+        if isinstance(exc, UnsupportedZipError):
+            return _unsupported_zip_error(self.path, exc)
         return DownloadError(f"{self.path} is a corrupt zip archive ({exc}); delete it and fetch again.")
+
+
+def _unsupported_zip_error(where, exc):
+    """A well-formed zip whose member this reader cannot extract (not a corrupt one)."""
+    return DownloadError(
+        f"{where} is a zip archive this reader cannot extract: {exc}. The official "
+        "gzip.zip stores its members with deflate (method 8), which is supported, as is "
+        "stored (method 0); a re-packed copy must use one of them (e.g. Python's "
+        "zipfile.ZIP_DEFLATED, or `zip` without -Z). Or extract the member files into a "
+        "folder and pass that folder as the mirror."
+    )
 
 
 class _RangeResponse:
@@ -450,11 +507,15 @@ class ZipURLSource(_ZipReader):
     def _open_range(self, start, end, options):
         spec = f"bytes={start}-{end}" if start >= 0 else f"bytes={start}"
         response = _open(self.url, options, spec)
-        if "html" in response.headers.get("Content-Type", "").lower():
-            response.close()
-            raise _html_error(self.url, "the EMNIST zip archive")
         if response.status != 206:
-            response.close()
+            # the whole body follows: its first bytes tell an HTML page (an
+            # error page, a captive portal) from a server that ignores ranges
+            try:
+                head = response.read(1024)
+            finally:
+                response.close()
+            if _looks_like_html(head):
+                raise _html_error(self.url, "the EMNIST zip archive")
             raise _RangesIgnored
         return response
 
@@ -463,7 +524,7 @@ class ZipURLSource(_ZipReader):
             with self._open_range(-MAX_TAIL, None, options) as response:
                 start, end, total = _content_range(response)
                 data = _read_all(response, end - start + 1)
-                if _looks_like_html(response, data[:64]):
+                if _looks_like_html(data[:64]):
                     raise _html_error(self.url, "the EMNIST zip archive")
                 return data, start, total if total is not None else end + 1
 
@@ -482,7 +543,36 @@ class ZipURLSource(_ZipReader):
         return _RangeResponse(response, end - entry.header_offset + 1)
 
     def format_error(self, exc):
+        if isinstance(exc, UnsupportedZipError):
+            return _unsupported_zip_error(self.url, exc)
         return DownloadError(f"{self.url} sent a corrupt zip member ({exc}).")
+
+    def _not_a_zip(self, path, size, *, complete, reason):
+        """The error for ``size`` downloaded bytes (in ``path``) that are not a zip archive.
+
+        Bytes that start like a zip archive, of a transfer whose length the
+        server did not announce, may have been cut short: an
+        :class:`_IncompleteTransfer`, retried. Anything else fails at once
+        (a :class:`DownloadError`): the server sent all it announced, and
+        asking again would bring the same bytes.
+        """
+        with open(path, "rb") as handle:
+            starts_like_a_zip = handle.read(4) == b"PK\x03\x04"
+        if not complete and starts_like_a_zip:
+            return _IncompleteTransfer(
+                f"{self.url} sent {size} bytes (no Content-Length) that are not a whole zip "
+                f"archive ({reason})"
+            )
+        if starts_like_a_zip:
+            detail = (f"the server sent all {size} bytes it announced; they start like a zip "
+                      "archive but do not end like one: the server holds an incomplete copy")
+        else:
+            detail = (f"the server sent {size} bytes that are not a zip archive: the address "
+                      "is wrong or serves another file")
+        return DownloadError(
+            f"{self.url} is not a valid zip archive ({reason}): {detail}. Check the address, "
+            "or use another mirror."
+        )
 
     def download_whole(self, target, member, options):
         """Download the whole zip to ``target`` (for servers without ranges).
@@ -498,7 +588,7 @@ class ZipURLSource(_ZipReader):
                 size, first = 0, True
                 try:
                     while chunk := response.read(CHUNK):
-                        if first and _looks_like_html(response, chunk):
+                        if first and _looks_like_html(chunk):
                             raise _html_error(self.url, "the EMNIST zip archive")
                         first = False
                         handle.write(chunk)
@@ -518,26 +608,42 @@ class ZipURLSource(_ZipReader):
                         f"{self.url} has no member {member}; is it the EMNIST gzip.zip?"
                     ) from None
                 except DownloadError as exc:
-                    if isinstance(exc.__cause__, ZipFormatError):  # cut short: retried
-                        raise _IncompleteTransfer(
-                            f"{self.url} sent {size} bytes that are not a whole zip archive "
-                            f"({exc.__cause__})"
-                        ) from None
-                    raise
+                    if not isinstance(exc.__cause__, ZipFormatError):
+                        raise
+                    raise self._not_a_zip(tmp, size, complete=length is not None,
+                                          reason=exc.__cause__) from None
 
         with_retries(attempt, f"{ZIP_NAME} from {self.url}", options)
 
 
 def resolve_source(mirror, official_url):
-    """The source for ``mirror`` (None: env variable, then the official URL)."""
-    if mirror is None:
-        mirror = os.environ.get(MIRROR_ENV) or None
+    """The source for ``mirror`` (None: env variable, then the official URL).
+
+    An invalid value raises :class:`ValueError` naming where it came from:
+    the ``mirror`` argument or the environment variable :data:`MIRROR_ENV`.
+    """
+    from_env = mirror is None
+    if from_env:
+        mirror = os.environ.get(MIRROR_ENV) or None  # set but empty: unset
     if mirror is None:
         return ZipURLSource(official_url)
+    if from_env:
+        named = f"the environment variable {MIRROR_ENV}={mirror!r}"
+        fix = f"Set {MIRROR_ENV} to a base URL or folder holding the EMNIST member files"
+        alternative = "; or unset it to use the official URL"
+    else:
+        named = f"mirror={mirror!r}"
+        fix = "Pass a base URL or folder holding the EMNIST member files"
+        alternative = ""
     text = os.fspath(mirror)
     if not str(text).strip():
+        if from_env:
+            raise ValueError(
+                f"{named} is blank; unset it to use the official URL, or set it to a base "
+                "URL, folder or gzip.zip."
+            )
         raise ValueError(
-            f"mirror={mirror!r} is empty; pass None for the official source (or "
+            f"{named} is empty; pass None for the official source (or "
             f"{MIRROR_ENV}), or a base URL, folder or gzip.zip."
         )
     if re.match(r"^(https?|ftp)://", text, re.IGNORECASE):
@@ -552,9 +658,9 @@ def resolve_source(mirror, official_url):
     if path.is_file() and path.suffix.lower() == ".zip":
         return LocalZipSource(path)
     raise ValueError(
-        f"mirror={mirror!r} is neither an http(s) URL nor an existing folder or .zip file. "
-        "Pass a base URL or folder holding the EMNIST member files (e.g. "
-        "emnist-letters-train-images-idx3-ubyte.gz), or the URL or path of gzip.zip."
+        f"{named} is neither an http(s) URL nor an existing folder or .zip file. "
+        f"{fix} (e.g. emnist-letters-train-images-idx3-ubyte.gz), or the URL or path of "
+        f"gzip.zip{alternative}."
     )
 
 
@@ -621,7 +727,7 @@ def _corrupt_cached(gzip_dir, member):
     )
 
 
-def obtain_members(members, get_source, home, *, download_if_missing, options):
+def obtain_members(members, get_source, home, *, download_if_missing, options, scratch):
     """Verified local paths of ``members``, downloading what is missing.
 
     Parameters
@@ -641,6 +747,13 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
         kept). A corrupt cached copy reached through a symbolic link (``gzip/``
         or the file) is never replaced: :class:`ChecksumMismatchError` too.
     options : Options
+    scratch : ScratchFolder
+        Where members go when ``home/gzip`` cannot be created or locked (a
+        read-only ``data_home``): they are downloaded (or extracted) there,
+        verified like any download, and left for the caller to decode before
+        it closes ``scratch``; ``scratch.unwritable`` then names the folder.
+        A local mirror folder needs no writing: its files are verified in
+        place.
     """
     gzip_dir = home / "gzip"  # created when a member is downloaded into it
     # what a killed download (SIGTERM, a crash) left behind, cached or not
@@ -656,9 +769,13 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
             if isinstance(source, FolderSource):
                 path = source.obtain(member, gzip_dir, options)  # verified in place, not copied
             else:
-                gzip_dir.mkdir(parents=True, exist_ok=True)
-                with file_lock(gzip_dir / member):
-                    path, corrupt = _cached_member(gzip_dir, member)
+                with ExitStack() as stack:
+                    unwritable = _lock_in_cache(stack, gzip_dir, member)
+                    if unwritable is not None:  # a read-only cache: a temporary folder
+                        path = _obtain_one(member, source, home, download_if_missing, options,
+                                           corrupt=corrupt, work=scratch.path(gzip_dir, unwritable))
+                    else:
+                        path, corrupt = _cached_member(gzip_dir, member)
                     if path is None:
                         if corrupt and _link_to_member(gzip_dir, member) is not None:
                             raise _corrupt_cached(gzip_dir, member)  # the user's own file: kept
@@ -667,6 +784,22 @@ def obtain_members(members, get_source, home, *, download_if_missing, options):
                                            corrupt=corrupt)
         paths.append(path)
     return paths
+
+
+def _lock_in_cache(stack, gzip_dir, member):
+    """Create ``gzip_dir`` and hold the lock of ``member`` in it (on ``stack``).
+
+    Returns None, or the :class:`OSError` saying that the cache cannot be
+    written (no permission, read-only file system); other errors propagate.
+    """
+    try:
+        gzip_dir.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(file_lock(gzip_dir / member))
+    except OSError as exc:
+        if not is_unwritable(exc):
+            raise
+        return exc
+    return None
 
 
 def _not_cached(member, home):
@@ -678,24 +811,33 @@ def _not_cached(member, home):
     )
 
 
-def _obtain_one(member, source, home, download_if_missing, options, *, corrupt=False):
+def _obtain_one(member, source, home, download_if_missing, options, *, corrupt=False, work=None):
     """Obtain one member that is not cached (called under its lock).
 
     ``corrupt``: a corrupt copy is cached. What is obtained replaces it; when
     nothing may be downloaded, the error says it is corrupt (not "not in
     the cache") and it is kept.
+
+    ``work``: the folder whose ``gzip/`` receives the member (and which
+    keeps a whole zip downloaded from a server that ignores byte ranges):
+    ``home`` by default, a private temporary folder when ``home`` cannot be
+    written. A zip kept in ``home`` by an earlier fetch is read either way.
     """
-    gzip_dir, zip_path = home / "gzip", home / ZIP_NAME
-    if isinstance(source, ZipURLSource) and zip_path.is_file():
+    work = home if work is None else work
+    gzip_dir, zip_path = work / "gzip", work / ZIP_NAME
+    gzip_dir.mkdir(exist_ok=True)
+    if isinstance(source, ZipURLSource):
         # a previous fetch had to download a whole zip (perhaps from another
         # mirror): use it if it holds the member, else ask the source and
         # keep the cached zip for the members it does hold
-        try:
-            return _from_cached_zip(member, zip_path, gzip_dir, options)
-        except DownloadError:
-            pass  # lacks the member (kept), or corrupt (removed): ask the source
+        for cached_zip in dict.fromkeys([home / ZIP_NAME, zip_path]):
+            if cached_zip.is_file():
+                try:
+                    return _from_cached_zip(member, cached_zip, gzip_dir, options)
+                except DownloadError:
+                    pass  # lacks the member (kept), or corrupt (removed): ask the source
     if not download_if_missing and not source.local:
-        raise _corrupt_cached(gzip_dir, member) if corrupt else _not_cached(member, home)
+        raise _corrupt_cached(home / "gzip", member) if corrupt else _not_cached(member, home)
     if isinstance(source, ZipURLSource):
         try:
             return source.obtain(member, gzip_dir, options)
@@ -728,5 +870,9 @@ def _from_cached_zip(member, zip_path, gzip_dir, options):
     except _MemberNotInZip:
         raise  # a valid zip of another mirror: kept for its own members
     except (ChecksumMismatchError, DownloadError):
-        zip_path.unlink(missing_ok=True)  # corrupt: fetch it again next time
+        try:
+            zip_path.unlink(missing_ok=True)  # corrupt: fetch it again next time
+        except OSError as exc:
+            if not is_unwritable(exc):  # a read-only cache keeps it; it is not trusted now
+                raise
         raise

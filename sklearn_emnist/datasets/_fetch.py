@@ -1,9 +1,10 @@
 """``fetch_emnist``: download, verify, decode and cache an EMNIST split."""
 
 import functools
+import warnings
 
 from ._bunch import check_sampling, make_bunch
-from ._cache import emnist_home
+from ._cache import ScratchFolder, emnist_home
 from ._download import Options, obtain_members, resolve_source
 from ._folder import arrays_folder, concrete_subsets, load_decoded
 from ._metadata import check_subset, get_split_info, official_url
@@ -50,7 +51,15 @@ def fetch_emnist(
     data_home : str or path-like, default=None
         Cache root; by default :func:`sklearn.datasets.get_data_home`
         (``SCIKIT_LEARN_DATA`` or ``~/scikit_learn_data``). Files go to
-        ``<data_home>/emnist``.
+        ``<data_home>/emnist``. A cache that cannot be written (read-only
+        file system, no permission) does not stop a load: files it already
+        holds are used, a local mirror folder is read in place, and member
+        files that must be downloaded (or extracted from a zip) are written
+        to a private temporary folder instead, verified and decoded there and
+        removed before the call returns; a :class:`UserWarning` names the
+        folder that could not be written (and the arrays are decoded in
+        memory, with a warning too). Nothing is cached then, so the next call
+        downloads again.
     download_if_missing : bool, default=True
         If False, raise :class:`DataNotCachedError` instead of using the
         network when the data is not cached (a local ``mirror`` folder or zip
@@ -65,7 +74,11 @@ def fetch_emnist(
         ``SKLEARN_EMNIST_MIRROR``, then the official URL
         (:data:`EMNIST_URL`). Files from a mirror are verified like any
         download. The mirror is only consulted for files that are not
-        cached, so cached data still loads once it is gone.
+        cached, so cached data still loads once it is gone. A mirror folder
+        must hold the official ``.gz`` files under their official names;
+        for other layouts (uncompressed IDX files, other names) use
+        :func:`load_emnist_folder`. A zip must store its members with
+        deflate (as the official one does) or uncompressed.
     n_samples : int, default=None
         Return a stratified random sub-sample of this many images (class
         proportions kept), ``1 <= n_samples <=`` the number of images of the
@@ -124,16 +137,20 @@ def fetch_emnist(
     ValueError
         Unknown split or subset (the message lists the valid ones), invalid
         ``n_samples`` or ``random_state`` (both checked before any download),
-        or an invalid ``mirror`` (checked only when a file has to be
-        obtained: cached data loads even after the mirror is gone).
+        or an invalid ``mirror`` or ``SKLEARN_EMNIST_MIRROR`` (the message
+        says which; checked only when a file has to be obtained: cached data
+        loads even after the mirror is gone).
     TypeError
         ``n_samples`` is not an int.
     DataNotCachedError
         Not cached and ``download_if_missing=False``.
     DownloadError
         The files could not be downloaded (after retries), the server sent an
-        HTML page or something that is not a zip archive, or a file is missing
-        on the mirror. The message says how to use a mirror.
+        HTML page (judged by the content, not the ``Content-Type`` header) or
+        something that is not a zip archive (not retried when the transfer
+        was complete), a zip member uses a compression method other than
+        deflate or stored, or a file is missing on the mirror. The message
+        says how to use a mirror.
     ChecksumMismatchError
         A downloaded or mirrored file does not have its official SHA-256
         (nothing is kept), or a cached file is corrupt and may not be
@@ -173,18 +190,31 @@ def fetch_emnist(
         # loads after the mirror (or SKLEARN_EMNIST_MIRROR's target) is gone
         return resolve_source(mirror, EMNIST_URL)
 
-    parts, files = [], []
-    for part in concrete_subsets(subset):
-        members = [info.files[f"{part}-images"], info.files[f"{part}-labels"]]
-        files += members
+    with ScratchFolder() as scratch:  # used only if the cache cannot be written
+        parts, files = [], []
+        for part in concrete_subsets(subset):
+            members = [info.files[f"{part}-images"], info.files[f"{part}-labels"]]
+            files += members
 
-        def get_files(members=members):
-            return obtain_members(
-                members, get_source, home, download_if_missing=download_if_missing, options=options
-            )
+            def get_files(members=members):
+                return obtain_members(
+                    members, get_source, home, download_if_missing=download_if_missing,
+                    options=options, scratch=scratch,
+                )
 
-        parts.append((f"{split}-{part}", get_files))
-    images, labels = load_decoded(parts, arrays_folder(data_home))
+            parts.append((f"{split}-{part}", get_files, info.n_images(part)))
+        images, labels = load_decoded(parts, arrays_folder(data_home))
+    if scratch.unwritable is not None:
+        folder, exc = scratch.unwritable
+        warnings.warn(
+            f"The EMNIST cache {folder} is not writable ({exc.strerror or exc}): the member "
+            "files were written to a temporary folder instead, verified and decoded there, "
+            "and removed, so they will be downloaded (or extracted) again next time. Pass a "
+            "writable data_home (or set SCIKIT_LEARN_DATA) to cache them, or a mirror folder "
+            "holding the member files (mirror=<folder>), which is read in place.",
+            UserWarning,
+            stacklevel=2,
+        )
     return make_bunch(
         info,
         subset,

@@ -29,11 +29,13 @@ def concrete_subsets(subset):
 
 
 def load_decoded(parts, cache_folder, *, transposed=True, replaces=None):
-    """Decode (and cache) each ``(stem, get_files)`` in ``parts``.
+    """Decode (and cache) each ``(stem, get_files, n_items)`` in ``parts``.
 
     ``get_files()`` returns the ``(images_file, labels_file)`` pair; it is
     called only when the decoded arrays are not cached (for
-    :func:`fetch_emnist` it downloads and verifies the members). With
+    :func:`fetch_emnist` it downloads and verifies the members).
+    ``n_items`` is the number of images the part has, when known (the
+    official splits): cached arrays of another length are decoded again. With
     ``cache_folder=None`` the files are decoded every time. ``transposed``
     says how the files store the images (see :func:`decode_pair`); the stems
     must tell the two apart. ``replaces(stem)``, if given, is the pattern of
@@ -42,13 +44,13 @@ def load_decoded(parts, cache_folder, *, transposed=True, replaces=None):
     and file labels.
     """
     images, labels = [], []
-    for stem, get_files in parts:
+    for stem, get_files, n_items in parts:
         build = lambda get_files=get_files: decode_pair(*get_files(), transposed=transposed)  # noqa: E731
         if cache_folder is None:
             pair = build()
         else:
             pattern = None if replaces is None else replaces(stem)
-            pair = load_or_build_arrays(cache_folder, stem, build, replaces=pattern)
+            pair = load_or_build_arrays(cache_folder, stem, build, replaces=pattern, n_items=n_items)
         images.append(pair[0])
         labels.append(pair[1])
     if len(parts) == 1:
@@ -116,11 +118,23 @@ def _source_key(*paths):
 
 
 def _file_key(*paths):
-    """A key that changes when any of the files is replaced or modified."""
+    """A key that changes when any of the files is replaced or modified.
+
+    Besides the real path, size and modification time, the key holds the
+    inode (device and number) and the status change time ``st_ctime_ns``:
+    tools that keep the modification time (``cp -p``, ``rsync -t``,
+    ``tar x``, ``os.utime``) cannot set the change time, which the system
+    updates on every write, rename or ``utime``; a file replaced by another
+    one gets a new inode too. (On Windows ``st_ctime_ns`` is the creation
+    time and ``st_ino`` the file index.)
+    """
     digest = hashlib.sha1()
     for path in paths:
         stat = os.stat(path)
-        digest.update(f"{os.path.realpath(path)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        digest.update(
+            f"{os.path.realpath(path)}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}"
+            f"|{stat.st_dev}|{stat.st_ino}\n".encode()
+        )
     return digest.hexdigest()[:_KEY_LENGTH]
 
 
@@ -164,9 +178,12 @@ def load_emnist_folder(
     cache : bool, default=True
         Keep the decoded arrays in ``<data_home>/emnist/arrays-v1/folders``
         so that the next call is nearly instant. The cache key includes the
-        files' path, size and modification time, and ``transposed``; the
-        arrays of a new version of the files replace those of the previous
-        one. A cache that cannot be written is skipped with a warning.
+        files' path, size, modification time, status change time and inode,
+        and ``transposed``: a file rewritten with its old size and
+        modification time (``cp -p``, ``rsync -t``, ``tar x``) is decoded
+        again. The arrays of a new version of the files replace those of the
+        previous one. A cache that cannot be written is skipped with a
+        warning.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a ``Bunch``.
     n_samples : int, default=None
@@ -253,7 +270,7 @@ def load_emnist_folder(
         source = _source_key(images_file, labels_file)
         key = _file_key(images_file, labels_file)
         stem = _cache_stem(name, part, source, key, transposed)
-        parts.append((stem, lambda pair=(images_file, labels_file): pair))
+        parts.append((stem, lambda pair=(images_file, labels_file): pair, None))
         files += [images_file, labels_file]
     cache_folder = arrays_folder(data_home) / "folders" if cache else None
     images, labels = load_decoded(parts, cache_folder, transposed=transposed, replaces=_older_versions)

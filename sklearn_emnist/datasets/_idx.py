@@ -31,6 +31,24 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # than this per compressed byte is a lying header, refused before allocating.
 _MAX_DEFLATE_RATIO = 1100
 _CHUNK = 1 << 20
+# IDX stores each dimension as a big-endian uint32
+_MAX_DIM = 2**32 - 1
+
+
+def _numpy_max_ndim():
+    """The most dimensions a numpy array may have (64 since numpy 2.0, 32 before)."""
+    for ndim in (64, 32):
+        try:
+            np.empty((1,) * ndim, dtype=np.uint8)
+        except ValueError:
+            continue
+        return ndim
+    return 32  # pragma: no cover - every supported numpy has at least 32
+
+
+#: The most dimensions :func:`read_idx` and :func:`write_idx` handle: numpy's
+#: limit (64 with numpy 2, 32 with numpy 1), below the 255 the IDX format allows.
+MAX_NDIM = _numpy_max_ndim()
 
 
 class IDXFormatError(ValueError):
@@ -70,7 +88,8 @@ def read_idx(file, *, max_items=None):
     file : str, path-like or binary file object
         The IDX file. Compression is detected from the content (the gzip magic
         bytes), not from the file name. A stream that cannot seek (a pipe,
-        such as a subprocess's stdout) is read whole first.
+        such as a subprocess's stdout) is read whole first. Bytes are not a
+        file: wrap them in ``io.BytesIO``.
     max_items : int, default=None
         Refuse files whose header announces more than this many values. A
         guard for untrusted input on top of the size checks.
@@ -86,7 +105,11 @@ def read_idx(file, *, max_items=None):
     IDXFormatError
         If the file is not a well-formed IDX file; the message says what is
         wrong (magic number, dimensions, truncation, trailing data, corrupt
-        compression).
+        compression), or declares more dimensions than a numpy array may
+        have (64; 32 before numpy 2.0).
+    TypeError
+        ``file`` is neither a path nor a binary file object: bytes (wrap
+        them in ``io.BytesIO``) or a file opened in text mode.
 
     Examples
     --------
@@ -114,7 +137,34 @@ def read_idx_checked(file, *, max_items=None, check_header=None):
     if isinstance(file, (str, os.PathLike)):
         with open(file, "rb") as handle:
             return _read_idx_stream(handle, name, max_items, check_header)
+    _check_binary_file(file, "read_idx", "read")
     return _read_idx_stream(file, name, max_items, check_header)
+
+
+def _check_binary_file(file, function, method):
+    """Raise a clear :class:`TypeError` unless ``file`` may be a binary file object."""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"{function} expects a path or a binary file object, got {type(file).__name__}; "
+            "wrap bytes in io.BytesIO(...)."
+        )
+    if isinstance(file, io.TextIOBase):
+        raise TypeError(
+            f"{function} expects a path or a binary file object, got a file opened in text "
+            f"mode ({_name(file)}); open it in binary mode ('{method[0]}b')."
+        )
+    if not callable(getattr(file, method, None)):
+        raise TypeError(
+            f"{function} expects a path (str or path-like) or a binary file object with a "
+            f"{method}() method, got {type(file).__name__}."
+        )
+
+
+def _text_error(data, name):
+    return TypeError(
+        f"read_idx expects a binary file object, but {name}.read() returned "
+        f"{type(data).__name__}, not bytes; open the file in binary mode ('rb')."
+    )
 
 
 def _seekable(stream):
@@ -138,9 +188,14 @@ def _stream_size(stream):
 def _read_idx_stream(raw, name, max_items, check_header):
     if not _seekable(raw):
         # a pipe or a socket: buffered whole, which also gives its size
-        raw = io.BytesIO(raw.read())
+        data = raw.read()
+        if not isinstance(data, (bytes, bytearray)):
+            raise _text_error(data, name)
+        raw = io.BytesIO(data)
     size = _stream_size(raw)
     head = _read_exact(raw, 2)
+    if not isinstance(head, (bytes, bytearray)):
+        raise _text_error(head, name)
     raw.seek(-len(head), io.SEEK_CUR)
     compressed = head == _GZIP_MAGIC
     if compressed:
@@ -173,6 +228,11 @@ def _parse(stream, name, limit, max_items, compressed, check_header=None):
         )
     if ndim == 0:
         raise IDXFormatError(f"{name}: IDX header declares 0 dimensions.")
+    if ndim > MAX_NDIM:
+        raise IDXFormatError(
+            f"{name}: IDX header declares {ndim} dimensions; numpy arrays have at most "
+            f"{MAX_NDIM}, so this file cannot be read into one."
+        )
     dims_bytes = _read_exact(stream, 4 * ndim)
     if len(dims_bytes) < 4 * ndim:
         raise IDXFormatError(f"{name}: truncated IDX header: {ndim} dimensions announced.")
@@ -238,10 +298,22 @@ def write_idx(file, array, *, compress=None):
         Destination.
     array : array-like
         Array of one of the IDX types: uint8, int8, int16, int32, float32 or
-        float64, with 1 to 255 dimensions.
+        float64, with at least 1 dimension (numpy arrays have at most 64, 32
+        before numpy 2.0, of the 255 the IDX format allows) and every
+        dimension at most ``2**32 - 1`` (IDX stores each as a 32-bit
+        unsigned integer).
     compress : bool, default=None
         Gzip the output. By default, compress when ``file`` is a path ending
         in ``.gz``.
+
+    Raises
+    ------
+    ValueError
+        The dtype is not an IDX type, the array has 0 dimensions, or a
+        dimension is ``2**32`` or more (checked before anything is written).
+    TypeError
+        ``file`` is neither a path nor a binary file object (bytes, or a
+        file opened in text mode).
 
     Examples
     --------
@@ -259,14 +331,24 @@ def write_idx(file, array, *, compress=None):
             f"IDX cannot store dtype {array.dtype}; use one of "
             f"{sorted(str(d) for d in _DTYPE_CODES)}."
         )
-    if not 1 <= array.ndim <= 255:
-        raise ValueError(f"IDX stores 1 to 255 dimensions, got {array.ndim}.")
+    if not 1 <= array.ndim <= MAX_NDIM:
+        raise ValueError(
+            f"IDX stores arrays of 1 to {MAX_NDIM} dimensions here, got {array.ndim} "
+            "dimensions; reshape a scalar to shape (1,)."
+        )
+    if max(array.shape) > _MAX_DIM:
+        raise ValueError(
+            f"IDX stores each dimension as a 32-bit unsigned integer (at most {_MAX_DIM}), "
+            f"got shape {array.shape}; split the array into several files along that axis."
+        )
+    is_path = isinstance(file, (str, os.PathLike))
+    if not is_path:
+        _check_binary_file(file, "write_idx", "write")
     code = _DTYPE_CODES[native]
     header = struct.pack(">HBB", 0, code, array.ndim) + struct.pack(
         f">{array.ndim}I", *array.shape
     )
     payload = header + np.ascontiguousarray(array, dtype=_IDX_DTYPES[code]).tobytes()
-    is_path = isinstance(file, (str, os.PathLike))
     if compress is None:
         compress = is_path and os.fspath(file).endswith(".gz")
     if compress:

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from ._idx import _read_exact
 
-__all__ = ["MAX_TAIL", "ZipEntry", "ZipFormatError", "inflate_member", "locate_central_directory", "parse_central_directory"]
+__all__ = [
+    "MAX_TAIL",
+    "UnsupportedZipError",
+    "ZipEntry",
+    "ZipFormatError",
+    "inflate_member",
+    "locate_central_directory",
+    "parse_central_directory",
+]
 
 _EOCD = struct.Struct("<4sHHHHIIH")  # 22 bytes
 _EOCD_SIG = b"PK\x05\x06"
@@ -29,11 +37,22 @@ _LOCAL_SIG = b"PK\x03\x04"
 # The EOCD is at most 22 bytes + a 65535-byte comment (+ zip64 records).
 MAX_TAIL = _EOCD.size + 0xFFFF + _ZIP64_LOCATOR.size + _ZIP64_EOCD.size
 STORED, DEFLATED = 0, 8
+# names of the compression methods of the zip specification (APPNOTE 4.4.5)
+# that a re-packed copy may use, for error messages
+_METHOD_NAMES = {
+    0: "stored", 1: "shrunk", 6: "imploded", 8: "deflate", 9: "deflate64",
+    12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "xz", 98: "PPMd",
+}
 _CHUNK = 1 << 20
 
 
 class ZipFormatError(ValueError):
     """The bytes are not a (supported) zip archive."""
+
+
+class UnsupportedZipError(ZipFormatError):
+    """A well-formed zip member that this reader cannot extract (its
+    compression method, or encryption): not a sign of corruption."""
 
 
 @dataclass(frozen=True)
@@ -166,9 +185,11 @@ def inflate_member(stream, entry, write, on_chunk=None):
 
     Raises
     ------
+    UnsupportedZipError
+        The member is encrypted or uses a compression method other than
+        deflate or stored (a :class:`ZipFormatError` too).
     ZipFormatError
-        Bad local header, unsupported method, truncated data, CRC or size
-        mismatch.
+        Bad local header, truncated data, CRC or size mismatch.
     """
     header = _read_exact(stream, _LOCAL.size)
     if len(header) < _LOCAL.size or header[:4] != _LOCAL_SIG:
@@ -177,11 +198,15 @@ def inflate_member(stream, entry, write, on_chunk=None):
     if len(_read_exact(stream, name_len + extra_len)) < name_len + extra_len:
         raise ZipFormatError(f"{entry.name}: truncated local file header")
     if entry.flags & 0x1:
-        raise ZipFormatError(f"{entry.name}: encrypted members are not supported")
+        raise UnsupportedZipError(f"{entry.name} is encrypted, which is not supported")
     if entry.method == DEFLATED:
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     elif entry.method != STORED:
-        raise ZipFormatError(f"{entry.name}: unsupported compression method {entry.method}")
+        name = _METHOD_NAMES.get(entry.method, "unknown")
+        raise UnsupportedZipError(
+            f"{entry.name} uses compression method {entry.method} ({name}), which is not "
+            "supported (only deflate and stored are)"
+        )
     remaining, size, crc = entry.compressed_size, 0, 0
     while remaining > 0:
         chunk = stream.read(min(remaining, _CHUNK))

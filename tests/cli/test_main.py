@@ -158,6 +158,16 @@ def test_fetch_offline_hints_at_downloading_unless_the_mirror_is_local(
     assert ("without --offline" in capsys.readouterr().err) is hinted
 
 
+def test_fetch_names_an_invalid_mirror_environment_variable(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SKLEARN_EMNIST_MIRROR", "/no/such/emnist/mirror")
+    code = main(["fetch", "mnist", "--subset", "test", "--data-home", str(tmp_path), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "environment variable SKLEARN_EMNIST_MIRROR='/no/such/emnist/mirror'" in err
+    assert "mirror='" not in err and "--mirror /no/such" not in err
+    assert "Traceback" not in err
+
+
 def test_fetch_json_prints_what_was_fetched_before_a_failure(tmp_path, capsys):
     from tests._data import require_shared
 

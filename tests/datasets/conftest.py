@@ -7,6 +7,7 @@ every test gets them reset (no faults, zero counters) and its own empty cache.
 import errno
 import os
 import stat
+import tempfile
 import zipfile
 
 import pytest
@@ -159,3 +160,43 @@ def read_only(monkeypatch):
     yield make
     for name, mode in reversed(changed):
         os.chmod(name, mode)
+
+
+@pytest.fixture
+def rewrite_headers(monkeypatch):
+    """``rewrite_headers(rewrite)`` makes the loopback servers send ``rewrite(key, value)``
+    instead of each response header (None drops it), as a misconfigured server would.
+
+    Affects every request answered until the end of the test.
+    """
+    from .. import _http_server
+
+    real_send = _http_server._Handler._send
+
+    def install(rewrite):
+        def send(self, *args, **kwargs):
+            real_header = self.send_header
+
+            def send_header(key, value):
+                value = rewrite(key, value)
+                if value is not None:
+                    real_header(key, value)
+
+            self.send_header = send_header
+            try:
+                return real_send(self, *args, **kwargs)
+            finally:
+                del self.send_header
+
+        monkeypatch.setattr(_http_server._Handler, "_send", send)
+
+    return install
+
+
+@pytest.fixture
+def scratch_root(tmp_path, monkeypatch):
+    """The folder where temporary folders (``tempfile.mkdtemp``) are made during the test."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root

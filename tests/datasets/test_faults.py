@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sklearn_emnist.datasets import ChecksumMismatchError, DownloadError, fetch_emnist
+from sklearn_emnist.datasets import ChecksumMismatchError, DownloadError, fetch_emnist, read_idx
 from sklearn_emnist.datasets import _cache, _download
 
 from .conftest import cache_files
@@ -228,14 +228,53 @@ def test_a_foreign_array_cache_is_rebuilt(range_server, data_home):
     assert np.load(arrays / "mnist-test-images.npy", mmap_mode="r").shape == (10_000, 28, 28)
 
 
-def test_a_whole_zip_cut_short_is_retried_then_named_by_its_url(plain_server, data_home, small_zip):
-    # an honest Content-Length for half the archive: complete as sent, not as a zip
+@pytest.mark.parametrize("served", ["zip cut short", "not a zip"])
+def test_a_whole_download_that_is_complete_but_not_a_zip_fails_at_once(
+        plain_server, data_home, small_zip, gzip_folder, served):
+    # all the bytes the server announced arrived: asking again brings the same bytes
+    if served == "zip cut short":  # an honest Content-Length for half the archive
+        plain_server.fault("small/gzip.zip", "truncate", offset=small_zip.stat().st_size // 2)
+        path, detail = "small/gzip.zip", "start like a zip archive but do not end like one"
+    else:  # a real EMNIST member (gzip, not zip) at a .zip address
+        path, detail = "junk/gzip.zip", "are not a zip archive"
+        plain_server.add(path, gzip_folder / LABELS)
+    url = plain_server.url(path)
+    with pytest.raises(DownloadError, match=rf"{re.escape(url)} is not a valid zip archive") as info:
+        fetch_emnist("mnist", subset="test", mirror=url, n_retries=3, **FAST)
+    message = str(info.value)
+    assert detail in message
+    assert "failed after" not in message and "offline" not in message
+    assert plain_server.count(path) == 1 + 1  # the range probe, then one download
+    assert cache_files(data_home) == []
+
+
+def test_a_whole_zip_cut_short_without_a_length_is_retried_then_reported(
+        plain_server, data_home, small_zip, rewrite_headers):
+    # no Content-Length: bytes that start like a zip may have been cut short
+    rewrite_headers(lambda key, value: None if key == "Content-Length" else value)
     plain_server.fault("small/gzip.zip", "truncate", offset=small_zip.stat().st_size // 2)
     url = plain_server.url("small/gzip.zip")
-    with pytest.raises(DownloadError, match=f"failed after 2 attempts.*{url} sent"):
+    with pytest.raises(DownloadError, match=(
+            rf"failed after 2 attempts \(incomplete transfer: {re.escape(url)} sent \d+ bytes "
+            r"\(no Content-Length\)")) as info:
         fetch_emnist("mnist", subset="test", mirror=url, n_retries=1, **FAST)
+    assert "_Incomplete" not in str(info.value)  # no private class name
     assert plain_server.count("small/gzip.zip") == 1 + 2  # the range probe, then 2 attempts
     assert cache_files(data_home) == []
+
+
+@pytest.mark.parametrize("mirror", ["base", "zip-range", "zip-whole"])
+def test_the_real_file_labelled_text_html_is_judged_by_its_content(
+        range_server, plain_server, data_home, gzip_folder, rewrite_headers, mirror):
+    # a misconfigured server: the right bytes (the right SHA-256), the wrong type
+    rewrite_headers(lambda key, value: "text/html; charset=utf-8" if key == "Content-Type" else value)
+    url = {
+        "base": range_server.base_url,
+        "zip-range": range_server.url("small/gzip.zip"),
+        "zip-whole": plain_server.url("small/gzip.zip"),
+    }[mirror]
+    bunch = fetch_emnist("mnist", subset="test", mirror=url, **FAST)
+    np.testing.assert_array_equal(bunch.target, read_idx(gzip_folder / LABELS))
 
 
 def test_an_oversized_file_in_a_local_mirror_is_not_said_to_be_removed(data_home, gzip_folder,

@@ -3,6 +3,7 @@
 import gzip
 import shutil
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from sklearn_emnist.datasets import (
     DataNotCachedError,
     DownloadError,
     fetch_emnist,
+    load_emnist_folder,
     read_idx,
 )
 from sklearn_emnist.datasets import _fetch
@@ -275,3 +277,174 @@ def test_subsample_and_characters(data_home, range_server):
     X2, _ = fetch_emnist("mnist", subset="test", n_samples=1000, random_state=0, return_X_y=True,
                          download_if_missing=False, **FAST)
     np.testing.assert_array_equal(X, X2)  # same seed, same sample
+
+
+def _sources(kind, range_server, plain_server, small_zip, monkeypatch):
+    """The ``mirror`` argument of a source that writes into the cache."""
+    if kind == "official":  # the default source: the official zip URL, read with ranges
+        monkeypatch.setattr(_fetch, "EMNIST_URL", range_server.url("small/gzip.zip"))
+        return None
+    return {
+        "base": range_server.base_url,
+        "zip-range": range_server.url("small/gzip.zip"),
+        "zip-whole": plain_server.url("small/gzip.zip"),
+        "local-zip": str(small_zip),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["official", "base", "zip-range", "zip-whole", "local-zip"])
+def test_a_read_only_data_home_fetches_through_a_temporary_folder_with_a_warning(
+        range_server, plain_server, small_zip, data_home, gzip_folder, read_only, scratch_root,
+        monkeypatch, kind):
+    mirror = _sources(kind, range_server, plain_server, small_zip, monkeypatch)
+    data_home.mkdir(parents=True)
+    read_only(data_home)
+    with pytest.warns(UserWarning) as record:
+        bunch = fetch_emnist("mnist", subset="test", mirror=mirror, **FAST)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert bunch.images.shape == (10_000, 28, 28)
+    messages = [str(w.message) for w in record]
+    gzip_dir = data_home / "emnist" / "gzip"
+    assert any(f"cache {gzip_dir} is not writable" in m and "temporary folder" in m
+               and "writable data_home" in m for m in messages), messages
+    assert record[-1].filename == __file__  # points at the caller's line
+    assert cache_files(data_home) == []  # nothing written to the read-only cache...
+    assert list(scratch_root.iterdir()) == []  # ...and the temporary folder is gone
+
+
+def test_a_zip_kept_in_a_read_only_cache_is_read_without_the_network(plain_server, data_home,
+                                                                    gzip_folder, read_only,
+                                                                    scratch_root):
+    (data_home / "emnist").mkdir(parents=True)
+    build_official_zip(data_home / "emnist" / "gzip.zip", gzip_folder,
+                       ["emnist-mnist-test-images-idx3-ubyte.gz", "emnist-mnist-test-labels-idx1-ubyte.gz"])
+    read_only(data_home)
+    with pytest.warns(UserWarning) as record:
+        bunch = fetch_emnist("mnist", subset="test", mirror=plain_server.url("small/gzip.zip"), **FAST)
+    assert any("temporary folder" in str(w.message) for w in record)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert plain_server.count() == 0
+    assert cache_files(data_home) == ["emnist/gzip.zip"]
+    assert list(scratch_root.iterdir()) == []
+
+
+def test_array_cache_of_the_wrong_length_is_rebuilt(data_home, gzip_folder):
+    """The split metadata knows how many images a subset has: a cached pair of
+    another length (damaged, or left by another tool) is a cache miss."""
+    first = fetch_emnist("mnist", subset="test", mirror=gzip_folder, **FAST)
+    arrays = data_home / "emnist" / "arrays-v1"
+    np.save(arrays / "mnist-test-images.npy", first.images[:5])  # the right dtype and shape
+    np.save(arrays / "mnist-test-labels.npy", np.zeros(5, dtype=np.uint8))
+    second = fetch_emnist("mnist", subset="test", mirror=gzip_folder, **FAST)
+    assert second.images.shape == (10_000, 28, 28)
+    np.testing.assert_array_equal(second.target, first.target)
+    assert np.load(arrays / "mnist-test-labels.npy", mmap_mode="r").shape == (10_000,)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("/no/such/emnist/mirror", "is neither an http"),
+    ("   ", "is blank"),
+])
+def test_an_invalid_mirror_in_the_environment_is_named_as_such(data_home, monkeypatch, value, message):
+    monkeypatch.setenv("SKLEARN_EMNIST_MIRROR", value)
+    with pytest.raises(ValueError, match=message) as info:
+        fetch_emnist("mnist", subset="test", **FAST)
+    assert f"the environment variable SKLEARN_EMNIST_MIRROR={value!r}" in str(info.value)
+    assert "mirror=" not in str(info.value)  # not the argument, which was not passed
+    assert cache_files(data_home) == []
+
+
+def test_an_invalid_mirror_argument_is_named_as_the_argument(data_home, monkeypatch):
+    monkeypatch.setenv("SKLEARN_EMNIST_MIRROR", "/also/not/there")
+    with pytest.raises(ValueError, match=r"^mirror='/no/such/mirror' is neither") as info:
+        fetch_emnist("mnist", subset="test", mirror="/no/such/mirror", **FAST)
+    assert "environment" not in str(info.value)
+
+
+def test_a_mirror_folder_holding_gzip_zip_points_at_the_zip(data_home, small_zip, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy(small_zip, folder / "gzip.zip")
+    with pytest.raises(DownloadError, match="has no emnist-mnist-test-images") as info:
+        fetch_emnist("mnist", subset="test", mirror=folder, **FAST)
+    hinted = f"mirror={str(folder / 'gzip.zip')!r}"
+    assert "it holds gzip.zip" in str(info.value) and hinted in str(info.value)
+    assert "load_emnist_folder" in str(info.value)
+    # and what it suggests works
+    bunch = fetch_emnist("mnist", subset="test", mirror=folder / "gzip.zip", **FAST)
+    assert len(bunch.target) == 10_000
+
+
+def test_a_mirror_folder_holding_the_gzip_subfolder_points_at_it(data_home, gzip_folder, tmp_path):
+    (tmp_path / "unzipped").mkdir()
+    (tmp_path / "unzipped" / "gzip").symlink_to(gzip_folder, target_is_directory=True)
+    with pytest.raises(DownloadError, match="its gzip/ subfolder has it") as info:
+        fetch_emnist("mnist", subset="test", mirror=tmp_path / "unzipped", **FAST)
+    assert repr(str(tmp_path / "unzipped" / "gzip")) in str(info.value)
+
+
+def test_a_mirror_folder_of_uncompressed_files_points_at_load_emnist_folder(data_home, gzip_folder,
+                                                                           tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for kind in ("images-idx3", "labels-idx1"):
+        with gzip.open(gzip_folder / f"emnist-mnist-test-{kind}-ubyte.gz") as packed:
+            (folder / f"emnist-mnist-test-{kind}-ubyte").write_bytes(packed.read())
+    with pytest.raises(DownloadError, match="uncompressed") as info:
+        fetch_emnist("mnist", subset="test", mirror=folder, **FAST)
+    suggested = f"load_emnist_folder({str(folder)!r}, split='mnist', subset='test')"
+    assert suggested in str(info.value)
+    # the call it suggests works
+    bunch = load_emnist_folder(folder, split="mnist", subset="test", cache=False)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+
+
+def test_a_zip_mirror_with_an_unsupported_compression_method_says_so(data_home, gzip_folder, tmp_path):
+    # an intact re-packed copy (zipfile.testzip finds nothing wrong), with bzip2
+    mirror = tmp_path / "bz2.zip"
+    with zipfile.ZipFile(mirror, "w", zipfile.ZIP_BZIP2) as archive:
+        for member in ("emnist-mnist-test-images-idx3-ubyte.gz", "emnist-mnist-test-labels-idx1-ubyte.gz"):
+            archive.write(gzip_folder / member, f"gzip/{member}")
+    with zipfile.ZipFile(mirror) as archive:
+        assert archive.testzip() is None
+    before = mirror.read_bytes()
+    with pytest.raises(DownloadError, match=r"compression method 12 \(bzip2\)") as info:
+        fetch_emnist("mnist", subset="test", mirror=mirror, **FAST)
+    message = str(info.value)
+    assert "deflate" in message and "corrupt" not in message and "delete it" not in message
+    assert mirror.read_bytes() == before
+    assert not any(name.endswith((".gz", ".part")) for name in cache_files(data_home))
+
+
+def test_a_read_only_data_home_without_a_temporary_folder_says_what_to_do(
+        range_server, data_home, read_only, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    data_home.mkdir(parents=True)
+    read_only(data_home)
+    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    with pytest.raises(OSError, match="is not writable.*no temporary folder could be made") as info:
+        fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    message = str(info.value)
+    assert str(data_home / "emnist" / "gzip") in message
+    assert "writable data_home" in message and "TMPDIR" in message and "mirror=<folder>" in message
+    assert range_server.count() == 0
+    assert cache_files(data_home) == []
+
+
+def test_a_corrupt_member_in_a_read_only_cache_is_fetched_again_into_a_temporary_folder(
+        range_server, data_home, gzip_folder, read_only, scratch_root):
+    gzip_dir = data_home / "emnist" / "gzip"
+    gzip_dir.mkdir(parents=True)
+    images, labels = "emnist-mnist-test-images-idx3-ubyte.gz", "emnist-mnist-test-labels-idx1-ubyte.gz"
+    shutil.copy(gzip_folder / images, gzip_dir / images)
+    (gzip_dir / labels).write_bytes((gzip_folder / labels).read_bytes()[:1000])  # cut short
+    read_only(data_home)
+    with pytest.warns(UserWarning) as record:
+        bunch = fetch_emnist("mnist", subset="test", mirror=range_server.base_url, **FAST)
+    assert any(f"cache {gzip_dir} is not writable" in str(w.message) for w in record)
+    np.testing.assert_array_equal(bunch.target, _official_labels(gzip_folder, "mnist"))
+    assert range_server.count(f"/{labels}") == 1 and range_server.count(f"/{images}") == 0
+    assert len((gzip_dir / labels).read_bytes()) == 1000  # the cached file was left as it was
+    assert list(scratch_root.iterdir()) == []

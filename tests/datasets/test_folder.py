@@ -216,3 +216,41 @@ def test_bad_arguments_fail_before_anything_is_cached(shared_bench, data_home, k
     with pytest.raises(error, match=message):
         load_emnist_folder(shared_bench, name="letters-here", split="letters", subset="test", **kwargs)
     assert not any(name.endswith(".npy") for name in cache_files(data_home))
+
+
+def test_a_file_rewritten_with_its_size_and_mtime_kept_is_decoded_again(tmp_path, data_home):
+    """cp -p, rsync -t and tar x keep the size and the modification time: the
+    status change time (and the inode, for a replaced file) tell the change."""
+    folder = tmp_path / "set"
+    _write_tiny(folder, [1, 2, 3])
+    labels = folder / "tiny-train-labels-idx1-ubyte.gz"
+    first = load_emnist_folder(folder, name="tiny", split="digits")
+    np.testing.assert_array_equal(first.target, [1, 2, 3])
+    before = os.stat(labels)
+    deadline = time.monotonic() + 5
+    while True:  # the change time has the file system's granularity
+        write_idx(labels, np.array([4, 5, 6], dtype=np.uint8))  # the same size
+        os.utime(labels, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same mtime
+        after = os.stat(labels)
+        if after.st_ctime_ns != before.st_ctime_ns or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    second = load_emnist_folder(folder, name="tiny", split="digits")
+    np.testing.assert_array_equal(second.target, [4, 5, 6])  # not the stale cached arrays
+    assert len(_cached_arrays(data_home)) == 2  # and the stale pair was replaced
+
+
+def test_a_file_replaced_by_another_with_its_size_and_mtime_is_decoded_again(tmp_path, data_home):
+    folder = tmp_path / "set"
+    _write_tiny(folder, [1, 2, 3])
+    labels = folder / "tiny-train-labels-idx1-ubyte.gz"
+    load_emnist_folder(folder, name="tiny", split="digits")
+    before = os.stat(labels)
+    replacement = tmp_path / "new.gz"
+    write_idx(replacement, np.array([7, 8, 9], dtype=np.uint8))
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(replacement, labels)  # what rsync and tar do: a new file renamed in place
+    assert os.stat(labels).st_ino != before.st_ino
+    bunch = load_emnist_folder(folder, name="tiny", split="digits")
+    np.testing.assert_array_equal(bunch.target, [7, 8, 9])

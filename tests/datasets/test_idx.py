@@ -12,6 +12,7 @@ import pytest
 
 from sklearn_emnist.datasets import IDXFormatError, read_idx, write_idx
 from sklearn_emnist.datasets._decode import decode_pair
+from sklearn_emnist.datasets._idx import MAX_NDIM
 
 
 def _idx_bytes(array):
@@ -150,3 +151,61 @@ def test_real_official_label_file(gzip_folder):
     labels = read_idx(gzip_folder / "emnist-mnist-test-labels-idx1-ubyte.gz")
     assert labels.shape == (10_000,) and labels.dtype == np.uint8
     np.testing.assert_array_equal(np.unique(labels), np.arange(10))
+
+
+def test_as_many_dimensions_as_numpy_allows_round_trip():
+    array = np.arange(2, dtype=np.uint8).reshape((1,) * (MAX_NDIM - 1) + (2,))
+    np.testing.assert_array_equal(read_idx(io.BytesIO(_idx_bytes(array))), array)
+
+
+@pytest.mark.parametrize("ndim", [MAX_NDIM + 1, 255])
+def test_more_dimensions_than_numpy_allows_is_an_idx_error(ndim):
+    payload = struct.pack(">HBB", 0, 0x08, ndim) + struct.pack(f">{ndim}I", *[1] * ndim) + b"\x00"
+    with pytest.raises(IDXFormatError, match=f"declares {ndim} dimensions; numpy arrays have at most {MAX_NDIM}"):
+        read_idx(io.BytesIO(payload))
+
+
+def test_write_idx_documents_the_dimensions_it_validates():
+    assert "1 to 255 dimensions" not in write_idx.__doc__
+    assert "at most 64" in write_idx.__doc__ and "2**32 - 1" in write_idx.__doc__
+    with pytest.raises(ValueError, match=f"1 to {MAX_NDIM} dimensions here, got 0"):
+        write_idx(io.BytesIO(), np.uint8(3))
+
+
+def test_write_idx_refuses_a_dimension_of_2_to_the_32_before_writing():
+    buffer = io.BytesIO()
+    huge = np.broadcast_to(np.uint8(0), (2**32,))  # no memory behind it
+    with pytest.raises(ValueError, match=r"32-bit unsigned integer \(at most 4294967295\), got shape \(4294967296,\)"):
+        write_idx(buffer, huge)
+    assert buffer.getvalue() == b""
+    write_idx(buffer, np.broadcast_to(np.uint8(0), (2, 3)))  # below the limit: fine
+    assert read_idx(io.BytesIO(buffer.getvalue())).shape == (2, 3)
+
+
+class _TextReader:
+    """A file-like object whose read() returns text (not an io.TextIOBase)."""
+
+    def read(self, n=-1):
+        return "\x00\x00\x08\x01"
+
+
+def test_read_idx_refuses_bytes_and_text_files_with_a_type_error(tmp_path):
+    path = tmp_path / "labels-idx1-ubyte"
+    write_idx(path, np.array([1, 2], dtype=np.uint8))
+    with pytest.raises(TypeError, match=r"got bytes; wrap bytes in io\.BytesIO"):
+        read_idx(path.read_bytes())
+    with open(path, encoding="latin-1") as text, pytest.raises(
+            TypeError, match=r"opened in text mode.*open it in binary mode \('rb'\)"):
+        read_idx(text)
+    with pytest.raises(TypeError, match=r"returned str, not bytes"):
+        read_idx(_TextReader())
+    with pytest.raises(TypeError, match=r"with a read\(\) method, got int"):
+        read_idx(3)
+    with open(path, "rb") as binary:  # the right way still works
+        np.testing.assert_array_equal(read_idx(binary), [1, 2])
+
+
+def test_write_idx_refuses_a_text_file_with_a_type_error(tmp_path):
+    with open(tmp_path / "x", "w") as text, pytest.raises(TypeError, match=r"opened in text mode.*\('wb'\)"):
+        write_idx(text, np.array([1], dtype=np.uint8))
+    assert (tmp_path / "x").read_bytes() == b""

@@ -9,6 +9,7 @@ import pytest
 
 from sklearn_emnist.datasets._zip import (
     MAX_TAIL,
+    UnsupportedZipError,
     ZipFormatError,
     inflate_member,
     locate_central_directory,
@@ -121,3 +122,14 @@ def test_corrupt_central_directory_is_a_zip_format_error(corrupt):
     directory, n = _two_member_directory()
     with pytest.raises(ZipFormatError):
         parse_central_directory(bytes(corrupt(directory)), n)
+
+
+@pytest.mark.parametrize("method, name", [(zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")])
+def test_an_unsupported_method_is_not_called_corruption(method, name):
+    blob = _archive([("gzip/a", b"abc" * 1000, method)])
+    cd_offset, cd_size, n = locate_central_directory(blob, 0)
+    entry = parse_central_directory(blob[cd_offset : cd_offset + cd_size], n)["gzip/a"]
+    stream = io.BytesIO(blob)
+    stream.seek(entry.header_offset)
+    with pytest.raises(UnsupportedZipError, match=rf"compression method {method} \({name}\)"):
+        inflate_member(stream, entry, lambda chunk: None)
