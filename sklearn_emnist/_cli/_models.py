@@ -116,7 +116,10 @@ def _neural(args, verbose):
     except ValueError as exc:
         raise CLIError(f"invalid option value: {exc}", code=EXIT_USAGE) from exc
     # skorch calls a sink other than print whatever verbose says: set it only
-    # when the epoch table is wanted (-q means no progress on stderr)
+    # when the epoch table is wanted (-q means no progress on stderr). It is
+    # this process's output, not part of the model: deploy.save_weights does
+    # not store a callback's sink (see _persistence._is_callback_sink), so a
+    # network trained here still takes the weights route.
     if verbose:
         try:
             estimator.set_params(callbacks__print_log__sink=print_to_stderr)

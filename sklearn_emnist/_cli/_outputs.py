@@ -4,9 +4,17 @@
 are checked at the start of a command, as ``train -o`` is: an output whose
 folder does not exist, or that is one of the command's inputs (the model, an
 image or IDX file) or any model file, is a usage error (exit code 2) before
-any data is loaded or predicted. An existing report (a file that is none of
-these) is replaced: a report is regenerated from the model, unlike the model
-``train`` writes, which costs a training to replace (hence its ``--force``).
+any data is loaded or predicted.
+
+One rule decides which existing file ``--json FILE`` may replace, whatever
+the command's inputs are: a regular file is replaced only when it holds a
+JSON document (an earlier report; or nothing at all, as ``mktemp`` leaves
+it). Anything else (a model, IDX files, a script, an image) is a usage error
+naming the file, read-only or not: a report is regenerated from the model,
+any other file may cost far more to replace. ``/dev/null``, ``/dev/stdout``
+and FIFOs (a shell's ``>(jq .)``) are written to as they are; through a
+symbolic link the rule applies to, and the report replaces, the link's
+target.
 """
 
 import json
@@ -45,6 +53,35 @@ def _is_model_file(path):
         return False
 
 
+# a report is a few kilobytes; a larger file is no earlier report, and is
+# not read whole to find out
+_REPORT_LIMIT = 64 << 20
+_JSON_STARTS = b'{["-0123456789tfn'
+
+
+def _holds_json_or_nothing(path):
+    """Whether the regular file ``path`` is empty or holds one JSON document."""
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            return True
+        if size > _REPORT_LIMIT:
+            return False
+        with open(path, "rb") as handle:
+            data = handle.read(4096).removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM
+            first = data.lstrip()[:1]
+            if not first or first not in _JSON_STARTS:
+                return False  # binary or other text: not read further
+            data += handle.read()
+    except OSError:  # unreadable: cannot tell, so not replaced
+        return False
+    try:
+        json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return True
+
+
 def _check_folder_writable(option, path, folder):
     if not os.path.isdir(folder):
         raise CLIError(f"{option} {path}: the folder {folder} does not exist; create it first.",
@@ -61,7 +98,11 @@ def _check_not_an_input(option, path, full, inputs):
 
 
 def check_output_file(option, path, *, inputs=()):
-    """Refuse, as a usage error, an output file that cannot be written or is an input.
+    """Refuse, as a usage error, a report file that cannot be written or must be kept.
+
+    An existing regular file is replaced only when it holds a JSON document
+    (an earlier report) or nothing; special files (``/dev/null``, a FIFO)
+    are written to as they are.
 
     Parameters
     ----------
@@ -77,7 +118,8 @@ def check_output_file(option, path, *, inputs=()):
     ------
     CLIError
         Exit code 2: ``path`` is a folder, its folder does not exist or is not
-        writable, it is one of ``inputs`` or it holds a model.
+        writable, it is one of ``inputs``, it holds a model, or it is any
+        other existing file that holds no JSON document.
     """
     path = os.fspath(path)
     full = os.path.realpath(path)  # a link's target is what gets written
@@ -92,6 +134,11 @@ def check_output_file(option, path, *, inputs=()):
     if _is_model_file(full):
         raise CLIError(f"{option} {path} is a model file; writing there would destroy it. Give "
                        "another name.", code=EXIT_USAGE)
+    if os.path.isfile(full) and not _holds_json_or_nothing(full):
+        # one rule, not a list of the files to keep: only an earlier report is replaced
+        raise CLIError(f"{option} {path} exists and holds no JSON report; writing there would "
+                       "destroy it (only an earlier JSON report is replaced). Give another "
+                       "name, or remove the file first.", code=EXIT_USAGE)
 
 
 def check_output_folder(option, path, *, inputs=()):

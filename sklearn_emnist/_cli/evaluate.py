@@ -10,7 +10,12 @@ from ._console import info, result, warn
 from ._data import add_data_arguments, folder_files, load_data
 from ._errors import EXIT_MISSING, EXIT_USAGE, CLIError, public_name
 from ._model_file import load_model
-from ._outputs import check_files_in_folder, check_output_file, check_output_folder, write_json
+from ._outputs import (
+    check_files_in_folder,
+    check_output_file,
+    check_output_folder,
+    write_json,
+)
 
 EXAMPLES = """examples:
   sklearn-emnist evaluate letters-cnn.skem                  # the test set of its training data
@@ -26,7 +31,9 @@ trained on (the same data and subset, or --subset all) prints a warning, and the
 says "overlaps_training": true.
 
 --json FILE and --plots DIR are checked before any work: their folder (for DIR, its parent)
-must exist, and neither may be the model or a data file; an existing report is replaced."""
+must exist, and neither may be the model or a data file. An existing FILE is replaced only
+when it holds JSON (an earlier report) or nothing; any other file is a usage error, so that
+no model, data or other file is lost to a mistyped name. /dev/null and FIFOs are written to."""
 
 # the files --plots may write
 PLOT_NAMES = ("confusion.png", "samples.png", "worst_errors.png", "training_curves.png")
@@ -198,7 +205,8 @@ def _warn_overlap(training, bunch, args):
 
 def _check_outputs(args, data_files=()):
     """--json FILE and --plots DIR: refused (exit code 2) before any work when
-    they cannot be written or would overwrite the model or a data file."""
+    they cannot be written or would overwrite the model, a data file or, for
+    FILE, any existing file that holds no JSON report."""
     inputs = [(args.model, "the model being evaluated"),
               *((path, "one of the data files") for path in data_files)]
     if args.json and args.json != "-":

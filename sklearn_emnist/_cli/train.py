@@ -7,10 +7,11 @@ import time
 from contextlib import contextmanager
 
 from ._console import info, result
-from ._data import add_data_arguments, load_data
+from ._data import _guess_split, add_data_arguments, folder_files, load_data
 from ._errors import EXIT_USAGE, CLIError
 from ._model_file import save_model
 from ._models import add_model_arguments, build_model
+from ._outputs import _is_model_file, _same_file
 
 EXAMPLES = """examples:
   sklearn-emnist train --split letters --model cnn --epochs 10 -o letters-cnn.skem
@@ -31,23 +32,51 @@ def add_parser(subparsers, formatter):
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="where to save the fitted model (e.g. model.skem).")
     parser.add_argument("--force", action="store_true",
-                        help="replace FILE if it exists (by default an existing file is kept "
-                        "and nothing is trained).")
+                        help="replace FILE if it is an earlier model (by default an existing "
+                        "file is kept and nothing is trained); any other existing file, the "
+                        "training data above all, is never replaced.")
     add_data_arguments(parser, default_subset="train")
     add_model_arguments(parser)
     parser.set_defaults(run=run)
     return parser
 
 
-def _check_output(path, force):
-    """Refuse an output that cannot be written, before any data is loaded or fitted."""
-    path = os.path.abspath(os.fspath(path))
+def _inputs(args):
+    """The files ``train`` reads, with what each is (for the messages)."""
+    split = args.split or _guess_split(args.name)
+    inputs = [(path, "one of the data files the model is trained on")
+              for path in folder_files(args.folder, args.name, split, args.subset)]
+    if args.mirror is not None and os.path.isfile(args.mirror):
+        inputs.append((args.mirror, "the --mirror zip file"))
+    return inputs
+
+
+def _check_output(args):
+    """Refuse an output that cannot be written, before any data is loaded or fitted.
+
+    An existing file is replaced only with ``--force`` and only when it is a
+    model file (``save_model``'s header): never one of the command's inputs,
+    nor any other file (data, a script, ``/dev/null``), which a model written
+    over it would destroy.
+    """
+    path = os.path.abspath(os.fspath(args.output))
     if os.path.isdir(path):
         raise CLIError(f"-o {path} is a folder; give the model file's name.", code=EXIT_USAGE)
     folder = os.path.dirname(path)
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise CLIError(f"-o {path}: cannot write to the folder {folder}.", code=EXIT_USAGE)
-    if os.path.exists(path) and not force:
+    if not os.path.lexists(path):
+        return
+    for other, what in _inputs(args):
+        if _same_file(path, other):
+            raise CLIError(f"-o {path} is {what}; the model would be written over its own "
+                           "input. Give another name.", code=EXIT_USAGE)
+    if not _is_model_file(path):
+        raise CLIError(
+            f"-o {path} exists and is not a model file (one 'sklearn-emnist train' wrote); "
+            "--force replaces only an earlier model. Give another name, or remove the file "
+            "first.", code=EXIT_USAGE)
+    if not args.force:
         raise CLIError(f"-o {path} exists; pass --force to replace it.", code=EXIT_USAGE)
 
 
@@ -82,9 +111,15 @@ def _check_knn_sizes(model, args, images):
 @contextmanager
 def _noticing_interrupts():
     """Ctrl-C during fit: skorch stops training and returns normally, so note it
-    here and raise KeyboardInterrupt afterwards (no half-trained model saved)."""
+    here and raise KeyboardInterrupt afterwards (no half-trained model saved).
+
+    Where SIGINT is ignored (a shell's ``train &`` without job control,
+    ``nohup``), it stays ignored, as in ``evaluate`` and ``predict``: the
+    parent asked for the training not to be stopped by the terminal's Ctrl-C.
+    """
     noticed = []
-    if threading.current_thread() is not threading.main_thread():
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
         yield
         return
 
@@ -102,7 +137,7 @@ def _noticing_interrupts():
 
 
 def run(args):
-    _check_output(args.output, args.force)
+    _check_output(args)
     model = build_model(args, verbose=0 if args.quiet else 1)
     bunch = load_data(args, random_state=args.random_state)
     _check_knn_sizes(model, args, bunch.data)

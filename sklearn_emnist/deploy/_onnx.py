@@ -55,16 +55,48 @@ def _json_classes(classes):
     return text, dtype
 
 
-def _check_fitted_estimator(estimator):
+def _meta_estimator_hint(estimator, function):
+    """How to reach the network inside a pipeline or a search, for ``function``'s error."""
+    if getattr(estimator, "steps", None):
+        others = [name for name, _ in estimator.steps[:-1]]
+        left_out = (f" (the pipeline's other steps, {', '.join(map(repr, others))}, are not "
+                    "included: apply them to the images yourself)" if others else "")
+        return f" Pass the fitted network, pipe[-1], to {function}{left_out}."
+    best = getattr(estimator, "best_estimator_", None)
+    if best is not None or hasattr(estimator, "param_grid") or hasattr(estimator,
+                                                                      "param_distributions"):
+        if getattr(best, "steps", None):
+            return (f" Pass the refitted network, search.best_estimator_[-1], to {function} "
+                    "(the best pipeline's other steps are not included).")
+        return f" Pass the refitted network, search.best_estimator_, to {function}."
+    return ""
+
+
+# what each public function suggests for a model that is not a network of this package
+_OTHER_MODELS = {
+    "export_onnx": " For other scikit-learn models use skl2onnx.",
+    "quantize_onnx": " For other scikit-learn models use skl2onnx, then onnxruntime's "
+                     "quantization.",
+    "save_weights": " Save other models with save_model.",
+    "quantize_dynamic": "",
+}
+
+
+def _check_fitted_estimator(estimator, function="export_onnx"):
+    """Refuse what ``function`` cannot take: not a fitted float network of this package.
+
+    ``function`` is the public function called, named in the messages.
+    """
     from sklearn.utils.validation import check_is_fitted
 
     from ..neural import NeuralImageClassifier
 
     if not isinstance(estimator, NeuralImageClassifier):
+        hint = _meta_estimator_hint(estimator, function) or _OTHER_MODELS.get(function, "")
         raise TypeError(
-            "export_onnx exports CharCNNClassifier or LSTMRowClassifier (any "
+            f"{function} takes a CharCNNClassifier or LSTMRowClassifier (any "
             "sklearn_emnist.neural.NeuralImageClassifier); got "
-            f"{type(estimator).__name__}. For other scikit-learn models use skl2onnx."
+            f"{type(estimator).__name__}.{hint}"
         )
     check_is_fitted(estimator)
     if getattr(estimator, "quantized_", None) is not None:
@@ -187,12 +219,16 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     Raises
     ------
     TypeError
-        ``estimator`` is not a neural classifier of this package.
+        ``estimator`` is not a neural classifier of this package (for a
+        pipeline or a search, the message says which step to pass).
     sklearn.exceptions.NotFittedError
         ``estimator`` is not fitted.
     RuntimeError
         torch could not export the network (the message suggests the other
         exporter); nothing is written then.
+    OSError
+        The file could not be written (disk full, no permission): raised
+        unchanged; nothing is left under ``path`` or beside it.
 
     Examples
     --------
@@ -211,7 +247,7 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     >>> bool((onnx_clf.predict(X) == clf.predict(X)).all())
     True
     """
-    _check_fitted_estimator(estimator)
+    _check_fitted_estimator(estimator, "export_onnx")
     if input_dtype not in INPUT_DTYPES:
         raise ValueError(f"input_dtype must be one of {INPUT_DTYPES}, got {input_dtype!r}.")
     if exporter not in ("dynamo", "torchscript"):
@@ -233,6 +269,11 @@ def export_onnx(estimator, path, *, input_dtype="uint8", opset=18, exporter="dyn
     with atomic_target(path) as tmp:
         try:
             _quiet_export(_export, graph, example, tmp, opset, exporter)
+        except OSError:
+            # writing the file failed (disk full, permissions): not the exporter's
+            # fault, and the other exporter would fail alike; raised unchanged, as
+            # save_model raises it
+            raise
         except Exception as exc:
             other = "torchscript" if exporter == "dynamo" else "dynamo"
             raise RuntimeError(

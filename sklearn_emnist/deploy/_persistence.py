@@ -45,6 +45,7 @@ import os
 import platform
 import types
 import warnings
+from contextlib import ExitStack, suppress
 
 import numpy as np
 
@@ -473,11 +474,48 @@ def _encode_param(name, value):
     )
 
 
-def _import(reference):
+def _check_not_a_script(reference, where):
+    """Refuse, before anything is imported, a module that is a script.
+
+    Importing ``package.__main__`` runs what ``python -m package`` runs (for
+    ``torch.utils.model_dump.__main__``: argparse on ``sys.argv``, then
+    ``SystemExit``); a class or function is never defined there. The module
+    path must also be dotted identifiers (no file paths or empty parts).
+    Other modules of torch, skorch, scikit-learn and sklearn-emnist define
+    things when imported rather than act: their only modules with top-level
+    code that acts are ``__main__`` ones.
+    """
+    module_name = reference.partition(":")[0]
+    parts = module_name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        raise ValueError(f"{where}: {reference!r} does not name a module ('package.module:name').")
+    if "__main__" in parts:
+        raise ValueError(
+            f"{where} names {reference!r}, in a __main__ module: a script, which load_weights "
+            "does not import (importing it would run it)."
+        )
+
+
+def _import(reference, where="estimator.json"):
+    """The object ``'module.path:qualified.name'`` names; ``where`` (the file
+    and parameter) is named when the reference is a script or does not resolve."""
+    _check_not_a_script(reference, where)
     module_name, _, qualname = reference.partition(":")
-    obj = importlib.import_module(module_name)
+    try:
+        obj = importlib.import_module(module_name)
+    except ImportError as exc:
+        error = ModuleNotFoundError if isinstance(exc, ModuleNotFoundError) else ImportError
+        raise error(f"{where} names {reference!r}, whose module cannot be imported: {exc}",
+                    name=exc.name) from exc
     for part in qualname.split("."):
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ValueError(
+                f"{where} names {reference!r}, but {module_name} has no {qualname!r} "
+                f"(no attribute {part!r}); the folder was written by another version or "
+                "edited by hand."
+            ) from None
     return obj
 
 
@@ -516,14 +554,15 @@ def _import_trusted(reference, trusted_modules, where, *, functions=False):
         raise ValueError(f"{where}: {reference!r} is not a 'module:name' reference.")
     module_name = reference.partition(":")[0]
     hint = f"If you trust this folder, pass trusted_modules=({module_name!r},)."
+    _check_not_a_script(reference, where)  # before anything is imported, trusted or not
     if _within(module_name, trusted_modules):
-        return _import(reference)
+        return _import(reference, where)
     if not _within(module_name, _CLASS_PACKAGES):
         raise ValueError(
             f"{where} names {reference!r}, code outside torch, skorch, scikit-learn and "
             f"sklearn-emnist, which load_weights does not import from a folder. {hint}"
         )
-    obj = _import(reference)
+    obj = _import(reference, where)
     home = getattr(obj, "__module__", None) or ""
     if isinstance(obj, type):
         if _within(home, _CLASS_PACKAGES) and issubclass(obj, _parameter_classes()):
@@ -563,6 +602,22 @@ _RESET_ON_LOAD = {"init_from": None, "warm_start": False,
                   "torch_load_kwargs": {"weights_only": True}}
 
 
+def _is_callback_sink(name):
+    """Whether ``name`` is a callback's ``sink`` (``callbacks__print_log__sink``).
+
+    A skorch callback's ``sink`` (PrintLog, EarlyStopping, Checkpoint ...) is
+    where it prints: output of the process that set it, not part of the model.
+    save_weights does not store it and load_weights skips it, so the rebuilt
+    callbacks print with their defaults. Stored, it would tie the folder to
+    the writer's code: the command line's ``train`` sets
+    ``sklearn_emnist._cli._models:print_to_stderr``, a function load_weights
+    rightly does not import, and a sink such as ``logger.info`` cannot be
+    named at all.
+    """
+    parts = name.split("__")
+    return len(parts) == 3 and parts[0] == "callbacks" and parts[2] == "sink"
+
+
 def save_weights(estimator, folder):
     """Save a fitted neural classifier as weights + JSON (skorch ``save_params``).
 
@@ -577,12 +632,21 @@ def save_weights(estimator, folder):
     of your own module needs
     ``load_weights(folder, trusted_modules=("your_module",))``.
 
+    Where the callbacks print (a ``callbacks__<name>__sink`` parameter, such
+    as the command line's epoch table on stderr) is not stored: it is output
+    of the process that set it, not part of the model; the rebuilt
+    estimator's callbacks print with their defaults.
+
     Parameters
     ----------
     estimator : CharCNNClassifier or LSTMRowClassifier
-        Fitted, not quantized.
+        Fitted, not quantized. For a pipeline pass ``pipe[-1]`` (the other
+        steps are not saved), for a search ``search.best_estimator_``.
     folder : str or path-like
-        Created if needed; the three files are overwritten.
+        Created if needed. The three files are written to temporary names
+        in it and renamed only once all are complete: a failure (disk full,
+        Ctrl-C) leaves the folder's previous files intact and no temporary
+        file.
 
     Returns
     -------
@@ -607,9 +671,9 @@ def save_weights(estimator, folder):
     if getattr(estimator, "quantized_", None) is not None:
         raise ValueError("save_weights stores float networks; save a quantized copy with "
                          "save_model, or save the float estimator and quantize after loading.")
-    _check_fitted_estimator(estimator)
+    _check_fitted_estimator(estimator, "save_weights")
     params = {name: value for name, value in estimator.get_params(deep=False).items()
-              if not name.startswith("_")}
+              if not name.startswith("_") and not _is_callback_sink(name)}
     built_with = getattr(estimator, "_network_params_", None)
     if built_with is not None:
         # the parameters the network was built from, where set_params changed
@@ -631,14 +695,38 @@ def save_weights(estimator, folder):
         "versions": current_versions(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+    text = json.dumps(description, indent=2, sort_keys=True) + "\n"
     folder = os.fspath(folder)
+    created = not os.path.isdir(folder)
     os.makedirs(folder, exist_ok=True)
-    estimator.save_params(f_params=os.path.join(folder, _PARAMS_FILE),
-                          f_history=os.path.join(folder, _HISTORY_FILE))
-    with open(os.path.join(folder, _ESTIMATOR_FILE), "w", encoding="utf-8") as handle:
-        json.dump(description, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+    try:
+        _write_weights(estimator, folder, text)
+    except BaseException:
+        if created:  # nothing of a folder this call made is left behind
+            with suppress(OSError):
+                os.rmdir(folder)
+        raise
     return folder
+
+
+def _write_weights(estimator, folder, description_text):
+    """Write the three files of a weights folder, all or none.
+
+    Each is written to a temporary name of its own in ``folder`` (see
+    ``atomic_target``) and renamed only once all three are complete: a
+    failure while writing (disk full, Ctrl-C) removes the temporary files and
+    leaves the folder's previous files as they were, never old and new files
+    mixed (which would no longer load together). Only a failure of one of
+    the three renames themselves, after all is written, could leave them
+    mixed.
+    """
+    with ExitStack() as stack:
+        # entered in this order, renamed in the reverse one: estimator.json last
+        tmp = {name: stack.enter_context(atomic_target(os.path.join(folder, name)))
+               for name in (_ESTIMATOR_FILE, _HISTORY_FILE, _PARAMS_FILE)}
+        estimator.save_params(f_params=tmp[_PARAMS_FILE], f_history=tmp[_HISTORY_FILE])
+        with open(tmp[_ESTIMATOR_FILE], "w", encoding="utf-8") as handle:
+            handle.write(description_text)
 
 
 def _estimator_class(reference, trusted_modules, description_path):
@@ -652,7 +740,7 @@ def _estimator_class(reference, trusted_modules, description_path):
     module_name = reference.partition(":")[0]
     cls = None
     if _within(module_name, ("sklearn_emnist", *trusted_modules)):
-        cls = _import(reference)
+        cls = _import(reference, f"{description_path}: estimator")
         home = getattr(cls, "__module__", None) or ""
         if not _within(home, ("sklearn_emnist", *trusted_modules)):
             cls = None
@@ -694,8 +782,12 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
         Without it any other reference is refused, judged by where the object
         is defined: a folder from elsewhere could otherwise name any function
         (say ``subprocess:getoutput``, or a loader that unpickles, as the
-        module), which ``initialize()`` calls. The check narrows what a
-        folder can run; it is no sandbox: load folders from sources you trust.
+        module), which ``initialize()`` calls. A module path with a
+        ``__main__`` part (a script) is refused before anything is imported,
+        trusted or not. The check narrows what a folder can run; it is no
+        sandbox: the classes a folder names are built, callbacks included
+        (a skorch ``Checkpoint`` named there creates its directory when the
+        estimator is initialized). Load folders from sources you trust.
 
     Returns
     -------
@@ -706,9 +798,12 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
     ------
     ValueError
         When ``estimator.json`` names an estimator that is not a neural
-        classifier of sklearn-emnist, or a reference outside the packages
-        above and ``trusted_modules``. ``params.pt`` is always read with
-        ``weights_only=True``, whatever the folder's parameters say.
+        classifier of sklearn-emnist, a reference outside the packages
+        above and ``trusted_modules``, a script (``__main__``) or a name its
+        module does not have (the message names the file and the
+        parameter). ``params.pt`` is always read with ``weights_only=True``,
+        whatever the folder's parameters say. A callback's ``sink`` in the
+        folder is skipped, never imported.
 
     Warns
     -----
@@ -750,9 +845,11 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
     _warn_versions(description.get("versions"), folder, what="weights folder")
     trusted_modules = _check_trusted_modules(trusted_modules)
     cls = _estimator_class(description.get("estimator"), trusted_modules, description_path)
+    # a callback's sink (where it prints) is never imported: folders written
+    # before save_weights left it out name the command line's own printer
     params = {name: _decode_param(value, trusted_modules, f"{description_path}: parameter {name}",
                                   functions=name in _FUNCTION_PARAMETERS)
-              for name, value in description["params"].items()}
+              for name, value in description["params"].items() if not _is_callback_sink(name)}
     params.update(_RESET_ON_LOAD)
     params["device"] = device  # initialize() resolves "auto"
     estimator = cls(**params)

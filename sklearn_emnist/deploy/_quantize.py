@@ -75,7 +75,7 @@ def quantize_dynamic(estimator, *, layers=("Linear", "LSTM")):
     >>> q.quantized_["method"], q.predict(X[:3]).shape
     ('dynamic', (3,))
     """
-    _check_fitted_estimator(estimator)
+    _check_fitted_estimator(estimator, "quantize_dynamic")
     unknown = [name for name in layers if name not in _DYNAMIC_LAYERS]
     if unknown or not layers:
         raise ValueError(f"layers must be a non-empty tuple of {_DYNAMIC_LAYERS}, got {layers!r}.")
@@ -194,7 +194,7 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
     if exported:
         input_dtype = _exported_input_dtype(estimator)
     else:
-        _check_fitted_estimator(estimator)
+        _check_fitted_estimator(estimator, "quantize_onnx")
     if method not in ("static", "dynamic"):
         raise ValueError(f"method must be 'static' or 'dynamic', got {method!r}.")
     if not isinstance(reduce_range, (bool, np.bool_)):
@@ -252,17 +252,29 @@ def quantize_onnx(estimator, path, X_calibration=None, *, method="static",
 
 def _exported_input_dtype(path):
     onnx = import_onnx_package("onnx", "ONNX quantization")
+    from google.protobuf.message import DecodeError  # onnx's own dependency
 
     from ._onnx import read_onnx_metadata
+    from ._persistence import MAGIC
 
+    shown = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"ONNX model file not found: {os.fspath(path)}")
-    metadata = read_onnx_metadata(onnx.load(path, load_external_data=False))
-    if "classes" not in metadata or "quantization" in metadata:
+        raise FileNotFoundError(f"ONNX model file not found: {shown}")
+    expected = ("quantize_onnx expects a float .onnx file written by "
+                "sklearn_emnist.deploy.export_onnx, or the fitted estimator itself")
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except (DecodeError, ValueError, RuntimeError) as exc:  # not ONNX at all
+        with open(path, "rb") as handle:
+            saved_model = handle.read(len(MAGIC)) == MAGIC
+        hint = (" It is a model file of save_model: load it with load_model and pass the "
+                "estimator." if saved_model else "")
         raise ValueError(
-            f"{os.fspath(path)} is not a float model written by "
-            "sklearn_emnist.deploy.export_onnx; pass the fitted estimator or such a file."
-        )
+            f"{shown} is not an ONNX file ({type(exc).__name__}: {exc}); {expected}.{hint}"
+        ) from None
+    metadata = read_onnx_metadata(model)
+    if "classes" not in metadata or "quantization" in metadata:
+        raise ValueError(f"{shown} is not a float model written by export_onnx; {expected}.")
     return metadata.get("input_dtype", "uint8")
 
 

@@ -88,10 +88,71 @@ def test_an_output_in_a_missing_folder_is_a_usage_error_before_any_work(
 
 def test_json_replaces_an_existing_report(trained, tmp_path, capsys):
     report = tmp_path / "report.json"
-    report.write_text("an older report")
+    report.write_text('{"data": {"n_images": 7}}')  # an earlier report
     assert _evaluate(trained, *_data(trained), "--json", str(report), "-q") == 0
     assert json.loads(report.read_text())["data"]["n_images"] == 52
     assert os.listdir(tmp_path) == ["report.json"]  # no temporary file left
+
+
+def _plain_joblib_model(trained, path):
+    """The CLI's model, saved as a plain joblib pickle (which the CLI loads too)."""
+    import joblib
+
+    from sklearn_emnist.deploy import load_model
+
+    joblib.dump(load_model(trained["model"]), path)
+    return path
+
+
+@pytest.mark.parametrize("victim", ["training labels", "training images, read-only",
+                                    "plain joblib model", "text"])
+def test_json_never_replaces_a_file_that_holds_no_json(trained, tmp_path, capsys, victim):
+    """The model's own training IDX files (read-only ones too: as root the folder's
+    write permission is all a rename needs) and a plain joblib model were destroyed;
+    the rule is not a list of inputs: only an existing JSON document is replaced."""
+    data = shutil.copytree(trained["data"], tmp_path / "data")
+    path = {
+        "training labels": data / "letters-small-train-labels-idx1-ubyte.gz",
+        "training images, read-only": data / "letters-small-train-images-idx3-ubyte.gz",
+        "plain joblib model": tmp_path / "other-model.joblib",
+        "text": tmp_path / "notes.json",
+    }[victim]
+    if victim == "plain joblib model":
+        _plain_joblib_model(trained, path)
+    elif victim == "text":
+        path.write_text("notes, not a report\n")
+    elif victim.endswith("read-only"):
+        path.chmod(0o444)
+    before = path.read_bytes()
+    # scored on the test files: none of these is among the evaluation's inputs
+    code = _evaluate(trained, "--folder", str(data), "--name", "letters-small",
+                     "--json", str(path), "-q")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--json {path} exists and holds no JSON report" in err
+    assert path.read_bytes() == before
+    assert not [name for name in os.listdir(path.parent) if name.endswith(".part")]
+
+
+def test_json_through_a_link_follows_the_rule_for_its_target(trained, tmp_path, capsys):
+    model = _plain_joblib_model(trained, tmp_path / "other-model.joblib")
+    before = model.read_bytes()
+    link = tmp_path / "link.json"
+    link.symlink_to(model)
+    assert _evaluate(trained, *_data(trained), "--json", str(link), "-q") == 2
+    assert "holds no JSON report" in capsys.readouterr().err
+    assert model.read_bytes() == before and link.is_symlink()
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text("[]")
+    link.unlink()
+    link.symlink_to(earlier)
+    assert _evaluate(trained, *_data(trained), "--json", str(link), "-q") == 0
+    assert link.is_symlink() and json.loads(earlier.read_text())["data"]["n_images"] == 52
+
+
+def test_json_to_dev_null_is_written_to(trained, capsys):
+    assert _evaluate(trained, *_data(trained), "--json", os.devnull, "-q") == 0
+    assert os.path.exists(os.devnull) and not os.path.isfile(os.devnull)
 
 
 def test_a_failing_plot_keeps_the_json_report(trained, tmp_path, monkeypatch, capsys):

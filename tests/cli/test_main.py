@@ -245,13 +245,105 @@ def test_ctrl_c_during_training_exits_130_and_saves_nothing(tmp_path, monkeypatc
 
 
 def test_train_checks_its_output_before_loading_anything(tmp_path, capsys):
-    existing = tmp_path / "precious.joblib"
-    existing.write_text("keep me")
+    from pathlib import Path
+
+    existing = Path(_small_model(tmp_path))  # an earlier model: kept unless --force
+    before = existing.read_bytes()
     data = ["--folder", str(tmp_path / "nowhere"), "--name", "letters-small"]
     assert main(["train", *data, "-o", str(existing)]) == 2  # before the missing folder
-    assert "pass --force" in capsys.readouterr().err and existing.read_text() == "keep me"
+    assert "pass --force" in capsys.readouterr().err and existing.read_bytes() == before
     assert main(["train", *data, "-o", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def _train_knn(folder, output, *options):
+    return main(["train", "--folder", str(folder), "--name", "letters-small",
+                 "--n-components", "20", "--data-home", str(folder / "home"),
+                 "-o", str(output), "-q", *options])
+
+
+def test_force_replaces_an_earlier_model(tmp_path, capsys):
+    from sklearn_emnist.deploy import read_model_header
+
+    folder = _letters_folder(tmp_path)
+    earlier = _small_model(tmp_path)  # a KNeighborsClassifier
+    assert _train_knn(folder, earlier, "--force") == 0
+    assert read_model_header(earlier)["estimator"] == "sklearn.pipeline.Pipeline"
+
+
+@pytest.mark.parametrize("victim", ["training labels", "training images", "text file",
+                                    "FIFO", "plain joblib model"])
+def test_force_never_replaces_an_input_or_a_file_that_is_not_a_model(tmp_path, capsys, victim):
+    """train --force -o wrote the model over its own labels file."""
+    import joblib
+
+    folder = _letters_folder(tmp_path)
+    path = {"training labels": folder / "letters-small-train-labels-idx1-ubyte.gz",
+            "training images": folder / "letters-small-train-images-idx3-ubyte.gz",
+            "text file": tmp_path / "notes.txt", "FIFO": tmp_path / "pipe",
+            "plain joblib model": tmp_path / "old.joblib"}[victim]
+    if victim == "text file":
+        path.write_text("keep me")
+    elif victim == "FIFO":
+        os.mkfifo(path)
+    elif victim == "plain joblib model":  # no header: nothing says it is a model
+        joblib.dump({"model": None}, path)
+    before = None if victim == "FIFO" else path.read_bytes()
+    assert _train_knn(folder, path, "--force") == 2
+    err = capsys.readouterr().err
+    if victim.startswith("training"):
+        assert f"-o {path} is one of the data files the model is trained on" in err
+    else:
+        assert f"-o {path} exists and is not a model file" in err
+        assert "--force replaces only an earlier model" in err
+    if victim == "FIFO":
+        assert path.is_fifo()
+    else:
+        assert path.read_bytes() == before
+    assert not [name for name in os.listdir(path.parent) if name.endswith(".part")]
+
+
+def test_without_force_an_input_is_not_offered_to_be_replaced(tmp_path, capsys):
+    folder = _letters_folder(tmp_path)
+    labels = folder / "letters-small-train-labels-idx1-ubyte.gz"
+    assert _train_knn(folder, labels) == 2
+    err = capsys.readouterr().err
+    assert "is one of the data files" in err and "pass --force" not in err
+
+
+class _FitSendingItselfCtrlC:
+    """A model whose fit receives SIGINT, as a background job gets the terminal's."""
+
+    def fit(self, X, y):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGINT)
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+def test_training_keeps_ignoring_ctrl_c_when_the_parent_ignores_it(tmp_path, monkeypatch,
+                                                                   capsys):
+    """`train ... &` (SIGINT ignored) exited 130: train installed its own handler."""
+    import signal
+
+    from sklearn_emnist._cli import train
+
+    monkeypatch.setattr(train, "build_model", lambda args, verbose: _FitSendingItselfCtrlC())
+    folder = _letters_folder(tmp_path)
+    output = tmp_path / "model.skem"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = main(["train", "--folder", str(folder), "--name", "letters-small",
+                     "--model", "cnn", "--data-home", str(tmp_path / "home"), "-o", str(output),
+                     "-q"])
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 0, capsys.readouterr().err
+    assert output.exists()
 
 
 def test_n_samples_beyond_a_folders_images_is_a_usage_error(tmp_path, capsys):

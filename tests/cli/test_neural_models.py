@@ -46,6 +46,25 @@ def test_train_and_evaluate_a_cnn(tmp_path, capsys):
     assert (plots / "worst_errors.png").exists()
 
 
+def test_a_network_trained_with_its_epoch_table_takes_the_weights_route(tmp_path, capsys):
+    """Without -q, train sends skorch's epoch table to stderr through a function of
+    the CLI; save_weights stored it and load_weights refused every such folder."""
+    pytest.importorskip("skorch")
+    from sklearn_emnist.deploy import load_model, load_weights, save_weights
+
+    _write_letters(tmp_path, "letters-small", "train", 4, 0)
+    path = tmp_path / "cnn.skem"
+    code = main(["train", "--folder", str(tmp_path), "--name", "letters-small",
+                 "--data-home", str(tmp_path), "--model", "cnn", "--architecture", "seed",
+                 "--epochs", "1", "--n-threads", "1", "--no-augment", "-o", str(path)])
+    assert code == 0 and "train_loss" in capsys.readouterr().err  # the table was printed
+    model = load_model(path)
+    rebuilt = load_weights(save_weights(model, tmp_path / "weights"))
+    X, _ = load_bench("letters-here", "test", n_per_class=1, random_state=0)
+    np.testing.assert_array_equal(rebuilt.predict_proba(X), model.predict_proba(X))
+    assert dict(rebuilt.callbacks_)["print_log"].sink is print
+
+
 def test_quiet_training_prints_no_epoch_table(tmp_path, capsys):
     pytest.importorskip("skorch")
     _write_letters(tmp_path, "letters-small", "train", 10, 0)

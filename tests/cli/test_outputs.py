@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from sklearn_emnist._cli._errors import EXIT_USAGE, CLIError
 from sklearn_emnist._cli._outputs import check_output_file, write_json
 
 
@@ -51,3 +52,29 @@ def test_special_files_are_written_to_not_read_or_replaced(tmp_path):
     check_output_file("--json", os.devnull)
     write_json(os.devnull, {"a": 1})
     assert os.path.exists(os.devnull) and not os.path.isfile(os.devnull)
+
+
+@pytest.mark.parametrize("content", [b'{"summary": {"accuracy": 0.9}}\n', b"[1, 2]",
+                                     b'\xef\xbb\xbf {"a": 1}', b""])
+def test_a_file_holding_json_or_nothing_may_be_replaced(tmp_path, content):
+    path = tmp_path / "report.json"
+    path.write_bytes(content)
+    check_output_file("--json", path)  # no error: an earlier report, or mktemp's empty file
+
+
+@pytest.mark.parametrize("content", [
+    b"\x00\x00\x08\x01\x00\x00\x00\x03abc",  # a raw IDX labels file
+    b"\x1f\x8b\x08\x00" + bytes(20),  # gzip
+    b"\x80\x04\x95" + bytes(20),  # a pickle
+    b"SKLEARN-EMNIST-MODEL\n{}",  # save_model's header
+    b"#!/bin/sh\necho hello\n",
+    b'{"truncated": ',  # starts like JSON, is not
+    b"1,2,3\n",
+])
+def test_a_file_holding_anything_but_json_is_a_usage_error_naming_it(tmp_path, content):
+    path = tmp_path / "out.json"
+    path.write_bytes(content)
+    with pytest.raises(CLIError) as info:
+        check_output_file("--json", path)
+    assert info.value.code == EXIT_USAGE and str(path) in str(info.value)
+    assert path.read_bytes() == content

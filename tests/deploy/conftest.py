@@ -13,6 +13,25 @@ from tests._data import load_bench
 
 LETTERS = np.array(list("abcdefghijklmnopqrstuvwxyz"))
 
+# a network inside a pipeline or a search, and what the error given one must say
+WRAPPERS = {
+    "pipeline": r"pipe\[-1\].*'pixelscaler'.*not included",
+    "search": r"search\.best_estimator_",
+}
+
+
+def wrapped(kind, network):
+    """``network`` as the last step of a pipeline, or as a search's estimator."""
+    if kind == "pipeline":
+        from sklearn.pipeline import make_pipeline
+
+        from sklearn_emnist.preprocessing import PixelScaler
+
+        return make_pipeline(PixelScaler(), network)
+    from sklearn.model_selection import GridSearchCV
+
+    return GridSearchCV(network, {"lr": [0.01, 0.1]})
+
 
 @pytest.fixture(scope="session")
 def letters_train():

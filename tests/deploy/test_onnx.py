@@ -8,6 +8,7 @@ exported graph predicts *identical* classes and probabilities within
 import copy
 import json
 import pickle
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from sklearn_emnist.deploy import OnnxCharClassifier, export_onnx, load_onnx
-from tests.deploy.conftest import LETTERS
+from tests.deploy.conftest import LETTERS, WRAPPERS, wrapped
 
 # one worker trains the shared tiny models once (session fixtures in conftest.py)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
@@ -242,3 +243,31 @@ def test_missing_onnx_package_names_the_extra(cnn, tmp_path, monkeypatch, missin
         export_onnx(cnn, tmp_path / "m.onnx", exporter=exporter, opset=17 if exporter ==
                     "torchscript" else 18)
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("exporter", ["dynamo", "torchscript"])
+def test_a_failing_write_raises_the_os_error_unchanged(cnn, tmp_path, monkeypatch, exporter):
+    """A full disk was reported as the exporter's failure, suggesting the other one."""
+    import errno
+
+    from sklearn_emnist.deploy import _onnx
+
+    def disk_full(graph, example, path, opset, exporter):
+        with open(path, "wb") as handle:
+            handle.write(b"half a graph")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_onnx, "_export", disk_full)
+    opset = 18 if exporter == "dynamo" else 17
+    with pytest.raises(OSError, match="No space left on device") as info:
+        export_onnx(cnn, tmp_path / "x.onnx", exporter=exporter, opset=opset)
+    assert type(info.value) is OSError and info.value.errno == errno.ENOSPC
+    assert "exporter=" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", WRAPPERS)
+def test_export_of_a_pipeline_or_search_names_the_step_to_pass(cnn, tmp_path, kind):
+    with pytest.raises(TypeError, match=r"^export_onnx takes a CharCNNClassifier") as info:
+        export_onnx(wrapped(kind, cnn), tmp_path / "x.onnx")
+    assert re.search(WRAPPERS[kind], str(info.value))

@@ -2,7 +2,9 @@
 
 import contextlib
 import copy
+import errno
 import json
+import re
 import warnings
 
 import joblib
@@ -19,6 +21,7 @@ from sklearn_emnist.deploy import (
     save_weights,
 )
 from sklearn_emnist.deploy._persistence import MAGIC
+from tests.deploy.conftest import WRAPPERS, wrapped
 
 # one worker trains the shared tiny models once (session fixtures in conftest.py)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
@@ -386,3 +389,125 @@ def test_load_weights_takes_an_augmentation_of_the_package_as_augment(lstm, tmp_
     augmented = copy.deepcopy(lstm).set_params(augment=random_affine)  # not the shared fixture
     folder = save_weights(augmented, tmp_path / "w")
     assert load_weights(folder).augment is random_affine
+
+
+def _print_to_stderr(*args, **kwargs):
+    """A sink of one's own, in a module load_weights does not trust."""
+    import sys
+
+    print(*args, file=sys.stderr, **kwargs)
+
+
+def test_where_callbacks_print_is_not_stored_and_the_default_comes_back(
+        lstm, letters_test, tmp_path):
+    """The command line's train sets callbacks__print_log__sink to its stderr printer:
+    stored, it made load_weights refuse every CLI-trained network's folder."""
+    X, _ = letters_test
+    printing = copy.deepcopy(lstm).set_params(callbacks__print_log__sink=_print_to_stderr)
+    folder = folder_path(save_weights(printing, tmp_path / "w"))
+    assert "sink" not in (folder / "estimator.json").read_text()
+    rebuilt = load_weights(folder)
+    assert dict(rebuilt.callbacks_)["print_log"].sink is print
+    np.testing.assert_array_equal(rebuilt.predict_proba(X), lstm.predict_proba(X))
+
+
+def test_a_callback_sink_in_an_older_folder_is_skipped_never_imported(lstm, tmp_path):
+    import sys
+
+    folder = save_weights(lstm, tmp_path / "w")
+    _edit_description(folder, lambda d: d["params"].update(
+        callbacks__print_log__sink={"__import__": "sklearn_emnist._cli._models:print_to_stderr"},
+        callbacks__early_stopping__sink={"__import__": "no_such_module_of_sinks:sink"}))
+    rebuilt = load_weights(folder)
+    assert dict(rebuilt.callbacks_)["print_log"].sink is print
+    assert "no_such_module_of_sinks" not in sys.modules
+
+
+def _partial_then_disk_full(path):
+    with open(path, "wb") as handle:
+        handle.write(b"half a file")
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("failing", ["params.pt", "history.json", "estimator.json"])
+def test_a_failing_save_weights_leaves_the_previous_folder_intact(
+        cnn, lstm, letters_test, tmp_path, monkeypatch, failing):
+    """Overwriting a folder on a full disk left old and truncated files that no longer
+    loaded together; now the three files are renamed only once all are written."""
+    import builtins
+
+    import torch
+    from skorch.history import History
+
+    from sklearn_emnist.deploy import _persistence
+
+    X, _ = letters_test
+    folder = tmp_path / "w"
+    save_weights(cnn, folder)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    if failing == "params.pt":
+        monkeypatch.setattr(torch, "save", lambda obj, f, *a, **k: _partial_then_disk_full(f))
+    elif failing == "history.json":
+        monkeypatch.setattr(History, "to_file", lambda self, f: _partial_then_disk_full(f))
+    else:
+        def failing_open(file, mode="r", *args, **kwargs):
+            if "estimator.json" in str(file) and "w" in mode:
+                _partial_then_disk_full(file)
+            return builtins.open(file, mode, *args, **kwargs)
+
+        monkeypatch.setattr(_persistence, "open", failing_open, raising=False)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_weights(lstm, folder)
+    monkeypatch.undo()
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    np.testing.assert_array_equal(load_weights(folder).predict_proba(X), cnn.predict_proba(X))
+
+
+def test_a_failing_save_weights_to_a_new_folder_leaves_nothing(lstm, tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch, "save", lambda obj, f, *a, **k: _partial_then_disk_full(f))
+    with pytest.raises(OSError, match="No space left on device"):
+        save_weights(lstm, tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_weights_refuses_a_script_before_importing_anything(lstm, tmp_path):
+    """Importing torch.utils.model_dump.__main__ ran argparse on sys.argv (SystemExit)."""
+    import sys
+
+    folder = save_weights(lstm, tmp_path / "w")
+    for trusted in ((), ("torch",)):
+        _edit_description(folder, lambda d: d["params"].update(
+            criterion={"__import__": "torch.utils.model_dump.__main__:main"}))
+        with pytest.raises(ValueError, match=r"parameter criterion names "
+                                             r"'torch.utils.model_dump.__main__:main'.*script"):
+            load_weights(folder, trusted_modules=trusted)
+    assert not [name for name in sys.modules if name.startswith("torch.utils.model_dump")]
+    _edit_description(folder, lambda d: d.update(estimator="sklearn_emnist.__main__:main"))
+    with pytest.raises(ValueError, match="script"):
+        load_weights(folder)
+    assert "sklearn_emnist.__main__" not in sys.modules
+
+
+@pytest.mark.parametrize("reference, missing", [
+    ("sklearn_emnist.augmentation:np.load", "'np'"),
+    ("sklearn_emnist.augmentation:no_such_augmentation", "'no_such_augmentation'"),
+])
+def test_a_reference_that_does_not_resolve_names_the_file_and_parameter(
+        lstm, tmp_path, reference, missing):
+    folder = save_weights(lstm, tmp_path / "w")
+    _edit_description(folder, lambda d: d["params"].update(augment={"__import__": reference}))
+    with pytest.raises(ValueError) as info:
+        load_weights(folder)
+    message = str(info.value)
+    assert "estimator.json: parameter augment names" in message and missing in message
+
+
+@pytest.mark.parametrize("kind", WRAPPERS)
+def test_save_weights_of_a_pipeline_or_search_names_itself_and_the_step(lstm, tmp_path, kind):
+    with pytest.raises(TypeError, match=r"^save_weights takes a CharCNNClassifier") as info:
+        save_weights(wrapped(kind, lstm), tmp_path / "w")
+    assert "export_onnx" not in str(info.value)
+    assert re.search(WRAPPERS[kind], str(info.value))
+    assert not (tmp_path / "w").exists()

@@ -10,12 +10,13 @@ benchmarks/results/inference.)
 
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
 
 from sklearn_emnist.deploy import quantize_dynamic, quantize_onnx
-from tests.deploy.conftest import LETTERS
+from tests.deploy.conftest import LETTERS, WRAPPERS, wrapped
 
 # one worker trains the shared tiny models once (session fixtures in conftest.py)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
@@ -187,4 +188,31 @@ def test_quantize_onnx_errors(cnn, cnn_onnx_path, tmp_path):
         quantize_onnx(tmp_path / "missing.onnx", tmp_path / "q.onnx", method="dynamic")
     with pytest.raises(ValueError, match="28x28"):
         quantize_onnx(cnn_onnx_path, tmp_path / "q.onnx", np.zeros((4, 30), np.uint8))
+    assert not (tmp_path / "q.onnx").exists()
+
+
+@pytest.mark.parametrize("kind", WRAPPERS)
+@pytest.mark.parametrize("function", ["quantize_dynamic", "quantize_onnx"])
+def test_quantizing_a_pipeline_or_search_names_the_function_and_the_step(
+        lstm, tmp_path, kind, function):
+    call = {"quantize_dynamic": lambda model: quantize_dynamic(model),
+            "quantize_onnx": lambda model: quantize_onnx(model, tmp_path / "q.onnx",
+                                                         method="dynamic")}[function]
+    with pytest.raises(TypeError, match=rf"^{function} takes a CharCNNClassifier") as info:
+        call(wrapped(kind, lstm))
+    assert "export_onnx" not in str(info.value)
+    assert re.search(WRAPPERS[kind], str(info.value))
+
+
+def test_quantize_onnx_given_a_model_file_says_it_expects_an_onnx_export(lstm, tmp_path):
+    """A save_model file raised protobuf's raw DecodeError."""
+    from sklearn_emnist.deploy import save_model
+
+    path = save_model(lstm, tmp_path / "lstm.skem")
+    with pytest.raises(ValueError, match=r"lstm\.skem is not an ONNX file .*written by "
+                                         r"sklearn_emnist\.deploy\.export_onnx.*load_model"):
+        quantize_onnx(path, tmp_path / "q.onnx", method="dynamic")
+    (tmp_path / "notes.onnx").write_text("not a graph at all\n")
+    with pytest.raises(ValueError, match="export_onnx"):
+        quantize_onnx(tmp_path / "notes.onnx", tmp_path / "q.onnx", method="dynamic")
     assert not (tmp_path / "q.onnx").exists()
