@@ -3,11 +3,13 @@
 from collections.abc import Mapping
 
 import numpy as np
+from sklearn.utils.multiclass import unique_labels
 
-from ..metrics._labels import resolve_labels
+from ..metrics._labels import _label_kind, resolve_labels
 
 __all__ = [
-    "CHARACTER_FONT", "check_matplotlib", "label_names", "labels_named_by", "make_axes_grid",
+    "CHARACTER_FONT", "check_matplotlib", "estimator_labels", "label_names", "labels_named_by",
+    "make_axes_grid",
 ]
 
 # Characters are written in DejaVu Sans Mono (shipped with matplotlib), where the
@@ -42,16 +44,64 @@ def labels_named_by(classes, target_names):
     return classes if len(target_names) == len(classes) else None
 
 
+def estimator_labels(classes, target_names, *ys):
+    """Labels and names to show an estimator's predictions on samples ``ys``.
+
+    The labels are :func:`labels_named_by`'s, followed (sorted) by the labels
+    of ``ys`` that ``classes`` lacks: classes the estimator never saw, which it
+    never predicts (probability 0), but whose samples are there and wrong, and
+    must be shown as such. A sequence of ``target_names`` naming ``classes``
+    one by one cannot name those: each is named by its label, ``str(label)``.
+    When the labels are left to the metrics (``labels_named_by`` gives
+    ``None``: integer labels named by position), ``target_names`` name every
+    class of the split, seen or not, and nothing is added.
+
+    Returns
+    -------
+    labels : ndarray or None
+    target_names : sequence of str, mapping or None
+        ``target_names``, extended when needed.
+
+    Raises
+    ------
+    ValueError
+        When ``ys`` hold strings and ``classes`` numbers, or the other way
+        round: no sample could then be matched to a class.
+    """
+    labels = labels_named_by(classes, target_names)
+    arrays = [np.asarray(y).ravel() for y in ys if y is not None]
+    if labels is None or not arrays:
+        return labels, target_names
+    labels = np.asarray(labels)
+    present = unique_labels(*arrays)
+    kinds = _label_kind(present), _label_kind(labels)
+    if None not in kinds and kinds[0] != kinds[1]:
+        raise ValueError(
+            f"the labels given are {kinds[0]}s ({present[:5].tolist()}) but the estimator's "
+            f"classes_ are {kinds[1]}s ({labels[:5].tolist()}); pass labels of the kind the "
+            "estimator was fitted on."
+        )
+    known = set(labels.tolist())
+    unseen = [label for label in present.tolist() if label not in known]
+    if not unseen:
+        return labels, target_names
+    labels = np.concatenate([labels, np.asarray(unseen)])
+    if target_names is not None and not isinstance(target_names, Mapping):
+        target_names = [*map(str, target_names), *map(str, unseen)]
+    return labels, target_names
+
+
 def label_names(y_true=None, y_pred=None, *, classes=None, target_names=None):
     """A dict label -> display name, consistent with the metrics module.
 
-    With ``classes`` (an estimator's ``classes_``), see :func:`labels_named_by`.
+    With ``classes`` (an estimator's ``classes_``), see :func:`estimator_labels`:
+    labels of ``y_true`` or ``y_pred`` the estimator never saw are named too.
     """
     arrays = [np.asarray(y) for y in (y_true, y_pred, classes) if y is not None]
     everything = np.concatenate([a.ravel() for a in arrays])
+    labels, target_names = estimator_labels(classes, target_names, y_true, y_pred)
     labels, names = resolve_labels(
-        everything, everything, labels=labels_named_by(classes, target_names),
-        target_names=target_names,
+        everything, everything, labels=labels, target_names=target_names,
     )
     return {_plain(label): name for label, name in zip(labels, names)}
 

@@ -5,7 +5,7 @@ from sklearn.metrics import confusion_matrix as _confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
 from ..metrics._labels import check_label_arrays, resolve_labels
-from ._base import CHARACTER_FONT, check_matplotlib, labels_named_by
+from ._base import CHARACTER_FONT, check_matplotlib, estimator_labels
 from ._lookalike import cluster_order, lookalike_order
 
 __all__ = ["CharConfusionMatrixDisplay"]
@@ -85,7 +85,12 @@ class CharConfusionMatrixDisplay:
         """Predict ``X`` with ``estimator`` and plot the confusion matrix.
 
         ``target_names`` defaults to ``estimator.target_names_`` when the
-        estimator has one. Other keyword arguments: see :meth:`from_predictions`.
+        estimator has one. The rows are the estimator's ``classes_`` and the
+        labels of ``y`` it never saw (it cannot predict them: their samples
+        are all errors, and are shown, as :meth:`from_predictions` shows
+        them); a sequence of ``target_names`` with one name per class of
+        ``classes_`` names such a label by itself. Other keyword arguments:
+        see :meth:`from_predictions`.
         """
         if not hasattr(estimator, "predict"):
             raise TypeError(
@@ -96,7 +101,9 @@ class CharConfusionMatrixDisplay:
             target_names = getattr(estimator, "target_names_", None)
         labels = kwargs.pop("labels", None)
         if labels is None:
-            labels = labels_named_by(getattr(estimator, "classes_", None), target_names)
+            labels, target_names = estimator_labels(
+                getattr(estimator, "classes_", None), target_names, y
+            )
         y_pred = estimator.predict(X)
         return cls.from_predictions(
             y, y_pred, labels=labels, target_names=target_names, **kwargs
@@ -225,8 +232,12 @@ class CharConfusionMatrixDisplay:
             normalised matrices, integers for counts.
         min_value : float, default=None
             Smallest value written in a cell when ``include_values="auto"``
-            and there are more than 30 classes; default 0.05 (5 %) for
-            normalised matrices, else 5 % of the largest off-diagonal count.
+            and there are more than 30 classes, in the matrix's own unit.
+            Default: 5 % of a class, whatever ``normalize`` means: 0.05 for
+            ``"true"`` and ``"pred"`` (a row or a column sums to 1),
+            ``0.05 / n_classes`` for ``"all"`` (the whole matrix sums to 1, so
+            an average class's row to ``1 / n_classes``), and 5 % of the
+            largest off-diagonal count for counts.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure sized to the number of classes when
             ``None``.
@@ -297,7 +308,10 @@ class CharConfusionMatrixDisplay:
                 np.fill_diagonal(off, 0)
                 threshold = min_value
                 if threshold is None:
-                    threshold = 0.05 if normalized else 0.05 * max(off.max(), 1)
+                    threshold = {
+                        None: 0.05 * max(off.max(), 1),
+                        "all": 0.05 / n,  # an average class's row sums to 1 / n
+                    }.get(self.normalize, 0.05)
                 show = off >= threshold
                 np.fill_diagonal(show, False)
         elif include_values in (True, False):

@@ -252,7 +252,9 @@ class WorstErrorsDisplay:
         """Show the most confident mistakes of ``estimator`` on ``(X, y)``.
 
         The estimator needs ``predict_proba`` and ``classes_``. ``target_names``
-        defaults to ``estimator.target_names_`` when present.
+        defaults to ``estimator.target_names_`` when present. Samples of a
+        class the estimator never saw are errors it gives probability 0 to
+        their class, and are shown as such (see :meth:`from_predictions`).
         """
         if not hasattr(estimator, "predict_proba"):
             raise TypeError(
@@ -286,13 +288,26 @@ class WorstErrorsDisplay:
             Predicted probabilities, columns in the order of ``classes``.
         classes : array-like of shape (n_classes,), default=None
             Label of each column (an estimator's ``classes_``); default
-            ``0..n_classes-1``.
+            ``0..n_classes-1``. A label of ``y_true`` that is not in
+            ``classes`` is a class the estimator never saw: it gives it
+            probability 0, so its samples are errors, shown with ``0%`` for
+            their true class (named by the label itself when ``target_names``
+            name ``classes`` one by one). Without ``classes``, such a label
+            is refused: the columns' labels are then only a guess.
         target_names : sequence of str or mapping, default=None
         n_images : int, default=25
             How many errors to show at most.
         ax : array of matplotlib Axes, default=None
         **plot_kwargs
             Passed to :meth:`plot`.
+
+        Raises
+        ------
+        ValueError
+            On probabilities of the wrong shape or not finite, labels of
+            ``y_true`` outside the default ``classes`` (``0..n_classes-1``),
+            labels of another kind than ``classes`` (strings and numbers),
+            or when no prediction is wrong.
         """
         caller = f"{cls.__name__}.from_predictions"
         _check_n_images(n_images, caller)
@@ -313,7 +328,8 @@ class WorstErrorsDisplay:
             )
         if y_true.shape != (n,):
             raise ValueError(f"{caller}: y_true has shape {y_true.shape}; expected ({n},).")
-        classes = np.arange(proba.shape[1]) if classes is None else np.asarray(classes)
+        default_classes = classes is None
+        classes = np.arange(proba.shape[1]) if default_classes else np.asarray(classes)
         if classes.shape != (proba.shape[1],):
             raise ValueError(
                 f"{caller}: classes has {classes.shape[0]} labels for {proba.shape[1]} "
@@ -321,24 +337,30 @@ class WorstErrorsDisplay:
             )
         column_of = {label: k for k, label in enumerate(classes.tolist())}
         unknown = sorted(set(y_true.tolist()) - set(column_of), key=str)
-        if unknown:
+        if unknown and default_classes:
             raise ValueError(
-                f"{caller}: y_true has labels {unknown[:10]} that are not in classes; pass the "
-                "estimator's classes_ as classes."
+                f"{caller}: y_true has labels {unknown[:10]} outside the default classes "
+                f"0..{proba.shape[1] - 1} (one per column of y_proba); pass the label of each "
+                "column as classes (an estimator's classes_)."
             )
+        # the names first: they refuse labels of another kind than classes
+        names = label_names(y_true, classes=classes, target_names=target_names)
         predicted_column = proba.argmax(axis=1)
-        true_column = np.array([column_of[label] for label in y_true.tolist()])
+        # a class the estimator never saw has no column: probability 0, always wrong
+        true_column = np.array([column_of.get(label, -1) for label in y_true.tolist()])
+        true_probability = np.where(
+            true_column >= 0, proba[np.arange(n), np.maximum(true_column, 0)], 0.0
+        )
         wrong = np.flatnonzero(predicted_column != true_column)
         confidence = proba[np.arange(n), predicted_column]
         # most confident first; ties keep the input order
         worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:n_images]
-        names = label_names(y_true, classes=classes, target_names=target_names)
         display = cls(
             images[worst],
             true_names=[names[label] for label in y_true[worst].tolist()],
             pred_names=[names[label] for label in classes[predicted_column[worst]].tolist()],
             confidences=confidence[worst],
-            true_probabilities=proba[worst, true_column[worst]],
+            true_probabilities=true_probability[worst],
         )
         display.indices_ = worst
         if worst.size == 0:

@@ -13,11 +13,15 @@ import scipy.sparse
 
 IMAGE_SHAPE = (28, 28)
 N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
-# float pixels this far outside [0, 1] are rounding errors (of a resize, a
-# colour conversion, a division in float32): clipped, not refused
-_FLOAT_PIXEL_SLACK = 1e-5
+# Float pixels this far outside [0, 1] are overshoot (a Lanczos or bicubic
+# resize rings by up to about 10 % at a sharp edge) or rounding errors (a
+# colour conversion, a division in float32): clipped to [0, 1], not refused.
+# Further out they are not 0..1 grey levels (0..255 floats, standardised
+# values) and are refused. sklearn_emnist.io reads image arrays with the same
+# tolerance.
+FLOAT_PIXEL_TOLERANCE = 0.1
 
-__all__ = ["IMAGE_SHAPE", "N_PIXELS", "check_images", "reject_sparse"]
+__all__ = ["FLOAT_PIXEL_TOLERANCE", "IMAGE_SHAPE", "N_PIXELS", "check_images", "reject_sparse"]
 
 
 def _describe(estimator):
@@ -76,6 +80,26 @@ def frame_to_array(X):
     return X.to_numpy()
 
 
+def _float_range_hint(low, high):
+    """The fix for float pixels outside [0, 1], as their range suggests it."""
+    if low >= -0.5 and high <= 1.5:
+        return (
+            f"Float pixels must be grey levels in [0, 1] (values within {FLOAT_PIXEL_TOLERANCE:g} "
+            "of it, such as a resize's overshoot, are clipped). These are 0..1 levels gone "
+            "further out: clip them (np.clip(X, 0, 1)) if that is overshoot; dividing by 255 "
+            "would make the images nearly black."
+        )
+    if low >= 0 and high <= 255:
+        return (
+            "Float pixels must be grey levels in [0, 1]; these look like 0..255 levels: divide "
+            "them by 255, or pass them as uint8."
+        )
+    return (
+        "Float pixels must be grey levels in [0, 1] (standardised or other features are not "
+        "pixels): rescale them to [0, 1], or pass 0..255 levels as uint8."
+    )
+
+
 def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=False):
     """Validate images and return them as an ``(n, 28, 28)`` array.
 
@@ -85,7 +109,9 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
             (n_samples, 1, 28, 28) or (n_samples, 28, 28, 1)
         Images: an array, a list or a pandas DataFrame (nullable integer
         columns included). Integer pixels must lie in 0..255 (EMNIST's
-        uint8); float pixels must lie in [0, 1].
+        uint8); float pixels must lie in [0, 1], where those at most
+        ``FLOAT_PIXEL_TOLERANCE`` (0.1) outside (a resize's overshoot, a
+        rounding error) are clipped to it.
     dtype : {np.float32, np.float64, np.uint8}, default=np.float32
         Output type. Float output is scaled to [0, 1]; ``np.uint8`` output is
         scaled to 0..255 (float input is multiplied by 255 and rounded).
@@ -105,8 +131,10 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
     ValueError
         On a shape that does not hold 28x28 images, an empty array, NaN or
         infinite values, pixels out of range or complex numbers, with the fix
-        in the message. Float pixels within 1e-5 of [0, 1] (rounding errors)
-        are clipped to it instead.
+        in the message (for float pixels, the fix their range suggests:
+        clipping for values a little further than the tolerance outside
+        [0, 1], dividing by 255 for 0..255 levels). Float pixels within 0.1 of
+        [0, 1] are clipped instead (the caller's array is left unchanged).
     TypeError
         On sparse input or a non-numeric dtype (strings, objects).
 
@@ -183,17 +211,15 @@ def check_images(X, *, dtype=np.float32, estimator=None, input_name="X", copy=Fa
                 "impute or drop those images first."
             )
         low, high, limit = float(images.min()), float(images.max()), 1.0
-        if (low < 0 or high > 1) and -_FLOAT_PIXEL_SLACK <= low and high <= 1 + _FLOAT_PIXEL_SLACK:
+        tolerance = FLOAT_PIXEL_TOLERANCE
+        if (low < 0 or high > 1) and -tolerance <= low and high <= 1 + tolerance:
             images = np.clip(images, 0, 1)  # a new array: the caller's is left alone
             low, high = max(low, 0.0), min(high, 1.0)
     else:
         low, high, limit = int(images.min()), int(images.max()), 255
     if low < 0 or high > limit:
         if images.dtype.kind == "f":
-            hint = (
-                " Float pixels must be scaled to [0, 1]: divide 0..255 data by 255, or pass it "
-                "as uint8."
-            )
+            hint = " " + _float_range_hint(low, high)
         else:
             hint = " Integer pixels must lie in 0..255."
         raise ValueError(

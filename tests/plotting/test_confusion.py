@@ -176,3 +176,52 @@ def test_missing_matplotlib_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"sklearn-emnist\[plot\]"):
         CharConfusionMatrixDisplay.from_predictions([0, 1], [0, 1])
+
+
+def test_from_estimator_shows_the_true_classes_the_estimator_never_saw():
+    X, y = load_bench("letters-here", "test", n_per_class=5)
+    keep = y < 5
+    X_flat, names = X.reshape(len(X), -1)[keep], np.array(LETTERS)[y[keep]]
+    seen = names != "c"
+    knn = KNeighborsClassifier(n_neighbors=1).fit(X_flat[seen], names[seen])  # never saw "c"
+    display = CharConfusionMatrixDisplay.from_estimator(knn, X_flat, names, normalize=None)
+    # the "c" row was dropped, and its 5 samples with it
+    assert sorted(display.display_labels) == ["a", "b", "c", "d", "e"]
+    assert display.confusion_matrix.sum() == len(names)
+    row = display.display_labels.index("c")
+    assert display.confusion_matrix[row].sum() == 5 and display.confusion_matrix[:, row].sum() == 0
+    same = CharConfusionMatrixDisplay.from_predictions(names, knn.predict(X_flat), normalize=None)
+    assert display.display_labels == same.display_labels
+    np.testing.assert_array_equal(display.confusion_matrix, same.confusion_matrix)
+
+
+def test_from_estimator_names_an_unseen_integer_label_by_itself():
+    # integer labels with one name per class the estimator saw: the unseen
+    # label has no name of its own
+    X, y = load_bench("letters-here", "test", n_per_class=5)
+    keep = y < 3
+    X_flat, y = X.reshape(len(X), -1)[keep], y[keep]
+    knn = KNeighborsClassifier(n_neighbors=1).fit(X_flat[y < 2], y[y < 2])
+    display = CharConfusionMatrixDisplay.from_estimator(knn, X_flat, y, target_names=["a", "b"],
+                                                        normalize=None, order="label")
+    assert display.display_labels == ["a", "b", "2"]
+    assert display.confusion_matrix.sum() == len(y)
+
+
+def test_normalize_all_writes_the_large_confusions_at_62_classes(byclass_predictions):
+    # with normalize="all" the whole matrix sums to 1: a class's row to about
+    # 1 / 62, so that the 5 % written for "true" is 0.05 / 62 here
+    y_true, y_pred = byclass_predictions
+    display = CharConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, target_names=byclass_names(), normalize="all"
+    )
+    assert display.text_ is not None  # no cell was written: every value < 0.05
+    shown = np.array([[t is not None for t in row] for row in display.text_])
+    off = ~np.eye(62, dtype=bool)
+    np.testing.assert_array_equal(shown, off & (display.confusion_matrix >= 0.05 / 62))
+    rows = CharConfusionMatrixDisplay.from_predictions(
+        y_true, y_pred, target_names=byclass_names(), normalize="true"
+    )
+    # about as many confusions are worth reading either way
+    n_rows = sum(t is not None for t in rows.text_.ravel())
+    assert 0.5 * n_rows <= shown.sum() <= 2 * n_rows

@@ -138,3 +138,44 @@ def test_displays_of_a_model_that_never_saw_some_classes_name_labels_by_position
     worst = WorstErrorsDisplay.from_estimator(knn, flatten(X[shown]), y[shown],
                                               target_names=LETTERS)
     assert set(worst.true_names) | set(worst.pred_names) <= {"a", "b", "c", "e"}
+
+
+def _model_that_never_saw_c(X, y):
+    """A KNN fitted on the letters a, b, d, e (string labels) and test images of a..e."""
+    keep = y < 5
+    X_flat, names = flatten(X)[keep], np.array(LETTERS)[y[keep]]
+    seen = names != "c"
+    return KNeighborsClassifier(n_neighbors=3).fit(X_flat[seen], names[seen]), X_flat, names
+
+
+def test_worst_errors_show_samples_of_a_class_the_estimator_never_saw(model_and_test):
+    _, X, y = model_and_test
+    knn, X_flat, names = _model_that_never_saw_c(X, y)
+    # was refused, with advice it already followed ("pass the estimator's classes_")
+    display = WorstErrorsDisplay.from_estimator(knn, X_flat, names, n_images=40)
+    unseen = np.flatnonzero(names == "c")
+    assert set(unseen) <= set(display.indices_.tolist())  # every "c" is an error
+    for k, index in enumerate(display.indices_):
+        if names[index] == "c":
+            assert display.true_probabilities[k] == 0.0
+            assert display.axes_.flat[k].get_title().endswith("(c: 0%)")
+    confidences = np.asarray(display.confidences)
+    assert (np.diff(confidences) <= 0).all()
+
+
+def test_worst_errors_name_the_cause_of_labels_outside_the_default_classes(model_and_test):
+    _, X, y = model_and_test
+    knn, X_flat, names = _model_that_never_saw_c(X, y)
+    with pytest.raises(ValueError, match=r"outside the default classes 0\.\.3 .* pass the label of "
+                                         r"each column as classes"):
+        WorstErrorsDisplay.from_predictions(X_flat, names, knn.predict_proba(X_flat))
+    with pytest.raises(ValueError, match="numbers .* classes_ are strings"):
+        WorstErrorsDisplay.from_estimator(knn, X_flat, y[y < 5])
+
+
+def test_sample_grid_names_a_class_the_estimator_never_saw(model_and_test):
+    _, X, y = model_and_test
+    knn, X_flat, names = _model_that_never_saw_c(X, y)
+    display = SampleImagesDisplay.from_estimator(knn, X_flat, names, n_images=len(names))
+    assert display.true_names == names[display.indices_].tolist()
+    assert "c" in display.true_names and "c" not in display.pred_names

@@ -72,6 +72,25 @@ def test_float_rounding_errors_around_the_pixel_range_are_clipped_not_refused():
     checked = check_images(images)
     assert checked.min() == 0.0 and checked.max() == 1.0
     assert images[0, 0, 0] > 1  # the caller's array is unchanged
-    images[0, 0, 0] = 1.01  # not a rounding error
-    with pytest.raises(ValueError, match="out of range"):
+
+
+@pytest.mark.parametrize("overshoot", [1.0003, 1.05, 1.08, -0.05])
+def test_resampling_overshoot_is_clipped_not_refused(overshoot):
+    # a Lanczos or bicubic resize of [0, 1] images rings a little past 1 (and 0)
+    images = np.full((2, 28, 28), 0.5)
+    images[0, 5, 5] = overshoot
+    checked = check_images(images)
+    assert checked.min() >= 0.0 and checked.max() <= 1.0
+    assert checked[0, 5, 5] == np.clip(overshoot, 0, 1)
+    assert images[0, 5, 5] == overshoot  # the caller's array is unchanged
+
+
+def test_float_pixels_a_little_further_out_get_clip_advice_not_divide_by_255():
+    images = np.full((1, 28, 28), 0.5)
+    images[0, 5, 5] = 1.2
+    with pytest.raises(ValueError, match=r"out of range.*np\.clip\(X, 0, 1\)") as info:
+        check_images(images)
+    assert "divide them by 255" not in str(info.value)
+    images[0, 5, 5] = 200.0  # 0..255 levels stored as floats
+    with pytest.raises(ValueError, match="out of range.*divide them by 255"):
         check_images(images)
