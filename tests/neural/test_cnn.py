@@ -88,7 +88,7 @@ def test_every_input_layout_gives_the_same_probabilities(fitted_letters_cnn, let
         (np.full((3, 784), np.nan), "NaN"),
         (np.zeros((3, 700)), "28x28"),
         (np.full((3, 784), 300), "out of range"),
-        (np.full((3, 784), 2.0), "scaled to \\[0, 1\\]"),
+        (np.full((3, 784), 2.0), "grey levels in \\[0, 1\\]"),
     ],
 )
 def test_bad_images_get_clear_errors(fitted_letters_cnn, X, match):
