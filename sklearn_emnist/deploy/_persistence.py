@@ -464,6 +464,9 @@ def _encode_param(name, value):
                              for k, v in value.items()]}
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biufU":
+        # classes=np.unique(y) or np.arange(k): stored as the list it holds
+        return [_encode_param(name, item) for item in value.tolist()]
     if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")
                                    and "<" not in value.__qualname__):
         return {"__import__": f"{value.__module__}:{value.__qualname__}"}

@@ -86,6 +86,53 @@ def _accepts(factory, name):
         return False
 
 
+def _same_value(a, b):
+    """Whether two parameter values are the same (False where equality is unclear)."""
+    try:
+        return a is b or bool(a == b)
+    except (ValueError, TypeError, RuntimeError):  # arrays, tensors: truth is ambiguous
+        return False
+
+
+def _class_weight_vector(class_weight, classes, y, sample_weight):
+    """One weight per class of ``classes``, as scikit-learn's classifiers read
+    ``class_weight``: "balanced" counts each class's summed sample weight (as
+    LogisticRegression does; SVC counts images), a dict gives some classes a
+    weight (the others 1) and must name only classes. Weights must be finite and
+    non-negative (a negative one rewards the loss, NaN makes it NaN)."""
+    if isinstance(class_weight, str):  # "balanced", the only string allowed
+        missing = np.setdiff1d(classes, y)
+        if missing.size:
+            raise ValueError(
+                f"class_weight='balanced' weighs each class by its share of y, but y has no "
+                f"images of {missing[:10]!r} (classes of the classes parameter or of "
+                "partial_fit's classes). Give those classes weights of your own "
+                "(class_weight=dict) or train on images of every class."
+            )
+        return compute_class_weight(class_weight, classes=classes, y=y,
+                                    sample_weight=sample_weight).astype(np.float32)
+    # a dict, matched by label equality (scikit-learn's compute_class_weight turns
+    # labels into int where it can, so that the keys '0', '1' of digit-string labels
+    # never matched: scikit-learn issue #34883)
+    labels = [label.item() if isinstance(label, np.generic) else label for label in classes]
+    known = set(labels)
+    unknown = [key for key in class_weight if key not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight has keys {unknown[:10]!r} that are not classes; the classes are "
+            f"{np.asarray(classes)[:10]!r}{'...' if len(classes) > 10 else ''}."
+        )
+    weights = np.array([class_weight.get(label, 1.0) for label in labels], dtype=np.float64)
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        bad = {label: weight for label, weight in zip(labels, weights)
+               if not np.isfinite(weight) or weight < 0}
+        raise ValueError(
+            f"class_weight must be finite and non-negative, got {bad!r}: a negative weight "
+            "rewards the loss of its class, NaN or infinity makes the loss NaN."
+        )
+    return weights.astype(np.float32)
+
+
 def _weights_at(path):
     """The network weights at ``path``: a :func:`~sklearn_emnist.deploy.save_model`
     file (unpickled: it runs code), a :func:`~sklearn_emnist.deploy.save_weights`
@@ -309,9 +356,17 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if np.any(unknown):
             labels = np.unique(y[unknown])[:10]
             if self.classes is not None:
+                encoded_by_caller = (np.asarray(y).dtype.kind in "iu"
+                                     and np.asarray(classes).dtype.kind not in "iu"
+                                     and set(np.unique(y).tolist()) <= set(range(len(classes))))
+                hint = (" y holds 0..K-1 where the classes are not integers: a meta-estimator "
+                        "that encodes y itself (cross_val_predict with predict_proba, "
+                        "VotingClassifier, StackingClassifier, BaggingClassifier, "
+                        "OneVsRestClassifier) fits with its codes. Leave classes=None inside "
+                        "those." if encoded_by_caller else "")
                 raise ValueError(
                     f"y contains labels {labels!r} that are not in the classes parameter "
-                    f"({classes!r}); classes must list every label of y."
+                    f"({classes!r}); classes must list every label of y.{hint}"
                 )
             raise ValueError(
                 f"y contains labels not seen in the first fit: {labels!r}; "
@@ -355,10 +410,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
                                                  ensure_non_negative=True)
         class_weight = None
         if self.class_weight is not None:
-            # "balanced" counts each class's summed sample weight, as LogisticRegression
-            # does (SVC counts images)
-            class_weight = compute_class_weight(self.class_weight, classes=known, y=y,
-                                                sample_weight=sample_weight).astype(np.float32)
+            class_weight = _class_weight_vector(self.class_weight, known, y, sample_weight)
         if reset:
             self._check_classes_order(known)
             if self.classes is None:
@@ -412,6 +464,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         """``initialize()`` for a fit from scratch; if it fails (``init_from`` of
         the wrong shape, a module that cannot be built), the estimator is left
         unfitted rather than with new classes and the old network."""
+        vars(self).pop("_rebuild_when_training_", None)  # everything is built anew
         try:
             self.initialize()
         except BaseException:
@@ -484,13 +537,23 @@ class NeuralImageClassifier(NeuralNetClassifier):
     def set_params(self, **params):
         """Set the parameters of this estimator, as scikit-learn and skorch do.
 
-        On a fitted estimator, ``module``, ``module__*``, ``compile`` and
-        ``compile__*``, like ``architecture`` and the other parameters the
-        network is built from, take effect at the next fit from scratch: the fitted network keeps
-        predicting until then, and continued training (``warm_start=True``,
-        ``partial_fit``) goes on with it. (skorch rebuilds the network at
-        once, with new random weights, so that ``predict`` would answer with
-        an untrained network.)
+        On a fitted estimator, nothing is rebuilt at once (skorch rebuilds
+        the network for ``module__*`` parameters, with new random weights, and
+        the loss for ``criterion__*`` ones, which changed what ``predict_proba``
+        returns, while the estimator still counted as fitted):
+
+        - ``module``, ``module__*``, ``compile`` and ``compile__*``, like
+          ``architecture`` and the other parameters the network is built
+          from, take effect at the next fit from scratch; continued training
+          (``warm_start=True``, ``partial_fit``) goes on with the fitted
+          network;
+        - ``criterion``, ``criterion__*``, ``optimizer`` and ``optimizer__*``
+          (but the learning rate, which skorch sets on the optimizer at once)
+          take effect when training resumes: the next fit, or a continued one,
+          builds the loss or the optimizer anew (an optimizer built anew
+          starts without its state, e.g. Adam's moments);
+        - ``iterator_train__*`` and ``iterator_valid__*`` take effect with the
+          next batches.
 
         Parameters
         ----------
@@ -505,10 +568,13 @@ class NeuralImageClassifier(NeuralNetClassifier):
         kwargs = dict(params)
         deferred = {}
         if self.__sklearn_is_fitted__():
-            # the keys skorch would rebuild the network for: module, module__*,
-            # compile, compile__*
+            # the components skorch would rebuild (or refuse, with its "something
+            # went wrong": the optimizer, the iterators) for these keys
+            components = (*self._modules, *self._criteria, *self._optimizers, "compile",
+                          "iterator_train", "iterator_valid")
             deferred = {key: kwargs.pop(key) for key in list(kwargs)
-                        if key.split("__", 1)[0] in (*self._modules, "compile")}
+                        if key.split("__", 1)[0] in components
+                        and not self._is_virtual_param(key)}
         # re-initialising a fitted net's module moves it to self.device: skorch
         # gets the concrete device, the parameter keeps the value asked for
         # ("auto" stays "auto", "cpu" stays "cpu" even where "auto" means the CPU)
@@ -521,7 +587,20 @@ class NeuralImageClassifier(NeuralNetClassifier):
         for key, value in deferred.items():
             setattr(self, key, value)
             self._params_to_validate.add(key)  # skorch checks them at the next initialize
+            component = key.split("__", 1)[0]
+            if component in (*self._criteria, *self._optimizers):
+                self._rebuild_when_training_ = {*getattr(self, "_rebuild_when_training_", ()),
+                                                component}
         return result
+
+    def _rebuild_changed_training_parts(self):
+        """Before continued training: build the loss and the optimizer anew when
+        their parameters were set since the fit (see ``set_params``)."""
+        pending = vars(self).pop("_rebuild_when_training_", set())
+        if pending & set(self._criteria):
+            self.initialize_criterion()
+        if pending:  # a new loss, or an optimizer of other settings
+            self.initialize_optimizer()
 
     # ------------------------------------------------------------------
     # fit / predict
@@ -746,17 +825,32 @@ class NeuralImageClassifier(NeuralNetClassifier):
             dataset = X  # skorch's scoring callbacks pass the validation Dataset itself
         else:
             dataset = ImageTensorDataset(self._check_images(X))
-        with self._runtime(seed=False):
-            return NeuralNet.predict_proba(self, dataset)
+        # skorch's predict_proba, with n_threads set once for the whole pass; the
+        # estimator itself is left unchanged ("auto" is resolved where a batch goes
+        # to the device), so that threads may predict with one fitted model at once
+        tune_malloc_for_training()
+        nonlinearity = self._get_predict_nonlinearity()
+        with torch_threads(effective_n_threads(self.n_threads)):
+            probabilities = [to_numpy(nonlinearity(output))
+                             for output in NeuralNet.forward_iter(self, dataset, training=False)]
+        return np.concatenate(probabilities, 0)
 
     def forward_iter(self, X, training=False, device="cpu"):
         """skorch's batched forward pass (``forward`` concatenates it), taking
         the images ``predict`` takes, with ``device="auto"`` and ``n_threads``
-        applied as in ``predict``."""
+        applied as in ``predict``: ``n_threads`` while each batch is computed,
+        never while the generator waits for its caller (torch's thread count is
+        the process's, and a paused generator would hold it)."""
         if not isinstance(X, torch.utils.data.Dataset):
             X = ImageTensorDataset(self._check_images(X))
-        with self._runtime(seed=False):
-            yield from NeuralNet.forward_iter(self, X, training=training, device=device)
+        n_threads = effective_n_threads(self.n_threads)
+        outputs = NeuralNet.forward_iter(self, X, training=training, device=device)
+        while True:
+            with torch_threads(n_threads):
+                output = next(outputs, None)
+            if output is None:
+                return
+            yield output
 
     def predict(self, X):
         """Predicted labels (same type as the labels given to ``fit``).
@@ -808,7 +902,9 @@ class NeuralImageClassifier(NeuralNetClassifier):
         """Rebuild the callbacks before continued training (warm start,
         ``partial_fit``) when early_stopping, lr_schedule or verbose changed
         since they were built; otherwise keep them (and their state), as skorch
-        does."""
+        does. The loss and the optimizer are built anew when ``set_params``
+        changed them since."""
+        self._rebuild_changed_training_parts()
         if getattr(self, "_callbacks_built_for_", None) != self._default_callback_settings():
             self.initialize_callbacks()
         if self.lr_schedule is None:
@@ -884,6 +980,13 @@ class NeuralImageClassifier(NeuralNetClassifier):
         factory, preset = self._module_factory()
         kwargs = self.get_params_for("module")
         if not isinstance(factory, torch.nn.Module):
+            overridden = [key for key in preset.keys() & kwargs.keys()
+                          if not _same_value(preset[key], kwargs[key])]
+            for key in sorted(overridden):
+                warnings.warn(
+                    f"module__{key}={kwargs[key]!r} overrides the network's {key}="
+                    f"{preset[key]!r} (set by {type(self).__name__}'s parameters); set only "
+                    "one of them.", UserWarning, stacklevel=4)
             kwargs = {**preset, **kwargs}
             if "n_classes" not in kwargs and _accepts(factory, "n_classes"):
                 kwargs["n_classes"] = self._n_outputs()
@@ -1026,7 +1129,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         the memory format training uses."""
         if isinstance(x, Mapping):
             x = x["X"]
-        x = to_tensor(x, device=self.device)
+        x = to_tensor(x, device=resolve_device(self.device))
         if self.channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -1034,7 +1137,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
     def _autocast(self):
         """The network's forward pass in ``precision``: bfloat16 autocast (the
         weights, optimizer state and loss stay float32), or nothing."""
-        return torch.autocast(device_type=torch.device(self.device).type,
+        return torch.autocast(device_type=torch.device(resolve_device(self.device)).type,
                               dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
 
     def infer(self, x, **fit_params):

@@ -67,19 +67,29 @@ class CharCNNClassifier(NeuralImageClassifier):
         is a plain random split of all images, with a warning.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling, the validation split
-        and augmentation (torch's global RNG is left untouched). Results are
-        reproducible on the same machine and device with the same number of
-        threads: the thread count changes how sums are rounded (probabilities
-        differed by up to 3e-4 between one and two threads). With the
+        and augmentation. Results are reproducible on the same machine and
+        device with the same number of threads: the thread count changes how
+        sums are rounded (probabilities differed by up to 3e-4 between one
+        and two threads). With the
         default ``n_threads=None`` that count follows joblib, so a fit inside
         ``GridSearchCV(n_jobs=2)`` can differ slightly from the same fit
-        outside it; set ``n_threads`` for fits that must match.
+        outside it; set ``n_threads`` for fits that must match. A fit seeds
+        torch's global RNG for its duration and then restores the caller's
+        state, so a fit in one thread leaves it untouched. That RNG is
+        process-wide: fits running at the same time in threads of one
+        process (joblib's ``threading`` backend, a Dask
+        ``LocalCluster(processes=False)``) draw from it together, so their
+        results are **not reproducible**, even with ``n_threads=1``, and
+        they change the caller's RNG. Use processes (joblib's default
+        ``loky`` backend) for reproducible parallel fits.
     n_threads : int or None, default=None
         torch threads during fit / predict (restored afterwards). ``None``:
         the limit a joblib parent exported (``OMP_NUM_THREADS``), else all
         cores; so ``GridSearchCV(n_jobs=2)`` does not oversubscribe. torch's
-        thread count is process-wide: run parallel fits in processes (joblib's
-        default ``loky`` backend), not with the ``threading`` backend.
+        thread count and random number generator are process-wide: run
+        parallel fits in processes (joblib's default ``loky`` backend), not
+        with the ``threading`` backend, whose fits are not reproducible (see
+        ``random_state``).
     init_from : fitted estimator, state dict, path or None, default=None
         Transfer learning: initialise every layer except the output layer
         ``classifier`` from a model fitted on another split (e.g. digits),
@@ -130,7 +140,11 @@ class CharCNNClassifier(NeuralImageClassifier):
         (``EpochScoring``, ``BatchScoring``) score the estimator's own labels,
         as ``predict`` returns them. skorch's ``classes`` (all labels, given
         up front) sets ``classes_`` in its order; unsorted, it warns, as
-        scikit-learn's probability scorers assume sorted ``classes_``.
+        scikit-learn's probability scorers assume sorted ``classes_``. Leave
+        it ``None`` inside meta-estimators that encode ``y`` to 0..K-1
+        themselves (``cross_val_predict`` with ``predict_proba``,
+        ``VotingClassifier``, ``StackingClassifier``, ``BaggingClassifier``,
+        ``OneVsRestClassifier``): they fit with codes the parameter lacks.
 
     Attributes
     ----------

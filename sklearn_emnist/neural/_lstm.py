@@ -40,9 +40,17 @@ class LSTMRowClassifier(NeuralImageClassifier):
         The seed recipe is ``hidden_size=128, num_layers=1,
         bidirectional=False, dense_size=128, dropout=0`` (see
         ``sklearn_emnist.neural.make_recipe("lstm-seed")``).
-    class_weight, augment, lr_schedule, early_stopping, validation_fraction, \
-random_state, n_threads, init_from, channels_last, predict_batch_size, \
-label_smoothing, precision
+    class_weight, augment, lr_schedule, early_stopping, validation_fraction
+        As in :class:`~sklearn_emnist.CharCNNClassifier`.
+    random_state, n_threads
+        As in :class:`~sklearn_emnist.CharCNNClassifier`. torch's random
+        number generator and thread count are process-wide: fits running at
+        the same time in threads of one process (joblib's ``threading``
+        backend, a Dask ``LocalCluster(processes=False)``) are **not
+        reproducible**, even with ``random_state`` and ``n_threads=1``, and
+        change the caller's torch RNG. Use processes (joblib's default
+        ``loky`` backend) for reproducible parallel fits.
+    init_from, channels_last, predict_batch_size, label_smoothing, precision
         As in :class:`~sklearn_emnist.CharCNNClassifier`.
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=0.003
@@ -162,10 +170,12 @@ label_smoothing, precision
     def _module_factory(self):
         if self.module is not None:
             return self.module, {}
+        # plain Python numbers: torch's LSTM refuses numpy's (np.int64, np.True_),
+        # which a search over np.arange(...) hands over
         return RowLSTM, {
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "bidirectional": self.bidirectional,
-            "dense_size": self.dense_size,
-            "dropout": self.dropout,
+            "hidden_size": int(self.hidden_size),
+            "num_layers": int(self.num_layers),
+            "bidirectional": bool(self.bidirectional),
+            "dense_size": int(self.dense_size),
+            "dropout": float(self.dropout),
         }

@@ -344,3 +344,102 @@ def test_init_from_takes_a_model_file_or_a_weights_folder(letters_train, digits_
     (tmp_path / "notes.txt").write_text("not weights")
     with pytest.raises(ValueError, match="no network weights.*save_model.*save_weights"):
         cnn(init_from=tmp_path / "notes.txt").fit(X, y)
+
+
+# --- loss, optimizer and iterators set after the fit -------------------------
+
+
+def test_loss_and_optimizer_set_after_the_fit_wait_for_training(letters_train):
+    X, y = letters_train[0][:300], letters_train[1][:300]
+    clf = cnn(label_smoothing=0.0, max_epochs=2).fit(X, y)
+    expected = clf.predict_proba(X[:20])
+    # skorch rebuilt the loss at once (predict_proba then gave raw scores) and
+    # refused an optimizer or iterator setting with its "something went wrong"
+    clf.set_params(criterion=torch.nn.NLLLoss, optimizer=torch.optim.SGD,
+                   iterator_train__shuffle=False)
+    np.testing.assert_array_equal(clf.predict_proba(X[:20]), expected)
+    assert isinstance(clf.criterion_, torch.nn.CrossEntropyLoss)
+    assert isinstance(clf.optimizer_, torch.optim.AdamW)
+    clf.set_params(warm_start=True).fit(X, y)  # training resumes with the new parts
+    assert isinstance(clf.criterion_, torch.nn.NLLLoss)
+    assert isinstance(clf.optimizer_, torch.optim.SGD)
+
+
+def test_the_learning_rate_set_after_the_fit_reaches_the_optimizer_at_once(letters_train):
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    clf = cnn().fit(X, y)
+    clf.set_params(optimizer__lr=0.123)
+    assert clf.optimizer_.param_groups[0]["lr"] == 0.123
+
+
+# --- predicting leaves the estimator alone ----------------------------------
+
+
+def test_predict_leaves_the_device_parameter_as_it_is(letters_train):
+    # a predict in one thread turned device "auto" into "cpu" for its duration:
+    # another thread predicting then handed "auto" to torch, which refused it
+    X, y = letters_train[0][:200], letters_train[1][:200]
+    clf = cnn(device="auto").fit(X, y)
+    seen = []
+    clf.module_.register_forward_hook(lambda module, inputs, output: seen.append(clf.device))
+    clf.predict(X[:10])
+    assert seen and set(seen) == {"auto"}
+
+
+def test_a_paused_forward_iter_holds_no_thread_setting(letters_train):
+    X, y = letters_train[0][:600], letters_train[1][:600]
+    clf = cnn(n_threads=1, predict_batch_size=100).fit(X, y)
+    before = torch.get_num_threads()
+    with torch_threads_set_to(2):
+        batches = clf.forward_iter(X)
+        first = next(batches)
+        assert torch.get_num_threads() == 2  # not 1 while the caller holds the generator
+        rest = list(batches)
+    assert torch.get_num_threads() == before
+    assert len(first) + sum(len(batch) for batch in rest) == 600
+
+
+def torch_threads_set_to(n):
+    from sklearn_emnist.neural._threads import torch_threads
+
+    return torch_threads(n)
+
+
+# --- class weights ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("weight", [np.nan, np.inf, -1.0])
+def test_class_weights_must_be_finite_and_non_negative(letters_train, weight):
+    X, y = letters_train[0][:100], letters_train[1][:100] % 4
+    with pytest.raises(ValueError, match="class_weight must be finite and non-negative"):
+        cnn(class_weight={0: weight}).fit(X, y)
+
+
+def test_class_weight_keys_of_digit_string_labels_are_matched(letters_train):
+    # scikit-learn's compute_class_weight turns '0' into 0 and then finds no key
+    X, y = letters_train[0][:100], letters_train[1][:100] % 4
+    digits = np.array(["0", "1", "2", "3"])[y]
+    clf = cnn(class_weight={"0": 5.0}, max_epochs=0).fit(X, digits)
+    np.testing.assert_array_equal(clf.class_weight_, [5.0, 1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"class_weight has keys \['7'\] that are not classes"):
+        cnn(class_weight={"7": 2.0}).fit(X, digits)
+
+
+def test_balanced_weights_need_images_of_every_class(letters_train):
+    X, y = letters_train[0][:100], letters_train[1][:100] % 4
+    with pytest.raises(ValueError, match=r"y has no images of array\(\[4\]\)"):
+        cnn(class_weight="balanced", classes=[0, 1, 2, 3, 4]).fit(X, y)
+
+
+def test_labels_encoded_by_a_meta_estimator_are_explained(letters_train):
+    X, y = letters_train[0][:100], letters_train[1][:100] % 4
+    with pytest.raises(ValueError, match="meta-estimator that encodes y itself"):
+        cnn(classes=["a", "b", "c", "d"]).fit(X, y)
+
+
+def test_save_weights_stores_classes_given_as_an_array(letters_train, tmp_path):
+    X, y = letters_train[0][:100], letters_train[1][:100] % 4
+    clf = cnn(classes=np.arange(4)).fit(X, y)
+    loaded = load_weights(save_weights(clf, tmp_path / "weights"))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

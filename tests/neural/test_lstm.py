@@ -31,8 +31,18 @@ def test_sizes_are_first_class_parameters_and_module_params_override(letters_tra
     lstm_layer = clf.module_.lstm
     assert (lstm_layer.hidden_size, lstm_layer.num_layers, lstm_layer.bidirectional) == (8, 2, True)
     assert clf.module_.classifier.in_features == 16  # no dense layer: 2 directions x 8
-    clf.set_params(module__hidden_size=12).fit(X, y)
+    # a module__ parameter wins, with a warning (a search over hidden_size would
+    # otherwise build the same network for every candidate)
+    with pytest.warns(UserWarning, match=r"module__hidden_size=12 overrides .* hidden_size=8"):
+        clf.set_params(module__hidden_size=12).fit(X, y)
     assert clf.module_.lstm.hidden_size == 12
+
+
+def test_numpy_sizes_from_a_search_grid_build_the_network(letters_train):
+    X, y = letters_train[0][:128], letters_train[1][:128]
+    clf = lstm(hidden_size=np.arange(8, 17, 8)[0], num_layers=np.int64(1),
+               bidirectional=np.array([False, True])[1], dropout=np.float32(0.0)).fit(X, y)
+    assert clf.module_.lstm.hidden_size == 8 and clf.module_.lstm.bidirectional
 
 
 def test_string_labels_pickle_and_clone(letters_train, letters_test):
