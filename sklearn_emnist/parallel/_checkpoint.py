@@ -1,6 +1,9 @@
 """A skorch checkpoint that writes every fit's files to a folder of its own."""
 
 import os
+import shutil
+import warnings
+import weakref
 
 from skorch.callbacks import Checkpoint, LoadInitState
 
@@ -38,8 +41,19 @@ class PerFitCheckpoint(Checkpoint):
     :func:`~sklearn_emnist.parallel.worker_scratch_dir`) and writes there;
     every other parameter behaves as in skorch. Training that continues the
     network (``warm_start=True``, ``partial_fit`` after the first call) keeps
-    writing to the folder of the fit it continues, and re-initialising the
-    callbacks (``net.set_params(callbacks__PerFitCheckpoint__...)``, as
+    writing to the folder of the fit it continues when it is *the same fit*:
+    the same network object, with this same callback object, in the process
+    that started the fit. A copy of a fitted network (pickled to a joblib or
+    Dask worker, saved and loaded, ``copy.deepcopy``, inherited by a forked
+    process) that trains on gets a folder of its own, first filled with a
+    copy of the earlier folder's files, as they are when it starts, where
+    this process can read them (so ``load_best=True`` can still restore
+    an earlier epoch, and files named per epoch keep their history); copies
+    of one fitted network fine-tuned in parallel, and the original, thus
+    never write to the same folder. A network that trains on with a
+    ``PerFitCheckpoint`` object last used by another network's fit gets a
+    new, empty folder. Re-initialising the callbacks
+    (``net.set_params(callbacks__PerFitCheckpoint__...)``, as
     ``GridSearchCV`` does) creates no folder and keeps ``dirname_``: the last
     fit's files stay reachable, ``net.load_params(checkpoint=checkpoint)``.
 
@@ -68,8 +82,9 @@ class PerFitCheckpoint(Checkpoint):
     ----------
     dirname_ : str
         The folder of the latest fit, which it writes to (set when a fit
-        starts from scratch; kept by continued training and by
-        re-initialising the callbacks).
+        starts from scratch, or when a copy of a fitted network trains on;
+        kept by continued training of the same fit and by re-initialising
+        the callbacks).
 
     Examples
     --------
@@ -103,18 +118,62 @@ class PerFitCheckpoint(Checkpoint):
         return self
 
     def on_train_begin(self, net, **kwargs):
-        """Refuse ``LoadInitState``; give a fit from scratch its own folder."""
+        """Refuse ``LoadInitState``; give a fit from scratch, or a copy of a
+        fitted network that trains on, a folder of its own."""
         for _, callback in getattr(net, "callbacks_", ()):
             # any PerFitCheckpoint: clone (GridSearchCV) copies the one LoadInitState holds
             if isinstance(callback, LoadInitState) and isinstance(callback.checkpoint,
                                                                   PerFitCheckpoint):
                 raise ValueError(_CANNOT_RESUME)
-        # an empty history: fit from scratch (or a first partial_fit); otherwise
-        # warm_start / partial_fit continue the fit, and its folder, unless this
-        # instance never had one (a fitted net's clone or copy)
-        if not net.history or getattr(self, "dirname_", None) is None:
+        earlier = getattr(self, "dirname_", None)
+        owner = vars(self).get("_owner_")  # (pid, weakref to the net) of the fit it wrote for
+        if not net.history or earlier is None:
+            # a fit from scratch (or a first partial_fit); or a fitted net whose
+            # callback never had a folder (set_params(callbacks=[...]) since)
             self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
+        elif owner is None or owner[0] != os.getpid():
+            # a copy of a fitted net (pickled, deep-copied, forked) trains on: never in
+            # the folder it was copied from, which the original or another copy may
+            # still write to; it starts with that folder's files
+            self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
+            self._seed_from(earlier)
+        elif owner[1]() is not net:
+            # this instance last wrote for another network: that one's folder and files
+            self.dirname_ = worker_scratch_dir(self.dirname or None, prefix="checkpoint")
+        # else: the same network, in the same process, continues its fit and folder
+        # (_owner_ is not copied by pickle or deepcopy: see __getstate__)
+        self._owner_ = (os.getpid(), weakref.ref(net))
         return super().on_train_begin(net, **kwargs)
+
+    def _seed_from(self, earlier):
+        """Copy the files of the folder a copied network wrote to into the new
+        one, when this process can read it (another machine's local folder it
+        cannot: the new folder then starts empty)."""
+        if not os.path.isdir(earlier):
+            return
+        new = os.path.realpath(self.dirname_)
+
+        def skip_the_new_folder(folder, names):  # when dirname was moved inside `earlier`
+            return [n for n in names if os.path.realpath(os.path.join(folder, n)) == new]
+
+        try:
+            shutil.copytree(earlier, self.dirname_, ignore=skip_the_new_folder,
+                            dirs_exist_ok=True)
+        except (OSError, shutil.Error) as exc:
+            warnings.warn(
+                f"PerFitCheckpoint could not copy the earlier fit's files from {earlier!r} "
+                f"to this fit's folder {self.dirname_!r} ({exc}); the files of the epochs "
+                "this fit continues from are missing there, so load_best=True can only "
+                "restore an epoch of this fit.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def __getstate__(self):
+        # a copy (pickle, deepcopy, joblib / Dask workers) is not the fit's owner
+        state = self.__dict__.copy()
+        state.pop("_owner_", None)
+        return state
 
     def _format_target(self, net, f, idx):
         if f is None or not isinstance(f, str):

@@ -3,11 +3,39 @@
 import os
 import socket
 import uuid
-from contextlib import contextmanager
+import warnings
+from contextlib import ExitStack, contextmanager
 
-from ._threads import _check_n_threads
+from ._threads import _check_n_threads, limit_threads
 
 __all__ = ["dask_backend", "worker_scratch_dir"]
+
+# Tells this process from every other, a forked child included (with the pid).
+_PROCESS_TOKEN = uuid.uuid4().hex
+
+_IN_PROCESS_WORKERS = (
+    "dask_backend: the cluster's workers run in this process (a "
+    "LocalCluster(processes=False)), so its fits run in threads of this process, as "
+    "with joblib's 'threading' backend. They share torch's random number generator "
+    "and thread count, which are process-wide: the neural estimators' results are "
+    "not reproducible even with random_state set, and the caller's torch random "
+    "state changes. For reproducible parallel fits use worker processes "
+    "(LocalCluster(processes=True), the default). Inside the block this process runs "
+    "with n_threads={n_threads} thread(s); its own thread settings come back when the "
+    "block exits."
+)
+
+
+def _process_identity():
+    """``(pid, token)`` of the process this runs in (a Dask worker's, via ``client.run``)."""
+    return os.getpid(), _PROCESS_TOKEN
+
+
+def _has_in_process_workers(client):
+    """Whether any worker of ``client``'s cluster runs in this very process."""
+    here = _process_identity()
+    return any(tuple(identity) == here
+               for identity in client.run(_process_identity).values())
 
 
 def _require_distributed():
@@ -31,6 +59,17 @@ def dask_backend(client=None, *, n_threads=1, tune_malloc=True, **backend_option
     and an allocator set up for training. The code is the same for a
     :class:`distributed.LocalCluster` and for a cluster of many machines: only
     the ``Client`` changes (``Client("tcp://scheduler:8786")``).
+
+    Workers in the client's own process (``LocalCluster(processes=False)``)
+    are threads of this process, and torch's random number generator and
+    thread count are process-wide: there the neural estimators' fits are not
+    reproducible, as under joblib's ``threading`` backend, and
+    ``dask_backend`` warns. The plugin then leaves those workers alone, as
+    its settings would be this process's for good; instead the block runs
+    with ``n_threads`` threads (:func:`~sklearn_emnist.parallel.limit_threads`)
+    and this process's thread settings (environment variables, torch's
+    thread count, BLAS pools) come back when it exits. The allocator stays
+    as the estimators set it at their first fit in any process.
 
     Parameters
     ----------
@@ -77,7 +116,12 @@ def dask_backend(client=None, *, n_threads=1, tune_malloc=True, **backend_option
     from ._dask_plugin import TorchWorkerPlugin
 
     client.register_plugin(TorchWorkerPlugin(n_threads, tune_malloc=tune_malloc))
-    with joblib.parallel_backend("dask", client=client, **backend_options):
+    with ExitStack() as stack:
+        if _has_in_process_workers(client):
+            warnings.warn(_IN_PROCESS_WORKERS.format(n_threads=n_threads), UserWarning,
+                          stacklevel=3)
+            stack.enter_context(limit_threads(n_threads))
+        stack.enter_context(joblib.parallel_backend("dask", client=client, **backend_options))
         yield client
 
 

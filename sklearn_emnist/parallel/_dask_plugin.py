@@ -8,6 +8,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "`pip install 'sklearn-emnist[dask]'` (or `pip install dask distributed`)."
     ) from exc
 
+from ._dask import _process_identity
 from ._malloc import tune_malloc
 from ._threads import _check_n_threads, set_worker_threads
 
@@ -30,6 +31,13 @@ class TorchWorkerPlugin(WorkerPlugin):
       worker than in a plain process.
 
     :func:`~sklearn_emnist.parallel.dask_backend` registers it for you.
+
+    Workers that run in the process that created the plugin
+    (``LocalCluster(processes=False)``) are left alone: they are threads of
+    that process, and the settings, which are process-wide and cannot be
+    undone from a plugin, would stay in force there after the work is done.
+    :func:`~sklearn_emnist.parallel.dask_backend` limits that process's
+    threads for its block instead, and restores them on exit.
 
     Parameters
     ----------
@@ -67,6 +75,8 @@ class TorchWorkerPlugin(WorkerPlugin):
         self.n_threads = _check_n_threads(n_threads)
         self.tune_malloc = bool(tune_malloc)
         self.name = "sklearn-emnist-torch-worker"
+        # the process that registers it: its own in-process workers are left alone
+        self._origin = _process_identity()
 
     def setup(self, worker):
         """Apply the settings in the worker process (called by Dask).
@@ -76,6 +86,8 @@ class TorchWorkerPlugin(WorkerPlugin):
         worker : distributed.Worker
             The worker being set up.
         """
+        if getattr(self, "_origin", None) == _process_identity():
+            return  # a worker in the client's own process: see the class docstring
         set_worker_threads(self.n_threads)
         if self.tune_malloc:
             tune_malloc()

@@ -1,7 +1,10 @@
 """PerFitCheckpoint: each fit writes its own folder, so parallel fits never clobber."""
 
+import copy
 import io
+import json
 import os
+import pickle
 
 import pytest
 import torch
@@ -174,3 +177,103 @@ def test_load_init_state_of_a_checkpoint_without_folder_is_refused(tmp_path, let
     with pytest.raises(ValueError, match="LoadInitState cannot resume from a PerFitCheckpoint"):
         _net(tmp_path).set_params(callbacks=callbacks).fit(X, y)
     assert _folders(tmp_path) == []
+
+
+def _history_epochs(folder):
+    with open(os.path.join(folder, "history.json")) as f:
+        return len(json.load(f))
+
+
+_PER_EPOCH = ["criterion.pt", "history.json", "optimizer.pt"]
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda net: pickle.loads(pickle.dumps(net))],
+                         ids=["deepcopy", "pickle"])
+def test_a_copy_of_a_fitted_net_trains_on_in_a_folder_of_its_own_seeded_with_the_fits_files(
+        tmp_path, letters, copier):
+    X, y = letters
+    net = _net(tmp_path, monitor=None, f_params="p-{last_epoch[epoch]}.pt").fit(X, y)
+    folder = _checkpoint(net).dirname_
+    copied = copier(net).set_params(warm_start=True, max_epochs=2).fit(X, y)
+    new = _checkpoint(copied).dirname_
+    assert new != folder and os.path.dirname(new) == str(tmp_path)
+    # the original's folder is as its fit left it
+    assert sorted(os.listdir(folder)) == _PER_EPOCH + ["p-1.pt"]
+    assert _history_epochs(folder) == 1
+    # the copy's folder starts with the earlier fit's files, then its own epochs
+    assert sorted(os.listdir(new)) == _PER_EPOCH + ["p-1.pt", "p-2.pt", "p-3.pt"]
+    assert _history_epochs(new) == 3
+    w_orig = torch.load(os.path.join(folder, "p-1.pt"), weights_only=True)
+    w_seed = torch.load(os.path.join(new, "p-1.pt"), weights_only=True)
+    assert all(torch.equal(w_orig[k], w_seed[k]) for k in w_orig)
+    # the original still continues its own fit, in its own folder
+    net.set_params(warm_start=True).fit(X, y)
+    assert _checkpoint(net).dirname_ == folder and _history_epochs(folder) == 2
+    assert _folders(tmp_path) == sorted([folder, new])
+
+
+def _fine_tune(net, X, y, lr):
+    net.set_params(warm_start=True, lr=lr).fit(X, y)
+    return os.getpid(), _checkpoint(net).dirname_, len(net.history)
+
+
+def test_parallel_fine_tunes_of_one_fitted_net_never_share_a_folder(tmp_path, letters):
+    from joblib import Parallel, delayed
+
+    X, y = letters
+    net = _net(tmp_path, monitor=None).fit(X, y)
+    folder = _checkpoint(net).dirname_
+    results = Parallel(n_jobs=2, backend="loky")(
+        delayed(_fine_tune)(net, X, y, lr) for lr in (1e-3, 3e-3))
+    folders = [folder] + [new for _, new, _ in results]
+    assert len(set(folders)) == 3 and _folders(tmp_path) == sorted(folders)
+    assert _history_epochs(folder) == 1  # no worker wrote the original's history
+    for _, new, epochs in results:
+        assert epochs == 2 and _history_epochs(new) == 2
+
+
+def test_load_best_in_a_copy_restores_an_epoch_the_copy_continues_from(tmp_path, letters):
+    X, y = letters
+    net = _net(tmp_path, monitor="valid_loss_best", load_best=True)
+    net.set_params(validation_fraction=0.25, lr=1e-5,
+                   callbacks=[*net.callbacks, _ScrambleWeightsInEpoch2()])
+    net.fit(X, y)  # epoch 1, the best, saved in the original's folder
+    best = {k: v.clone() for k, v in net.module_.state_dict().items()}
+    copied = copy.deepcopy(net).set_params(warm_start=True)
+    copied.fit(X, y)  # epoch 2 is scrambled: no new best, load_best restores epoch 1
+    assert _checkpoint(copied).dirname_ != _checkpoint(net).dirname_
+    assert len(copied.history) == 1 and copied.history[-1, "valid_loss_best"]
+    for name, value in copied.module_.state_dict().items():
+        torch.testing.assert_close(value, best[name])
+
+
+def test_a_forked_process_continuing_the_fit_gets_a_folder_of_its_own(tmp_path, letters,
+                                                                     monkeypatch):
+    X, y = letters
+    net = _net(tmp_path, monitor=None).fit(X, y)
+    folder = _checkpoint(net).dirname_
+    parent = os.getpid()
+    # a fork's child holds the very same objects, in another process
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)
+    net.set_params(warm_start=True).fit(X, y)
+    new = _checkpoint(net).dirname_
+    assert new != folder and _history_epochs(folder) == 1 and _history_epochs(new) == 2
+    # the child's own fit continues in the child's folder
+    net.fit(X, y)
+    assert _checkpoint(net).dirname_ == new and len(_folders(tmp_path)) == 2
+
+
+def test_a_checkpoint_shared_by_two_nets_never_mixes_their_folders(tmp_path, letters):
+    X, y = letters
+    checkpoint = PerFitCheckpoint(dirname=str(tmp_path), monitor=None)
+    first = _net(tmp_path).set_params(callbacks=[checkpoint]).fit(X, y)
+    _net(tmp_path).set_params(callbacks=[checkpoint], random_state=1).fit(X, y)  # a second net
+    second_folder = checkpoint.dirname_
+    first.set_params(warm_start=True).fit(X, y)
+    assert checkpoint.dirname_ != second_folder
+    assert _history_epochs(second_folder) == 1  # the second net's files are its own
+    # nothing of the second net's was copied into the first's new folder
+    saved = torch.load(os.path.join(checkpoint.dirname_, "params.pt"), weights_only=True)
+    for name, value in first.module_.state_dict().items():
+        torch.testing.assert_close(saved[name], value)
+    assert len(_folders(tmp_path)) == 3

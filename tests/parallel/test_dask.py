@@ -8,6 +8,7 @@ be the same.
 
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -80,6 +81,74 @@ def test_workers_are_separate_processes_set_up_for_torch(client):
     if sys.platform.startswith("linux"):
         assert all(r["malloc"] == {"mmap_threshold": 32 << 20, "trim_threshold": 128 << 20}
                    for r in report)
+
+
+def test_worker_processes_are_not_taken_for_threads_of_this_process(client):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*workers run in this process")
+        with dask_backend(client):
+            pass
+
+
+def _thread_settings():
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from sklearn_emnist.parallel._threads import _THREAD_ENV_VARS
+
+    return ({name: os.environ.get(name) for name in _THREAD_ENV_VARS},
+            torch.get_num_threads(),
+            sorted(pool["num_threads"] for pool in threadpool_info()))
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    """This process with 2 torch and BLAS threads and no thread variables,
+    so that a limit of 1 left behind shows; put back afterwards."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_emnist.parallel._threads import _THREAD_ENV_VARS
+
+    for name in _THREAD_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    torch_before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    with threadpool_limits(limits=2):
+        yield
+    torch.set_num_threads(torch_before)
+
+
+def _omp_num_threads():
+    return os.environ.get("OMP_NUM_THREADS")
+
+
+def _settings_inside_dask_backend(client):
+    with dask_backend(client, n_threads=1):
+        # the block's limit here, and as the fits in the worker threads see it
+        return _thread_settings(), set(client.run(_omp_num_threads).values())
+
+
+def test_in_process_workers_warn_and_this_process_gets_its_settings_back(two_threads):
+    before = _thread_settings()
+    assert before[1] == 2 and all(n == 2 for n in before[2])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as in_process:
+        with pytest.warns(UserWarning, match="run in threads of this process.*processes=True"):
+            inside, seen_by_workers = _settings_inside_dask_backend(in_process)
+        after_block = _thread_settings()
+    assert seen_by_workers == {"1"} and inside[1] == 1
+    assert after_block == before  # nothing left behind by the plugin
+    assert _thread_settings() == before
+
+
+def test_the_plugin_leaves_a_worker_in_its_own_process_alone(two_threads):
+    from sklearn_emnist.parallel import TorchWorkerPlugin
+
+    before = _thread_settings()
+    TorchWorkerPlugin(n_threads=1).setup(worker=None)  # as an in-process worker would
+    assert _thread_settings() == before
 
 
 def test_scratch_dirs_never_collide_across_workers(client, tmp_path):

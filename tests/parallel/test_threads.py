@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 import torch
 from threadpoolctl import threadpool_info
@@ -65,3 +66,23 @@ def test_torch_first_imported_inside_the_block_gets_its_default_back():
     inside, after, default = map(int, out)
     assert inside == 1
     assert after == default
+
+
+def test_parallel_fits_in_processes_are_reproducible_and_leave_the_callers_rng_alone():
+    # what the docs advise instead of joblib's threading backend (whose fits share
+    # torch's process-wide RNG): the default loky backend, one process per fit
+    from sklearn.model_selection import cross_val_score
+
+    from sklearn_emnist.neural import CharCNNClassifier
+    from tests._data import load_bench
+
+    X, y = load_bench("letters-here", "train", n_per_class=8, random_state=1)
+    net = CharCNNClassifier(architecture="seed", max_epochs=1, batch_size=64,
+                            random_state=0, n_threads=1, verbose=0)
+    torch.manual_seed(123)
+    expected_draw = torch.rand(1)
+    torch.manual_seed(123)
+    in_processes = cross_val_score(net, X, y, cv=2, n_jobs=2)
+    assert torch.equal(torch.rand(1), expected_draw)  # the caller's RNG is untouched
+    in_sequence = cross_val_score(net, X, y, cv=2, n_jobs=1)
+    np.testing.assert_array_equal(in_processes, in_sequence)
