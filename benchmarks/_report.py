@@ -11,9 +11,12 @@ Examples
 '91.23 %'
 """
 
+import ast
 import datetime
 import json
 import math
+import re
+import shlex
 from pathlib import Path
 
 from ._machine import cpu_label
@@ -27,6 +30,8 @@ __all__ = [
     "plot_per_class_recall",
     "render_markdown",
     "render_summary",
+    "sample_random_state",
+    "table_groups",
     "write_report",
 ]
 
@@ -65,7 +70,7 @@ def load_records(paths):
 
     Files that are not benchmark records (other JSON, references) are skipped.
     Records are returned in a stable order: seed recipes first, then the
-    package's, then the rest by name.
+    package's, then the rest by name; records of one model by date.
     """
     from .recipes import ORDER
 
@@ -90,6 +95,7 @@ def load_records(paths):
             r["dataset"]["name"],
             order.get(r["model"], len(order)),
             r["model"],
+            str(r.get("date", "")),  # a failed re-run after the model's good record
         )
     )
     return records
@@ -108,11 +114,28 @@ def _references_for(references, split, protocol):
     ]
 
 
-def _measured_row(record):
+def _error_line(record):
+    """One line saying why a failure record's model did not run to the end.
+
+    Records carry ``error`` (the reason, and for a failed worker the last line
+    of its error output) and, since they hold it, ``error_output`` (the last
+    lines of the worker's standard error, or the traceback); older ones kept
+    a traceback in ``error``, whose last line says most.
+    """
+    lines = [line.strip() for line in str(record.get("error") or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[0] if "error_output" in record else lines[-1]
+    return line.replace("|", "\\|")
+
+
+def _measured_row(record, source="this run"):
     if record.get("status") != "ok":
         reason = record.get("status", "failed")
-        detail = (record.get("error") or "").splitlines()[-1:] or [""]
-        return [record["label"], f"**{reason}**: {detail[0][:80]}"] + ["—"] * 7 + ["this run"]
+        detail = _error_line(record)
+        if len(detail) > 160:
+            detail = detail[:157] + "..."
+        return [record["label"], f"**{reason}**: {detail}"] + ["—"] * 7 + [source]
     metrics, timing, memory = record["metrics"], record["timing"], record.get("memory", {})
     return [
         record["label"],
@@ -124,7 +147,7 @@ def _measured_row(record):
         _format_number(timing.get("fit_cpu_seconds"), 1),
         _format_number(timing["predict_images_per_second"]),
         _format_number(memory.get("peak_rss_mb")),
-        "this run",
+        source,
     ]
 
 
@@ -165,8 +188,30 @@ def _by_model(records):
     return {r["model"]: r for r in records if r.get("status") == "ok"}
 
 
-def _comparisons(records, references):
-    """Sentences comparing the package's recipes with the seed, all computed."""
+def _run_key(record):
+    """What tells a record's run: its ``run_id``; for records written before runs
+    had ids, its command (one command stood for one run)."""
+    return record.get("run_id") or ("command", record.get("command"))
+
+
+def _runs(records):
+    """The runs the records come from, ``{run key: number}``, numbered by date (1, 2, ...)."""
+    first_date = {}
+    for record in records:
+        key = _run_key(record)
+        first_date[key] = min(first_date.get(key, record["date"]), record["date"])
+    ordered = sorted(first_date, key=lambda key: (first_date[key], str(key)))
+    return {key: number for number, key in enumerate(ordered, 1)}
+
+
+def _comparisons(records, references, runs=None):
+    """Sentences comparing the package's recipes with the seed, all computed.
+
+    ``runs`` (``{run key: number}``) numbers the runs where the records come
+    from several: a pair of records of two runs says so, its ratios then
+    compare figures measured under different conditions.
+    """
+    runs = runs or {}
     ok = _by_model(records)
     lines = []
     for family, seed_name, best_name in (
@@ -193,6 +238,11 @@ def _comparisons(records, references):
             )
         seed = ok.get(seed_name)
         if seed is not None:
+            same_run = _run_key(seed) == _run_key(best)
+            where = ("measured in this run" if same_run and len(runs) <= 1 else
+                     f"measured in the same run (run {runs.get(_run_key(best))})" if same_run else
+                     f"measured in another run (run {runs.get(_run_key(seed))}, not run "
+                     f"{runs.get(_run_key(best))}: ratios across runs are only indicative)")
             gap = 100 * (accuracy - seed["metrics"]["accuracy"])
             fit_ratio = best["timing"]["fit_seconds"] / max(seed["timing"]["fit_seconds"], 1e-9)
             speed_ratio = best["timing"]["predict_images_per_second"] / max(
@@ -204,8 +254,8 @@ def _comparisons(records, references):
                 else f"fitting in {best['timing']['fit_seconds']:,.1f} s against its {seed_fit:.2f} s"
             )
             parts.append(
-                f"{abs(gap):.1f} points {'above' if gap >= 0 else 'below'} the seed recipe measured "
-                f"in this run ({format_percent(seed['metrics']['accuracy'])}), {fit_text} and "
+                f"{abs(gap):.1f} points {'above' if gap >= 0 else 'below'} the seed recipe "
+                f"{where} ({format_percent(seed['metrics']['accuracy'])}), {fit_text} and "
                 f"predicting {speed_ratio:.2f}× as many images per second"
             )
         if parts:
@@ -278,18 +328,65 @@ def _describe_machine(record):
     )
 
 
+def _describe_git(record):
+    git = record.get("git") or {}
+    return (f"git `{git.get('commit') or 'unknown'}`"
+            f"{' (work tree with local changes)' if git.get('dirty') else ''}")
+
+
+def _without_superseded_failures(records):
+    """``records`` less the failure records that a later good record of the same
+    model (in the same folder) superseded.
+
+    A failed re-run is written beside the model's good record, not over it
+    (:mod:`benchmarks.run`); once the model runs well again, the earlier
+    failure says nothing about the figures shown.
+    """
+    latest_ok = {}
+    for record in records:
+        if record.get("status") == "ok":
+            key = (str(Path(record.get("_file", "")).parent), record.get("model"))
+            latest_ok[key] = max(latest_ok.get(key, ""), record.get("date", ""))
+    return [
+        record for record in records
+        if record.get("status") == "ok"
+        or record.get("date", "") > latest_ok.get(
+            (str(Path(record.get("_file", "")).parent), record.get("model")), "")
+    ]
+
+
+def table_groups(records):
+    """Records grouped by what they measured: ``{(protocol, data set, source,
+    random_state, departure from the protocol): [records]}``.
+
+    Records of two groups do not belong in one table: the runner gives each
+    its own folder; ``python -m benchmarks table`` refuses to merge them.
+    """
+    groups = {}
+    for record in records:
+        dataset = record.get("dataset") or {}
+        key = (record.get("protocol"), dataset.get("name"), dataset.get("source"),
+               record.get("random_state"), _variant(record))
+        groups.setdefault(key, []).append(record)
+    return groups
+
+
 def render_markdown(records, references=None, *, title=None):
     """A Markdown report of records of one protocol and dataset.
 
     The table follows the seed's format (Model | Accuracy | Mean recall |
     Mean precision) plus macro F1, fit seconds, predict images per second and
     peak memory; published figures for the same split are appended as rows
-    marked "not measured here".
+    marked "not measured here". Records of several runs are numbered by run
+    (the *Source* column) and each run's machine, commit and command are
+    listed; a comparison of two records of different runs says so.
     """
     if not records:
         raise ValueError("no benchmark records to report; run the benchmark first.")
     references = references if references is not None else load_references()
-    first = records[0]
+    records = _without_superseded_failures(records)
+    # a failure record holds what was asked, not what was loaded: describe the data from a good one
+    first = next((r for r in records if r.get("status") == "ok"), records[0])
     protocol, split = first["protocol"], first["dataset"]["split"]
     ref_rows = _references_for(references, split, protocol)
     variant = _variant(first)
@@ -297,6 +394,8 @@ def render_markdown(records, references=None, *, title=None):
                       + (f" ({variant})" if variant else ""))
     commands = sorted({r["command"] for r in records})
     dates = sorted(r["date"] for r in records)
+    runs = _runs(records)
+    several = len(runs) > 1
     lines = [
         f"# {title}",
         "",
@@ -307,7 +406,8 @@ def render_markdown(records, references=None, *, title=None):
         f"Protocol `{protocol}`: {_describe_data(first)}.",
         "",
     ]
-    measured = [_measured_row(r) for r in records]
+    measured = [_measured_row(r, f"run {runs[_run_key(r)]}" if several else "this run")
+                for r in records]
     lines += _table(measured + [_reference_row(r, references["sources"]) for r in ref_rows])
     lines += [
         "",
@@ -316,22 +416,30 @@ def render_markdown(records, references=None, *, title=None):
         "other work, it is close to the fit time the same model takes on an idle machine). "
         "*Peak RSS* is the peak resident memory of the process that ran the model.",
     ]
-    comparisons = _comparisons(records, ref_rows)
+    comparisons = _comparisons(records, ref_rows, runs)
     if comparisons:
-        run_ids = {r.get("run_id") for r in records}
-        # records written before runs had ids: one command stands for one run
-        one_run = (len(run_ids) == 1 and None not in run_ids) or (
-            run_ids == {None} and len({r["command"] for r in records}) == 1)
         lines += ["", "Computed from the records ("
-                  + ("ratios measured in the same run" if one_run else
+                  + ("ratios measured in the same run" if not several else
                      "the records come from several runs: ratios across runs are only indicative, "
-                     "see the dates below") + "):", ""]
+                     "see the runs below") + "):", ""]
         lines += comparisons
-    lines += ["", f"Machine: {_describe_machine(first)}.", ""]
-    lines += [f"Run{'s' if len(dates) > 1 else ''}: {dates[0]} to {dates[-1]} (UTC), git "
-              f"`{(first.get('git') or {}).get('commit') or 'unknown'}`"
-              f"{' (work tree with local changes)' if (first.get('git') or {}).get('dirty') else ''}.", ""]
-    lines += ["Command:", ""] + [f"    {c}" for c in commands] + [""]
+    if not several:
+        lines += ["", f"Machine: {_describe_machine(first)}.", ""]
+        lines += [f"Run{'s' if len(dates) > 1 else ''}: {dates[0]} to {dates[-1]} (UTC), "
+                  f"{_describe_git(first)}.", ""]
+        lines += ["Command:", ""] + [f"    {c}" for c in commands] + [""]
+    else:
+        lines += ["", f"Runs: the records come from {len(runs)} runs of the runner (the *Source* "
+                  "column says which); machines, commits and load may differ between runs.", ""]
+        for key, number in runs.items():
+            members = [r for r in records if _run_key(r) == key]
+            member_dates = sorted(r["date"] for r in members)
+            lines.append(
+                f"- run {number}: {', '.join(r['model'] for r in members)}; "
+                f"{member_dates[0]} to {member_dates[-1]} (UTC), {_describe_git(members[0])}; "
+                f"machine: {_describe_machine(members[0])}; command `{members[0]['command']}`"
+            )
+        lines.append("")
     used_sources = sorted({r["source"] for r in ref_rows})
     if used_sources:
         lines += ["Sources of the reference rows:", ""]
@@ -343,7 +451,8 @@ def render_markdown(records, references=None, *, title=None):
             continue
         requested = (r.get("threads") or {}).get("requested")
         lines.append(
-            f"- `{Path(r['_file']).name}` ({r['date']}, "
+            f"- `{Path(r['_file']).name}` ({r['date']}"
+            f"{f', run {runs[_run_key(r)]}' if several else ''}, "
             f"{f'{requested} thread(s)' if requested else 'all cores'}, load average "
             f"{r['machine'].get('load_average_1min')} at the start of the run): {r['description']}"
         )
@@ -577,12 +686,24 @@ def _run_target(target, folder):
             and run.get("random_state", 0) == 0]
     if not runs:
         return None, None, "not run yet", {}
-    run_path, run = max(runs, key=lambda item: item[1].get("date", ""))
+
+    def not_ok(run):
+        statuses = run.get("statuses", {})
+        return [m for m in run["models"] if statuses.get(m) != "ok"]
+
+    # the last run in which every model ran; a later run whose models failed
+    # (a re-run that timed out) measured no comparison and does not replace it
+    complete = [item for item in runs if not not_ok(item[1])]
+    run_path, run = max(complete or runs, key=lambda item: item[1].get("date", ""))
     statuses = run.get("statuses", {})
-    failed = [m for m in run["models"] if statuses.get(m) != "ok"]
+    failed = not_ok(run)
     note = f"models: {', '.join(run['models'])}"
     if failed:
         note += "; not ok: " + ", ".join(f"{m} ({statuses.get(m, 'no status')})" for m in failed)
+    later = [item for item in runs if item[1].get("date", "") > run.get("date", "")]
+    if later:
+        note += (f"; {len(later)} later run(s) did not complete, the last "
+                 f"`{max(later, key=lambda item: item[1].get('date', ''))[0].name}`")
     if run.get("threads"):
         note += f"; {run['threads']} thread(s) per model"
     cpu, missing, members = 0.0, [], {}
@@ -625,15 +746,21 @@ def _target_value(target, root):
         if "other" in target:
             return _other_value(target, root)
         return None, None, "not run yet", {}
+
+    def refused(note, extra):
+        """The other scripts' figure where the runner's cannot be used, else none."""
+        if "other" in target:
+            value, other_path, other_note, other_extra = _other_value(target, root)
+            if value is not None:
+                return value, other_path, f"{note}; {other_note}", other_extra
+            note = f"{note}; other scripts: {other_note}"
+        return None, path, note, extra
+
     if record.get("status") != "ok":
-        return None, path, f"run {record.get('status')}", {"record": record}
+        return refused(f"run {record.get('status')}", {"record": record})
     reason = _off_protocol(record, target)
     if reason:
-        note = f"the runner's `{path.name}` is refused: {reason}"
-        if "other" in target:
-            value, other_path, other_note, extra = _other_value(target, root)
-            return value, other_path, f"{note}; {other_note}", extra
-        return None, path, note, {"record": record}
+        return refused(f"the runner's `{path.name}` is refused: {reason}", {"record": record})
     values = dict(record["metrics"], **record["timing"])
     value = values.get(target["metric"])
     fit = record["timing"]["fit_seconds"]
@@ -642,13 +769,13 @@ def _target_value(target, root):
     if "ratio_to" in target:
         other = _load_json(folder / f"{target['ratio_to']}.json")
         if not other or other.get("schema") != SCHEMA or other.get("status") != "ok":
-            return None, path, f"needs {target['ratio_to']} in the same folder", extra
+            return refused(f"needs {target['ratio_to']} in the same folder", extra)
         reason = _off_protocol(other, target)
         if reason:
-            return None, path, f"{target['ratio_to']}'s record is refused: {reason}", extra
+            return refused(f"{target['ratio_to']}'s record is refused: {reason}", extra)
         if not _same_run(record, other, folder):
-            return None, path, (f"{target['model']} and {target['ratio_to']} were measured in "
-                                "different runs: no same-run ratio"), extra
+            return refused(f"{target['model']} and {target['ratio_to']} were measured in "
+                           "different runs: no same-run ratio", extra)
         base = dict(other["metrics"], **other["timing"])[target["metric"]]
         note = (f"{value:,.0f} vs {base:,.0f} images/s; accuracy "
                 f"{format_percent(record['metrics']['accuracy'])} vs "
@@ -672,6 +799,137 @@ def _accepted(value, wanted):
 _NO_DATE = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
 
+def _command_option(command, option, shortest=4):
+    """The text value of ``option`` in a recorded command line, its last occurrence
+    (``--option value`` or ``--option=value``; an abbreviation argparse accepts, at
+    least ``shortest`` characters long, counts too); None when absent, ``...``
+    (Ellipsis) when the command cannot be read.
+
+    Examples
+    --------
+    >>> from benchmarks._report import _command_option
+    >>> _command_option("python b.py protocol --random-state 3 --tag x", "--random-state")
+    '3'
+    >>> _command_option("python b.py protocol --random=2", "--random-state"), _command_option(
+    ...     "python b.py protocol", "--random-state")
+    ('2', None)
+    """
+    try:
+        words = shlex.split(command or "")
+    except ValueError:
+        return ...
+    value = None
+    for number, word in enumerate(words):
+        head, equals, rest = word.partition("=")
+        if len(head) >= shortest and head.startswith("--") and option.startswith(head):
+            if equals:
+                value = rest
+            elif number + 1 < len(words):
+                value = words[number + 1]
+            else:
+                return ...
+    return value
+
+
+_RANDOM_STATE_TEXT = re.compile(r"random_state=(-?\d+)")
+
+
+def sample_random_state(record):
+    """The random_state of the training sample a benchmark script's record was measured on.
+
+    The record's ``sample_random_state`` where it has one (``bench_neural.py``
+    records since they hold it); else the ``random_state=N`` of its
+    ``train_sample`` text (``bench_knn.py``); else the ``--random-state`` of its
+    recorded command, 0 (the option's default) when the command has none.
+    None when the command cannot be read.
+
+    Examples
+    --------
+    >>> from benchmarks._report import sample_random_state
+    >>> sample_random_state({"command": "python benchmarks/bench_neural.py protocol --recipe cnn-deep"})
+    0
+    >>> sample_random_state({"command": "python bench_neural.py protocol --random-state 1"})
+    1
+    """
+    if isinstance(record.get("sample_random_state"), int):
+        return record["sample_random_state"]
+    found = _RANDOM_STATE_TEXT.search(str(record.get("train_sample") or ""))
+    if found:
+        return int(found.group(1))
+    text = _command_option(record.get("command"), "--random-state")
+    if text is None:
+        return 0
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _literal(value):
+    if isinstance(value, str):
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    return value
+
+
+def _estimator_random_state(record):
+    """The estimator's random_state in another script's record (``...`` when it does not say):
+    its ``params`` (``bench_neural.py``), its ``overrides``, or its ``pipeline_options``
+    (``bench_knn.py``)."""
+    for key in ("params", "overrides", "pipeline_options"):
+        block = record.get(key)
+        if isinstance(block, dict) and "random_state" in block:
+            return _literal(block["random_state"])
+    return ...
+
+
+def _other_whole_set(record, part):
+    """Whether another script's record used the whole ``test`` (or ``train``) set; None when
+    it does not say. Records written before they held ``whole_<part>_set``: a
+    ``bench_neural.py`` record evaluated on test scored all of it (its seed and full
+    protocols do) and trained on all of train in the full protocol; a ``bench_knn.py``
+    protocol record scored all of test."""
+    if isinstance(record.get(f"whole_{part}_set"), bool):
+        return record[f"whole_{part}_set"]
+    if "evaluated_on" in record:  # bench_neural.py
+        if part == "test":
+            return record["evaluated_on"] == "test" and record.get("protocol") in ("seed", "full")
+        return record.get("protocol") == "full"
+    if str(record.get("schema", "")).startswith("sklearn-emnist-bench-knn/") and part == "test":
+        return record.get("kind") == "protocol"
+    return None
+
+
+def _other_off_protocol(record, target):
+    """Why another script's record does not measure the target's protocol; None when it does.
+
+    The protocol, for every target: its data set and protocol, the training
+    sample's random_state 0 and the estimator's random_state 0, the whole test
+    set, and 40,000 training images (seed) or all of them (full).
+    """
+    if record.get("protocol") != target["protocol"] or record.get("dataset") != target["dataset"]:
+        return f"a {record.get('protocol')} record of {record.get('dataset')}"
+    sample = sample_random_state(record)
+    if sample is None:
+        return "its command cannot be read for the training sample's random_state"
+    if sample != 0:
+        return f"the training sample's random_state={sample}, not the protocol's 0"
+    estimator = _estimator_random_state(record)
+    if estimator is ...:
+        return "it does not say the estimator's random_state"
+    if estimator != 0:
+        return f"the estimator's random_state={estimator!r}, not the protocol's 0"
+    if _other_whole_set(record, "test") is not True:
+        return "not scored on the whole test set"
+    if target["protocol"] == "seed" and record.get("n_train") != SEED_TRAIN_SIZE:
+        return f"trained on {record.get('n_train')} images, not the seed protocol's 40,000"
+    if target["protocol"] == "full" and _other_whole_set(record, "train") is not True:
+        return "not trained on all training images"
+    return None
+
+
 def _other_value(target, root):
     """The figure of a target from another benchmark script's record.
 
@@ -680,28 +938,51 @@ def _other_value(target, root):
     values; ``other["overrides_within"]``, where given, lists the constructor
     parameters a record may override and still be the recipe's figure (speed
     and reporting settings: a record that changed anything else measured a
-    variant). Of the matching records the one whose run ended last (its
-    ``utc`` or ``date`` field) counts, so that the choice does not depend on
-    file times in a checkout; matching records with the same or no date are
-    said to tie, and the first by name counts.
+    variant). A record that matches must also measure the target's protocol
+    (:func:`_other_off_protocol`: its sample's and its estimator's random_state
+    0, the whole test set, the protocol's training images), whatever the
+    target's ``match`` says. Of the matching records the one whose run ended
+    last (its ``utc`` or ``date`` field) counts, so that the choice does not
+    depend on file times in a checkout; matching records with the same or no
+    date are said to tie, and the first by name counts.
     """
     other = target["other"]
     allowed = other.get("overrides_within")
-    matches = []
+    matches, refused = [], []
     for path in sorted(Path(root).glob(other["glob"])):
         record = _load_json(path)
         if (isinstance(record, dict)
                 and all(_accepted(_dotted(record, k), v) for k, v in other["match"].items())
                 and (allowed is None or set(record.get("overrides") or {}) <= set(allowed))):
             value = _dotted(record, other["value"])
-            if isinstance(value, (int, float)):
+            if not isinstance(value, (int, float)):
+                continue
+            reason = _other_off_protocol(record, target)
+            if reason:
+                refused.append((_when(record) or _NO_DATE, path, reason))
+            else:
                 matches.append((_when(record) or _NO_DATE, path, record, value))
+
+    def refusals(since=None):
+        """Which records were refused (those after ``since``, where given)."""
+        later = [item for item in refused if since is None or item[0] > since]
+        if not later:
+            return ""
+        _, path, reason = max(later, key=lambda item: (item[0], str(item[1])))
+        return (f"{len(later)} {'' if since is None else 'later '}matching record(s) refused, "
+                f"the last `{path.relative_to(root)}`: {reason}")
+
     if not matches:
-        return None, None, "not run yet (neither by the runner nor by the other scripts)", {}
+        note = "not run yet (neither by the runner nor by the other scripts)"
+        if refused:
+            note = "no record of the protocol (neither by the runner nor by the other scripts); " + refusals()
+        return None, None, note, {}
     latest = max(when for when, *_ in matches)
     tied = [match for match in matches if match[0] == latest]
     _, path, record, value = tied[0]
     note = f"from `{Path(other['glob']).parent}` script's record, not the runner's"
+    if refusals(latest):
+        note += "; " + refusals(latest)
     if len(tied) > 1:
         note += (f"; {len(tied)} matching records with {'no' if latest == _NO_DATE else 'the same'} "
                  "date: the first by name is shown")

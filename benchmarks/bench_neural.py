@@ -36,12 +36,27 @@ Commands (run from the repository root)::
 Recipes are :data:`sklearn_emnist.neural.RECIPES`; ``--set key=value``
 overrides any constructor parameter (values are Python literals, e.g.
 ``--set module__channels=(32,64,128)``).
+
+Records go to ``--results`` (default ``benchmarks/results/neural``; a
+relative folder is read from the current directory), named after the command,
+data set, protocol and recipe; a ``--n-train`` other than 40,000, a
+``--random-state`` other than 0 and a ``--data-folder`` other than the default
+add ``-n<size>``, ``-rs<seed>`` and ``-src<hash>`` to the name, and ``--tag``
+ends it. An existing record is never replaced without ``--overwrite``: the
+command stops before measuring anything. The data sets are read from
+``--data-folder`` (default ``../shared/emnist/bench``); ``tune`` and
+``protocol`` records hold the folder, the samples' random state
+(``sample_random_state``, which ``--random-state`` sets, also the
+estimator's unless ``--set random_state=...``) and whether they used the
+whole training and test sets.
 """
 
 import argparse
 import ast
+import hashlib
 import json
 import os
+import re
 import shlex
 import sys
 import time
@@ -56,20 +71,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks._machine import (  # noqa: E402
+from benchmarks._machine import (
     cpu_label,
     describe_machine,
     git_revision,
     package_versions,
     peak_rss_mb,
 )
-from benchmarks.datasets import (  # noqa: E402
+from benchmarks._report import sample_random_state
+from benchmarks.datasets import (
+    check_source_files,
     class_balanced_indices,
+    default_bench_folder,
     indices_spread_like,
     load_source,
     resolve_source,
 )
-from sklearn_emnist.parallel._malloc import (  # noqa: E402
+from sklearn_emnist.parallel._malloc import (
     OPT_OUT_VARIABLE,
     applied_malloc_settings,
 )
@@ -89,14 +107,18 @@ __all__ = [
 ]
 
 
-def _load(dataset, subset):
-    source = resolve_source(dataset)
+SEED_TRAIN_SIZE = 40_000
+MISSING_DATA_HINT = "point --data-folder at the folder holding them"
+
+
+def _load(dataset, subset, data_folder=None):
+    source = resolve_source(dataset, data_folder=data_folder)
     loaded = load_source(source, subset)
     return loaded.data.reshape(-1, 28, 28), loaded.target, loaded.target_names
 
 
-def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_valid=None,
-                  random_state=0):
+def load_protocol(dataset="letters-here", protocol="seed", *, n_train=SEED_TRAIN_SIZE,
+                  n_valid=None, random_state=0, data_folder=None):
     """Training and evaluation data of a protocol.
 
     Parameters
@@ -118,19 +140,29 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
         with too few images left has fewer (letters-here: 1 x and 32 z).
     random_state : int
         Seed of the samples.
+    data_folder : path-like, default=None
+        Folder of the benchmark sets; default
+        :func:`~benchmarks.datasets.default_bench_folder`.
 
     Returns
     -------
     X_train, y_train, X_eval, y_eval, target_names
     """
-    X, y, names = _load(dataset, "train")
-    X_test, y_test, _ = _load(dataset, "test")
+    return _load_protocol(dataset, protocol, n_train=n_train, n_valid=n_valid,
+                          random_state=random_state, data_folder=data_folder)[:5]
+
+
+def _load_protocol(dataset, protocol, *, n_train, n_valid, random_state, data_folder):
+    """:func:`load_protocol`, plus the sizes of the data set's train and test files."""
+    X, y, names = _load(dataset, "train", data_folder)
+    X_test, y_test, _ = _load(dataset, "test", data_folder)
+    sizes = {"n_train_file": len(y), "n_test_file": len(y_test)}
     if n_valid is None:
         n_valid = len(y_test)
     if protocol == "tune-full":
         valid = indices_spread_like(y, y_test, n_valid, random_state + 1)
         index = np.setdiff1d(np.arange(len(y)), valid)
-        return X[index], y[index], X[valid], y[valid], names
+        return X[index], y[index], X[valid], y[valid], names, sizes
     if protocol == "full":
         index = np.arange(len(y))
     else:
@@ -138,8 +170,8 @@ def load_protocol(dataset="letters-here", protocol="seed", *, n_train=40_000, n_
     if protocol == "tune":
         rest = np.setdiff1d(np.arange(len(y)), index)
         valid = rest[indices_spread_like(y[rest], y_test, n_valid, random_state + 1)]
-        return X[index], y[index], X[valid], y[valid], names
-    return X[index], y[index], X_test, y_test, names
+        return X[index], y[index], X[valid], y[valid], names, sizes
+    return X[index], y[index], X_test, y_test, names, sizes
 
 
 def evaluate(estimator, X_train, y_train, X_eval, y_eval):
@@ -202,33 +234,84 @@ def _record(kind, payload, args_line=None):
     return record
 
 
-def _write(record, name):
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(record, indent=2, default=repr) + "\n")
-    print(f"wrote {path.relative_to(REPO_ROOT)}")
+def _shown(path):
+    """``path`` relative to the current directory where it is under it."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _write(record, name, results=RESULTS, *, overwrite=False):
+    """Write ``record`` as ``<results>/<name>.json``; never over an existing record
+    unless ``overwrite``: a record that appeared meanwhile (another run of the same
+    command) is kept, this one then goes to ``<name>-<UTC time>.json``."""
+    results = Path(results)
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{name}.json"
+    text = json.dumps(record, indent=2, default=repr) + "\n"
+    if overwrite:
+        path.write_text(text)
+    else:
+        try:
+            with open(path, "x") as handle:
+                handle.write(text)
+        except FileExistsError:
+            kept = path
+            path = results / f"{name}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+            with open(path, "x") as handle:
+                handle.write(text)
+            print(f"{_shown(kept)} appeared during this run: kept (--overwrite replaces it)",
+                  file=sys.stderr)
+    print(f"wrote {_shown(path)}")
     return path
 
 
+def _default_data_folder(data_folder):
+    return data_folder is None or (
+        Path(data_folder).resolve() == default_bench_folder().resolve())
+
+
 def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=None,
-               random_state=0, n_train=40_000, save_model=None):
+               random_state=0, n_train=SEED_TRAIN_SIZE, save_model=None, data_folder=None):
     """Build a named recipe, fit it on a protocol's data and measure it.
 
-    ``save_model``, a file path, keeps the fitted estimator there (joblib), so
-    that later analyses (ensembles, error studies) need no new fit.
+    ``random_state`` seeds the training sample (and the validation sample of
+    the ``tune`` protocols) and, unless ``overrides`` sets its own, the
+    estimator. ``save_model``, a file path, keeps the fitted estimator there
+    (joblib), so that later analyses (ensembles, error studies) need no new
+    fit. ``data_folder`` is the folder of the benchmark sets (default
+    :func:`~benchmarks.datasets.default_bench_folder`).
 
     Returns
     -------
     record : dict
-        JSON-ready; see the module docstring.
+        JSON-ready; see the module docstring. Besides the metrics and timings
+        it says what was measured: ``sample_random_state``, ``n_train`` (the
+        images fitted), ``train_sample``, ``whole_train_set``,
+        ``whole_test_set`` (scored on all of the test file), ``data_folder``
+        and ``source``.
     """
     from sklearn_emnist.neural import make_recipe
 
     overrides = dict(overrides or {})
     overrides.setdefault("random_state", random_state)
     estimator = make_recipe(recipe, **overrides)
-    X_train, y_train, X_eval, y_eval, _ = load_protocol(
-        dataset, protocol, n_train=n_train, random_state=random_state)
+    source = resolve_source(dataset, data_folder=data_folder)
+    X_train, y_train, X_eval, y_eval, _, sizes = _load_protocol(
+        dataset, protocol, n_train=n_train, n_valid=None, random_state=random_state,
+        data_folder=data_folder)
+    whole_train_set = protocol == "full" or (
+        protocol == "seed" and len(y_train) == sizes["n_train_file"])
+    if whole_train_set:
+        train_sample = f"all {sizes['n_train_file']:,} train images"
+    elif protocol == "tune-full":
+        train_sample = (f"all {sizes['n_train_file']:,} train images but a held-out validation "
+                        f"sample of {len(y_eval):,} (random_state={random_state + 1})")
+    else:
+        train_sample = (f"class-balanced sample of {len(y_train):,} of the "
+                        f"{sizes['n_train_file']:,} train images")
     result = evaluate(estimator, X_train, y_train, X_eval, y_eval)
     if save_model is not None:
         import joblib
@@ -239,7 +322,8 @@ def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=Non
         # the same fitted model scored on the train-only validation sample of
         # the "tune" protocol: recipes are compared on this figure, never on test
         _, _, X_valid, y_valid, _ = load_protocol(dataset, "tune", n_train=n_train,
-                                                  random_state=random_state)
+                                                  random_state=random_state,
+                                                  data_folder=data_folder)
         result["validation_accuracy"] = float(np.mean(estimator.predict(X_valid) == y_valid))
         result["validation_note"] = ("disjoint class-balanced sample of the training file "
                                      "(protocol 'tune'); used to choose recipes")
@@ -252,8 +336,15 @@ def run_recipe(recipe, *, dataset="letters-here", protocol="seed", overrides=Non
         "dataset": dataset,
         "protocol": protocol,
         "evaluated_on": "train (disjoint validation sample)" if tuning else "test",
-        "n_train": int(len(y_train)),
-        "n_eval": int(len(y_eval)),
+        "n_train": len(y_train),
+        "n_eval": len(y_eval),
+        # what was measured, as fields (the summary checks them against the targets)
+        "sample_random_state": int(random_state),
+        "train_sample": train_sample,
+        "whole_train_set": bool(whole_train_set),
+        "whole_test_set": bool(not tuning and len(y_eval) == sizes["n_test_file"]),
+        "data_folder": None if source.kind != "folder" else str(Path(source.folder).resolve()),
+        "source": source.display(),
         **result,
     })
 
@@ -447,7 +538,7 @@ def speed_options(*, architecture="deep", n=4096, batch_size=128, random_state=0
             "predict_ratio": round(pred_comp / pred_base, 3),
             "note": "fit re-initialises the module, so every fit recompiles",
         }
-    except Exception as exc:  # noqa: BLE001 - report, don't fail the benchmark
+    except Exception as exc:
         results["torch_compile"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
     # precision and threads of both estimators' default networks (the LSTM's
@@ -725,10 +816,12 @@ def render_table(folder=RESULTS):
             first = first or record
             metrics = record["metrics"]
             valid = record.get("validation_accuracy")
+            sample = sample_random_state(record)  # from the command in older records
+            sample = "" if sample == 0 else f", sample random_state={sample}"
             rows.append(
                 f"| {record['recipe']} | {record.get('overrides', {})} | "
                 f"{_unlike_today(record, recipes)} | {record['dataset']} "
-                f"{record['protocol']} (n={record['n_train']}) | {record['evaluated_on']} | "
+                f"{record['protocol']} (n={record['n_train']}{sample}) | {record['evaluated_on']} | "
                 f"{metrics['accuracy']:.2%} | {metrics['macro_recall']:.2%} | "
                 f"{metrics['macro_precision']:.2%} | "
                 f"{'' if valid is None else f'{valid:.2%}'} | {record['fit_seconds']:.0f} | "
@@ -796,71 +889,166 @@ def _parse_overrides(pairs):
     return out
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]*")
+
+
+def _tag_option(text):
+    """``--tag``: a piece of a file name (letters, digits, ``.``, ``_``, ``+``, ``=``, ``-``)."""
+    if text and not _TAG.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be part of the record's file name; use letters, digits and "
+            "'.', '_', '+', '=', '-' (starting with a letter or digit), e.g. t1-bf16")
+    return text
+
+
+def _threads_option(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, not {text!r}")
+    return value
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def _record_name(args, protocol):
+    """The file name (no ``.json``) of a ``tune`` / ``protocol`` record: what was
+    measured, each option that departs from the default named in it."""
+    variant = ""
+    if args.n_train is not None and args.n_train != SEED_TRAIN_SIZE:
+        variant += f"-n{args.n_train}"
+    if args.random_state != 0:
+        variant += f"-rs{args.random_state}"
+    if not _default_data_folder(args.data_folder):
+        folder = str(Path(args.data_folder).resolve())
+        variant += "-src" + hashlib.sha256(folder.encode()).hexdigest()[:8]
+    tag = f"-{args.tag}" if args.tag else ""
+    return f"{args.command}-{args.dataset}-{protocol}-{args.recipe}{variant}{tag}"
+
+
+def build_parser():
+    """The command line of ``python benchmarks/bench_neural.py``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def output_options(p, tagged=True):
+        p.add_argument("--results", default=str(RESULTS),
+                       help="folder of the records (default benchmarks/results/neural; a "
+                            "relative one is read from the current directory)")
+        if tagged:
+            p.add_argument("--tag", default="", type=_tag_option,
+                           help="ends the record's file name (letters, digits, . _ + = -)")
+            p.add_argument("--overwrite", action="store_true",
+                           help="replace a record of the same name (refused otherwise)")
+
     for name in ("tune", "protocol"):
-        p = sub.add_parser(name)
+        p = sub.add_parser(name, allow_abbrev=False)
         p.add_argument("--recipe", required=True)
         p.add_argument("--dataset", default="letters-here")
+        p.add_argument("--data-folder", default=None,
+                       help="folder of the benchmark sets (default ../shared/emnist/bench, "
+                            "or $SKLEARN_EMNIST_SHARED/bench)")
         p.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE")
-        p.add_argument("--random-state", type=int, default=0)
-        p.add_argument("--n-train", type=int, default=40_000)
-        p.add_argument("--tag", default="")
+        p.add_argument("--random-state", type=int, default=0,
+                       help="seed of the training (and validation) samples, and of the "
+                            "estimator unless --set random_state=... (default 0)")
+        p.add_argument("--n-train", type=_positive_int, default=None,
+                       help="size of the class-balanced training sample (default 40000; "
+                            "not with --protocol full, which fits all training images)")
         p.add_argument("--save-model", metavar="PATH", help="keep the fitted estimator here")
         # tune --protocol full: fit on all of train but a held-out validation sample
         p.add_argument("--protocol", choices=("seed", "full"), default="seed")
-    p = sub.add_parser("overhead")
+        output_options(p)
+    p = sub.add_parser("overhead", allow_abbrev=False)
     p.add_argument("--architecture", default="seed")
-    p.add_argument("--n", type=int, default=8192)
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--rounds", type=int, default=4)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--n", type=_positive_int, default=8192)
+    p.add_argument("--epochs", type=_positive_int, default=3)
+    p.add_argument("--rounds", type=_positive_int, default=4)
+    p.add_argument("--threads", type=_threads_option, default=1)
     p.add_argument("--channels-last", action="store_true")
-    p.add_argument("--tag", default="")
-    sub.add_parser("table")
-    p = sub.add_parser("allocators")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--tag", default="")
+    output_options(p)
+    p = sub.add_parser("table", allow_abbrev=False)
+    output_options(p, tagged=False)
+    p = sub.add_parser("allocators", allow_abbrev=False)
+    p.add_argument("--threads", type=_threads_option, default=2)
+    output_options(p)
     for name in ("threads", "speed"):
-        p = sub.add_parser(name)
+        p = sub.add_parser(name, allow_abbrev=False)
         p.add_argument("--architecture", default="deep")
-        p.add_argument("--tag", default="")
+        output_options(p)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
+    results = Path(args.results).expanduser().resolve()
     # the suffix of the record's file name ("table" writes no record)
     tag = f"-{args.tag}" if getattr(args, "tag", "") else ""
 
+    def refuse_existing(name):
+        """Stop before measuring anything when the record exists (unless --overwrite)."""
+        path = results / f"{name}.json"
+        if path.exists() and not args.overwrite:
+            parser.error(f"{_shown(path)} exists: pass --overwrite to replace it, or --tag to "
+                         "name this run's record apart")
+        return name
+
     if args.command in ("tune", "protocol"):
         protocol = args.protocol
+        if args.n_train is not None and protocol == "full":
+            parser.error("--n-train sets the seed protocol's training sample; --protocol full "
+                         "fits all training images")
         if args.command == "tune":
             protocol = "tune" if protocol == "seed" else "tune-full"
+        try:
+            source = resolve_source(args.dataset, data_folder=args.data_folder)
+            check_source_files(source, hint=MISSING_DATA_HINT + (
+                f" (default {default_bench_folder()})" if args.data_folder is None else ""))
+        except (ValueError, FileNotFoundError) as exc:
+            parser.error(str(exc))
+        name = refuse_existing(_record_name(args, protocol))
         overrides = _parse_overrides(args.overrides)
         record = run_recipe(args.recipe, dataset=args.dataset, protocol=protocol,
                             overrides=overrides, random_state=args.random_state,
-                            n_train=args.n_train, save_model=args.save_model)
+                            n_train=SEED_TRAIN_SIZE if args.n_train is None else args.n_train,
+                            save_model=args.save_model, data_folder=args.data_folder)
         print(json.dumps(record["metrics"]), "fit", record["fit_seconds"], "s")
-        name = f"{args.command}-{args.dataset}-{protocol}-{args.recipe}{tag}"
-        _write(record, name)
+        _write(record, name, results, overwrite=args.overwrite)
     elif args.command == "overhead":
+        name = refuse_existing(f"overhead-{args.architecture}{tag}")
         result = loop_overhead(architecture=args.architecture, n=args.n, epochs=args.epochs,
                                rounds=args.rounds, n_threads=args.threads,
                                channels_last=args.channels_last)
         print(json.dumps(result, indent=2))
-        _write(_record("overhead", result), f"overhead-{args.architecture}{tag}")
+        _write(_record("overhead", result), name, results, overwrite=args.overwrite)
     elif args.command == "table":
-        print(f"wrote {render_table()}")
+        print(f"wrote {render_table(results)}")
     elif args.command == "allocators":
+        name = refuse_existing(f"allocators-t{args.threads}{tag}")
         result = allocators(n_threads=args.threads)
         print(json.dumps(result, indent=2))
-        _write(_record("allocators", result), f"allocators-t{args.threads}{tag}")
+        _write(_record("allocators", result), name, results, overwrite=args.overwrite)
     elif args.command == "threads":
+        name = refuse_existing(f"threads-{args.architecture}{tag}")
         result = thread_settings(architecture=args.architecture)
         print(json.dumps(result, indent=2))
-        _write(_record("threads", result), f"threads-{args.architecture}{tag}")
+        _write(_record("threads", result), name, results, overwrite=args.overwrite)
     elif args.command == "speed":
+        name = refuse_existing(f"speed-{args.architecture}{tag}")
         result = speed_options(architecture=args.architecture)
         print(json.dumps(result, indent=2))
-        _write(_record("speed", result), f"speed-{args.architecture}{tag}")
+        _write(_record("speed", result), name, results, overwrite=args.overwrite)
     return 0
 
 

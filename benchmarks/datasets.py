@@ -221,9 +221,18 @@ def _load_with_read_idx(source, subset):
     return data, labels, _FALLBACK_NAMES[source.split]
 
 
-def check_source_files(source, subsets=("train", "test")):
+MISSING_DATA_HINT = (
+    "give the folder that holds them (a data_folder argument, or $SKLEARN_EMNIST_SHARED "
+    "for the default <repo>/../shared/emnist/bench)"
+)
+
+
+def check_source_files(source, subsets=("train", "test"), *, hint=MISSING_DATA_HINT):
     """Raise ``FileNotFoundError`` naming the missing IDX files of a folder
     source (a split source is fetched: nothing to check).
+
+    ``hint`` ends the message: what to do, in the words of the caller (a
+    command line names its own options).
 
     Examples
     --------
@@ -244,8 +253,7 @@ def check_source_files(source, subsets=("train", "test")):
     ]
     if missing:
         raise FileNotFoundError(
-            f"data source {source.spec()}: missing {', '.join(missing)}; point "
-            "--data-folder (or --source folder:<path>:<name>) at the folder holding them."
+            f"data source {source.spec()}: missing {', '.join(missing)}; {hint}."
         )
 
 

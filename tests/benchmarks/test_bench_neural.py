@@ -1,6 +1,7 @@
 """``benchmarks/bench_neural.py``: its data protocols, on the real letters-here set, and
 its loop-overhead measurement."""
 
+import json
 import time
 
 import joblib
@@ -71,6 +72,161 @@ def test_run_recipe_keeps_the_fitted_model_it_scored(tmp_path):
     _, _, X_valid, y_valid, _ = load_protocol("letters-here", "tune", n_train=520)
     accuracy = np.mean(joblib.load(path).predict(X_valid) == y_valid)
     assert accuracy == record["metrics"]["accuracy"]
+    # a validation sample of train: neither the whole training set nor the test set
+    assert record["whole_test_set"] is False and record["whole_train_set"] is False
+    assert record["sample_random_state"] == 0
+
+
+def test_protocol_records_say_what_they_measured_as_fields(tmp_path):
+    # the sample's random_state was in the command only, so the summary could count
+    # a record of another sample as the protocol's
+    from benchmarks._report import _other_off_protocol, load_references
+    from benchmarks.bench_neural import render_table
+
+    folder = require_shared("bench")
+    record = run_recipe("cnn-seed", protocol="seed", n_train=520, random_state=3,
+                        data_folder=folder, overrides={"max_epochs": 1, "verbose": 0, "n_threads": 1})
+    assert record["sample_random_state"] == 3 and record["params"]["random_state"] == 3
+    assert record["n_train"] == 520 and record["n_eval"] == 7800
+    assert record["whole_test_set"] is True and record["whole_train_set"] is False
+    assert record["train_sample"] == "class-balanced sample of 520 of the 117,248 train images"
+    assert record["data_folder"] == str(folder.resolve())
+    assert record["source"].endswith(":letters-here:letters")
+    target = next(t for t in load_references()["targets"]
+                  if t["what"].startswith("CharCNNClassifier, seed protocol"))
+    assert "random_state=3" in _other_off_protocol(dict(record, recipe="cnn-deep-long"), target)
+    # the README of the records says so too
+    (tmp_path / "protocol.json").write_text(json.dumps(record, default=repr))
+    assert "letters-here seed (n=520, sample random_state=3)" in render_table(tmp_path).read_text()
+
+
+def _fail_if_called(*args, **kwargs):
+    raise AssertionError("measured although the command was refused")
+
+
+def test_an_existing_record_is_not_overwritten_without_overwrite(tmp_path, monkeypatch, capsys):
+    from benchmarks import bench_neural
+
+    require_shared("bench")
+    existing = tmp_path / "protocol-letters-here-seed-cnn-seed.json"
+    existing.write_text('{"kind": "protocol", "committed": true}\n')
+    monkeypatch.setattr(bench_neural, "run_recipe", _fail_if_called)
+    with pytest.raises(SystemExit) as exit_info:  # before hours of fitting, not after
+        bench_neural.main(["protocol", "--recipe", "cnn-seed", "--set", "max_epochs=1",
+                           "--results", str(tmp_path)])
+    assert exit_info.value.code == 2 and "--overwrite" in capsys.readouterr().err
+    assert '"committed": true' in existing.read_text()
+    fake = {"kind": "protocol", "metrics": {"accuracy": 0.5}, "fit_seconds": 1.0}
+    monkeypatch.setattr(bench_neural, "run_recipe", lambda *args, **kwargs: fake)
+    assert bench_neural.main(["protocol", "--recipe", "cnn-seed", "--results", str(tmp_path),
+                              "--overwrite"]) == 0
+    assert '"accuracy": 0.5' in existing.read_text()
+
+
+@pytest.mark.parametrize("options, name", [
+    ([], "protocol-letters-here-seed-cnn-seed"),
+    (["--n-train", "40000", "--random-state", "0"], "protocol-letters-here-seed-cnn-seed"),
+    (["--n-train", "520"], "protocol-letters-here-seed-cnn-seed-n520"),
+    (["--random-state", "1", "--tag", "t1"], "protocol-letters-here-seed-cnn-seed-rs1-t1"),
+    (["--n-train", "520", "--random-state", "2"], "protocol-letters-here-seed-cnn-seed-n520-rs2"),
+])
+def test_records_of_other_samples_have_names_of_their_own(tmp_path, monkeypatch, options, name):
+    from benchmarks import bench_neural
+
+    require_shared("bench")
+    asked = {}
+    fake = {"kind": "protocol", "metrics": {"accuracy": 0.5}, "fit_seconds": 1.0}
+    monkeypatch.setattr(bench_neural, "run_recipe", lambda *a, **kw: asked.update(kw) or fake)
+    assert bench_neural.main(["protocol", "--recipe", "cnn-seed", "--results", str(tmp_path),
+                              *options]) == 0
+    assert [p.stem for p in tmp_path.iterdir()] == [name]
+    assert asked["n_train"] == (int(options[options.index("--n-train") + 1])
+                                if "--n-train" in options else 40_000)
+
+
+def test_another_data_folder_names_the_record_and_is_passed_on(tmp_path, monkeypatch):
+    from benchmarks import bench_neural
+
+    folder = require_shared("bench")
+    (tmp_path / "data").symlink_to(folder, target_is_directory=True)
+    asked = {}
+    fake = {"kind": "protocol", "metrics": {"accuracy": 0.5}, "fit_seconds": 1.0}
+    monkeypatch.setattr(bench_neural, "run_recipe", lambda *a, **kw: asked.update(kw) or fake)
+    monkeypatch.chdir(tmp_path)  # relative --results and --data-folder: the current directory
+    assert bench_neural.main(["protocol", "--recipe", "cnn-seed", "--results", "out",
+                              "--data-folder", "data"]) == 0
+    assert asked["data_folder"] == "data"
+    (written,) = (tmp_path / "out").iterdir()
+    assert written.name == "protocol-letters-here-seed-cnn-seed.json"  # the same folder, resolved
+    other = tmp_path / "copy"
+    other.mkdir()
+    for path in folder.glob("letters-here-*"):
+        (other / path.name).symlink_to(path)
+    assert bench_neural.main(["protocol", "--recipe", "cnn-seed", "--results", "out",
+                              "--data-folder", "copy"]) == 0
+    assert len([p for p in (tmp_path / "out").iterdir() if "-src" in p.name]) == 1
+
+
+def test_write_keeps_a_record_that_appeared_during_the_run(tmp_path):
+    from benchmarks.bench_neural import _write
+
+    (tmp_path / "x.json").write_text("{}\n")
+    path = _write({"kind": "protocol"}, "x", tmp_path)
+    assert path.name.startswith("x-") and (tmp_path / "x.json").read_text() == "{}\n"
+
+
+def test_n_train_with_the_full_protocol_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    from benchmarks import bench_neural
+
+    monkeypatch.setattr(bench_neural, "run_recipe", _fail_if_called)
+    with pytest.raises(SystemExit) as exit_info:
+        bench_neural.main(["protocol", "--recipe", "cnn-seed", "--protocol", "full",
+                           "--n-train", "1000", "--results", str(tmp_path)])
+    assert exit_info.value.code == 2 and "--protocol full" in capsys.readouterr().err
+
+
+def test_missing_data_names_the_option_that_exists(tmp_path, monkeypatch, capsys):
+    from benchmarks import bench_neural
+
+    monkeypatch.setattr(bench_neural, "run_recipe", _fail_if_called)
+    with pytest.raises(SystemExit) as exit_info:
+        bench_neural.main(["protocol", "--recipe", "cnn-seed", "--data-folder", str(tmp_path),
+                           "--results", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "letters-here-train-images-idx3-ubyte.gz" in err and "--data-folder" in err
+    assert "--source" not in err  # bench_neural.py has no such option
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["overhead", "--tag", "a/b"], "cannot be part of the record's file name"),
+    (["overhead", "--tag", "my tag"], "cannot be part of the record's file name"),
+    (["protocol", "--recipe", "cnn-seed", "--tag", "../x"], "cannot be part of the record's file name"),
+    (["overhead", "--threads", "0"], "must be an integer >= 1"),
+    (["allocators", "--threads", "-1"], "must be an integer >= 1"),
+])
+def test_bad_options_are_refused_before_measuring(argv, message, monkeypatch, tmp_path, capsys):
+    # a --tag with "/" failed when writing, after the whole measurement
+    from benchmarks import bench_neural
+
+    for name in ("run_recipe", "loop_overhead", "allocators"):
+        monkeypatch.setattr(bench_neural, name, _fail_if_called)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        bench_neural.main(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_overhead_writes_its_record_under_results(tmp_path, monkeypatch):
+    from benchmarks import bench_neural
+
+    monkeypatch.setattr(bench_neural, "loop_overhead", lambda **kwargs: {"ratio": 1.0})
+    assert bench_neural.main(["overhead", "--tag", "t1-bf16", "--results", str(tmp_path)]) == 0
+    assert (tmp_path / "overhead-seed-t1-bf16.json").exists()
+    with pytest.raises(SystemExit):
+        bench_neural.main(["overhead", "--tag", "t1-bf16", "--results", str(tmp_path)])
 
 
 def test_loop_overhead_times_the_training_loop_apart_from_what_fit_does_once(monkeypatch):

@@ -111,8 +111,10 @@ def test_reference_rows_are_marked_not_measured(quick_run):
     table = render_markdown(records)
     reference_rows = [line for line in table.splitlines() if line.startswith("| *")]
     assert all("| *published, not measured here* [" in line for line in reference_rows)
-    assert all(line.endswith("| this run |") for line in table.splitlines()
-               if line.startswith("| ") and not line.startswith(("| *", "| Model")))
+    # measured rows say which run measured them (the KNN and the neural models ran in two)
+    measured = [line for line in table.splitlines()
+                if line.startswith("| ") and not line.startswith(("| *", "| Model"))]
+    assert measured and all(re.search(r"\| run [12] \|$", line) for line in measured)
     labels = [re.match(r"\| \*(.+?)\*", line).group(1) for line in reference_rows]
     assert labels == [
         "Seed slides: CNN",
@@ -194,8 +196,8 @@ def test_a_missing_data_folder_is_one_usage_error_before_any_model(tmp_path, cap
 
 def test_models_all_runs_every_recipe(monkeypatch):
     asked = {}
-    monkeypatch.setattr(run, "run_benchmark",
-                        lambda command, **kwargs: asked.update(kwargs) or {})
+    monkeypatch.setattr(run, "_run_benchmark",
+                        lambda command, **kwargs: asked.update(kwargs) or ({}, {}))
     assert run.main(["seed", "--models", "all", "--threads", "1"]) == 0
     assert asked["models"] == list(RECIPES)
 
@@ -492,3 +494,296 @@ def test_records_of_every_script_carry_their_date_and_commit():
     for record in (bench_knn._record("protocol", {}), bench_neural._record("protocol", {})):
         assert datetime.fromisoformat(record["utc"].replace("Z", "+00:00")).year >= 2024
         assert record["git"] == _machine.git_revision()
+
+
+# --- the summary requires each target's protocol of the other scripts' records --------------
+
+
+def _neural_record(**changes):
+    """A ``bench_neural.py protocol`` record of the seed CNN target's protocol, as older
+    records hold it (no ``sample_random_state`` field: the command says)."""
+    record = {"kind": "protocol", "recipe": "cnn-deep-long", "dataset": "letters-here",
+              "protocol": "seed", "evaluated_on": "test", "n_train": 40_000, "n_eval": 7800,
+              "command": "python benchmarks/bench_neural.py protocol --recipe cnn-deep-long",
+              "overrides": {"random_state": "0"}, "params": {"augment": True, "random_state": 0},
+              "metrics": {"accuracy": 0.95}, "fit_seconds": 600.0, "utc": "2026-01-01T00:00:00Z"}
+    record.update(changes)
+    return record
+
+
+_FULL = {"protocol": "full", "n_train": 117_248,
+         "command": "python benchmarks/bench_neural.py protocol --recipe cnn-deep-long --protocol full"}
+
+
+@pytest.mark.parametrize("target, later, reason", [
+    # the 40,000-image sample of another random_state: only the command said so
+    ("CharCNNClassifier, seed protocol", {"command": "python benchmarks/bench_neural.py protocol "
+                                          "--recipe cnn-deep-long --random-state 1"},
+     "the training sample's random_state=1"),
+    ("CharCNNClassifier, seed protocol", {"command": "python benchmarks/bench_neural.py protocol "
+                                          "--recipe cnn-deep-long --random-state=2 --tag x"},
+     "the training sample's random_state=2"),
+    ("CharCNNClassifier, seed protocol", {"sample_random_state": 3}, "random_state=3"),
+    ("CharCNNClassifier, seed protocol", {"whole_test_set": False}, "not scored on the whole test set"),
+    # the full protocol's targets checked no random state at all
+    ("CharCNNClassifier, full protocol", dict(_FULL, overrides={"random_state": "1"},
+                                              params={"augment": True, "random_state": 1}),
+     "the estimator's random_state=1"),
+    ("CharCNNClassifier, full protocol", dict(_FULL, command=_FULL["command"] + " --random-state 4"),
+     "the training sample's random_state=4"),
+    ("CharCNNClassifier, full protocol", dict(_FULL, whole_train_set=False),
+     "not trained on all training images"),
+    ("CharCNNClassifier, full protocol", dict(_FULL, sample_random_state=0, whole_test_set=False),
+     "not scored on the whole test set"),
+])
+def test_summary_requires_the_targets_protocol_of_bench_neural_records(tmp_path, target, later,
+                                                                       reason):
+    (tmp_path / "neural").mkdir()
+    base = _FULL if "full" in target else {}
+    (tmp_path / "neural" / "protocol.json").write_text(json.dumps(_neural_record(**base)))
+    # later and better, but not the protocol: it must not count
+    (tmp_path / "neural" / "later.json").write_text(json.dumps(_neural_record(
+        **dict(base, **later, metrics={"accuracy": 0.99}, utc="2026-01-02T00:00:00Z"))))
+    row = _summary_row(tmp_path, target)
+    assert "| 95.00 % | **no** | `neural/protocol.json` |" in row, row
+    assert "1 later matching record(s) refused, the last `neural/later.json`" in row and reason in row
+    # alone, it is no figure of the target
+    (tmp_path / "neural" / "protocol.json").unlink()
+    row = _summary_row(tmp_path, target)
+    assert "| — | — | — |" in row and "no record of the protocol" in row and reason in row
+
+
+def test_records_of_bench_neural_say_their_protocol_as_fields(tmp_path):
+    # a record that says its sample's random_state is read as it says, not from its command
+    (tmp_path / "neural").mkdir()
+    record = _neural_record(sample_random_state=0, whole_test_set=True, whole_train_set=False,
+                            command="python benchmarks/bench_neural.py protocol --random-state 5")
+    (tmp_path / "neural" / "protocol.json").write_text(json.dumps(record))
+    assert "| 95.00 % | **no** | `neural/protocol.json` |" in _summary_row(
+        tmp_path, "CharCNNClassifier, seed protocol")
+
+
+def test_the_committed_records_meet_the_protocol_checks():
+    from benchmarks._report import _other_off_protocol, _other_value, load_references
+
+    committed = run.DEFAULT_RESULTS
+    if not (committed / "neural").is_dir():
+        pytest.skip("no committed neural records")
+    for target in load_references()["targets"]:
+        if target.get("other"):
+            value, _, note, extra = _other_value(target, committed)
+            assert value is not None, (target["what"], note)
+            assert _other_off_protocol(extra["record"], target) is None
+            assert "refused" not in note, (target["what"], note)
+
+
+# --- the runner: exit status, failures, paths, options ---------------------------------------
+
+
+def _corrupt_folder(tmp_path):
+    """A folder holding letters-here files of the right names that are not IDX files."""
+    folder = tmp_path / "corrupt"
+    folder.mkdir()
+    for subset in ("train", "test"):
+        for kind in ("images-idx3", "labels-idx1"):
+            (folder / f"letters-here-{subset}-{kind}-ubyte.gz").write_bytes(b"not gzip data\n")
+    return folder
+
+
+def test_a_failing_model_named_by_its_alias_fails_the_run_and_its_error_is_recorded(tmp_path):
+    # `--models knn` ran best-knn: the exit status compared the alias with the records' names
+    folder = _corrupt_folder(tmp_path)
+    status = run.main(["quick", "--source", f"folder:{folder}:letters-here:letters", "--models", "knn",
+                       "--results", str(tmp_path / "results"), "--data-home", str(tmp_path / "home"),
+                       "--no-plots", "--quiet"])
+    assert status == 1
+    (record_path,) = (tmp_path / "results").glob("*/best-knn.json")
+    record = json.loads(record_path.read_text())
+    assert record["status"] == "failed" and record["model"] == "best-knn"
+    # the worker's error, not only "see its output above"
+    assert record["error"].startswith("worker exited with status 1: ")
+    assert "Error" in record["error"] and "see its output above" not in record["error"]
+    assert any(line.startswith("Traceback") for line in record["error_output"])
+    assert record["error_output"][-1].strip() in record["error"]
+    table = (record_path.parent / "table.md").read_text()
+    row = next(line for line in table.splitlines() if line.startswith("| make_knn_pipeline"))
+    assert "| **failed**: worker exited with status 1: " in row and "Error" in row
+
+
+def test_a_timeout_is_recorded_with_the_workers_last_output(tmp_path):
+    folder = require_shared("bench")
+    status = run.main(["quick", "--dataset", "letters-here", "--data-folder", str(folder),
+                       "--models", "seed-knn", "--results", str(tmp_path), "--timeout", "0.2",
+                       "--no-plots", "--quiet", "--threads", "1"])
+    record = json.loads(next(tmp_path.glob("*/seed-knn.json")).read_text())
+    assert status == 1 and record["status"] == "timeout"
+    assert record["error"] == "stopped after the time limit of 0.2 s (--timeout)"
+    assert isinstance(record["error_output"], list) and record["threads"]["requested"] == 1
+
+
+def test_a_failed_rerun_keeps_the_good_record_and_the_met_targets(quick_run, tmp_path, monkeypatch):
+    require_shared("bench")  # the protocol's default data folder is checked up front
+    _, folder = quick_run
+
+    def good(model, record):  # figures that meet the KNN targets
+        record["metrics"]["accuracy"] = 0.92 if model == "best-knn" else 0.82
+        record["timing"]["predict_images_per_second"] = 8000.0 if model == "best-knn" else 800.0
+
+    seed_folder = _seed_folder(tmp_path, folder, change=good)
+    before = {line.split("|")[2]: line for line in (_summary_row(tmp_path, "KNN beats"),
+                                                    _summary_row(tmp_path, "images/s as brute"))}
+    assert all("| yes |" in line for line in before.values())
+
+    def broken(spec):
+        raise RuntimeError("the re-run broke")
+
+    monkeypatch.setattr(run, "run_worker", broken)
+    status = run.main(["seed", "--dataset", "letters-here", "--models", "best-knn", "--results",
+                       str(tmp_path), "--in-process", "--no-plots", "--quiet"])
+    assert status == 1
+    kept = json.loads((seed_folder / "best-knn.json").read_text())
+    assert kept["status"] == "ok" and kept["metrics"]["accuracy"] == 0.92
+    (failure_path,) = seed_folder.glob("best-knn-failed-*.json")
+    failure = json.loads(failure_path.read_text())
+    assert failure["status"] == "failed" and failure["error"] == "RuntimeError: the re-run broke"
+    assert failure["error_output"][0].startswith("Traceback")
+    run_record = json.loads(max(seed_folder.glob("run-*.json")).read_text())
+    assert run_record["statuses"] == {"best-knn": "failed"}
+    assert run_record["records"] == [failure_path.name]
+    # the summary keeps the met targets, and lists the failure
+    for line in before.values():
+        assert _summary_row(tmp_path, line.split("|")[2]) == line
+    assert "| seed | letters-here | best-knn | failed |" in (tmp_path / "SUMMARY.md").read_text()
+    # the table shows both, each with its run
+    table = (seed_folder / "table.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| make_knn_pipeline")]
+    assert len(rows) == 2 and rows[0].endswith("| run 1 |") and rows[1].endswith("| run 2 |")
+    assert "**failed**: RuntimeError: the re-run broke" in rows[1]
+    # once the model runs well again, the earlier failure is no longer shown
+    kept["date"] = "2999-01-01T00:00:00+00:00"
+    (seed_folder / "best-knn.json").write_text(json.dumps(kept))
+    records = load_records(seed_folder)
+    assert "**failed**" not in render_markdown(records)
+
+
+def test_relative_paths_are_read_from_the_callers_directory(tmp_path, monkeypatch):
+    # the worker process runs in the repository root: a relative --results was
+    # written there (and the run then failed to read its records back)
+    folder = require_shared("bench")
+    (tmp_path / "data").symlink_to(folder, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    status = run.main(["quick", "--dataset", "letters-here", "--data-folder", "data",
+                       "--models", "seed-knn", "--results", "rel", "--no-plots", "--quiet",
+                       "--threads", "1"])
+    assert status == 0
+    (record_path,) = (tmp_path / "rel").glob("*/seed-knn.json")
+    assert json.loads(record_path.read_text())["status"] == "ok"
+    assert not (run.REPO_ROOT / "rel").exists()
+
+
+def test_timeout_with_in_process_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["quick", "--models", "seed-knn", "--in-process", "--timeout", "5"])
+    assert exit_info.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="--in-process"):
+        run.run_benchmark("quick", models=["seed-knn"], in_process=True, timeout=5)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_threads_must_be_at_least_one(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["quick", "--models", "seed-knn", "--threads", value])
+    assert exit_info.value.code == 2 and ">= 1" in capsys.readouterr().err
+
+
+def test_threads_of_the_function_are_checked_too():
+    for threads in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match=">= 1"):
+            run.run_benchmark("quick", models=["seed-knn"], threads=threads)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "x"])
+def test_timeout_must_be_positive(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["quick", "--models", "seed-knn", "--timeout", value])
+    assert exit_info.value.code == 2 and "positive number of seconds" in capsys.readouterr().err
+
+
+def test_summary_of_a_missing_or_empty_results_folder_is_an_error(tmp_path, capsys):
+    missing = tmp_path / "typo-results"
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["summary", "--results", str(missing)])
+    assert exit_info.value.code == 2 and "does not exist" in capsys.readouterr().err
+    assert not missing.exists()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["summary", "--results", str(tmp_path / "empty")])
+    assert exit_info.value.code == 2 and "holds no benchmark record" in capsys.readouterr().err
+    assert not (tmp_path / "empty" / "SUMMARY.md").exists()
+
+
+# --- tables of records of several runs or measurements ---------------------------------------
+
+
+def test_a_table_of_records_of_several_runs_says_which_run_measured_what(quick_run):
+    _, folder = quick_run
+    records = [r for r in load_records(folder) if r["model"] in ("seed-knn", "best-knn")]
+    assert len({r["run_id"] for r in records}) == 1  # one run: as before
+    table = render_markdown(records)
+    assert "measured in this run" in table and "\nMachine: " in table and "| run 1 |" not in table
+    seed, best = (next(r for r in records if r["model"] == m) for m in ("seed-knn", "best-knn"))
+    best.update(run_id="another-run", date="2999-01-01T00:00:00+00:00",
+                git={"commit": "f" * 40, "dirty": False},
+                machine=dict(best["machine"], cpu_model="Other CPU 9000", load_average_1min=7.5))
+    seed["git"] = {"commit": "a" * 40, "dirty": True}
+    table = render_markdown(records)
+    row = next(line for line in table.splitlines() if line.startswith("| make_knn_pipeline"))
+    assert row.endswith("| run 2 |")
+    assert next(line for line in table.splitlines() if line.startswith("| Seed KNN")).endswith("| run 1 |")
+    # the comparison says its ratios come from two runs
+    comparison = next(line for line in table.splitlines() if line.startswith("- **make_knn_pipeline"))
+    assert "measured in another run (run 1, not run 2" in comparison and "only indicative" in comparison
+    # each run's machine and commit, not the first record's for all
+    assert "\nMachine: " not in table
+    run_lines = [line for line in table.splitlines() if line.startswith("- run ")]
+    assert len(run_lines) == 2
+    assert "a" * 40 in run_lines[0] and "local changes" in run_lines[0]
+    assert "f" * 40 in run_lines[1] and "Other CPU 9000" in run_lines[1]
+    assert "load average 7.5" in run_lines[1]
+
+
+def test_table_refuses_to_merge_records_of_other_random_states_or_sources(quick_run, tmp_path, capsys):
+    _, folder = quick_run
+    root = tmp_path / "root"
+    for name, change in (("quick-letters-here", None),
+                         ("quick-letters-here-rs1", lambda r: r.update(random_state=1)),
+                         ("quick-letters-here-src12345678",
+                          lambda r: r["dataset"].update(source="folder:/elsewhere:letters-here:letters"))):
+        (root / name).mkdir(parents=True)
+        for model in ("seed-knn", "best-knn"):
+            record = json.loads((folder / f"{model}.json").read_text())
+            if change:
+                change(record)
+            (root / name / f"{model}.json").write_text(json.dumps(record))
+    assert run.main(["table", str(root), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "3 different measurements" in err and "random_state=1" in err and "/elsewhere" in err
+    assert not (root / "table.md").exists()
+    # one folder at a time is one table
+    assert run.main(["table", str(root / "quick-letters-here-rs1"), "--no-plots"]) == 0
+    assert "random_state=1" in (root / "quick-letters-here-rs1" / "table.md").read_text().splitlines()[0]
+
+
+def test_a_later_run_that_did_not_complete_leaves_the_comparisons_time_met(tmp_path):
+    seed_folder = tmp_path / "seed-letters-here"
+    seed_folder.mkdir()
+    for name, status, seconds, date in (("run-a.json", "ok", 700.0, "2026-01-01T00:00:00+00:00"),
+                                        ("run-b.json", "timeout", 950.0, "2026-01-02T00:00:00+00:00")):
+        (seed_folder / name).write_text(json.dumps({
+            "schema": run.RUN_SCHEMA, "command": "python -m benchmarks seed",
+            "models": list(DEFAULT_MODELS), "total_seconds": seconds, "date": date,
+            "statuses": {m: status if m == "best-knn" else "ok" for m in DEFAULT_MODELS}}))
+    row = _summary_row(tmp_path, "whole comparison in under 15 minutes")
+    assert "| 700 s | yes | `seed-letters-here/run-a.json` |" in row
+    assert "1 later run(s) did not complete, the last `run-b.json`" in row
