@@ -901,23 +901,13 @@ def _tag_option(text):
     return text
 
 
-def _threads_option(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, not {text!r}")
-    return value
-
-
 def _positive_int(text):
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, not {text!r}")
     return value
 
 
@@ -974,13 +964,13 @@ def build_parser():
     p.add_argument("--n", type=_positive_int, default=8192)
     p.add_argument("--epochs", type=_positive_int, default=3)
     p.add_argument("--rounds", type=_positive_int, default=4)
-    p.add_argument("--threads", type=_threads_option, default=1)
+    p.add_argument("--threads", type=_positive_int, default=1)
     p.add_argument("--channels-last", action="store_true")
     output_options(p)
     p = sub.add_parser("table", allow_abbrev=False)
     output_options(p, tagged=False)
     p = sub.add_parser("allocators", allow_abbrev=False)
-    p.add_argument("--threads", type=_threads_option, default=2)
+    p.add_argument("--threads", type=_positive_int, default=2)
     output_options(p)
     for name in ("threads", "speed"):
         p = sub.add_parser(name, allow_abbrev=False)

@@ -507,50 +507,22 @@ def run_benchmark(
     verbose=1,
     plots=True,
     argv=None,
+    statuses=None,
 ):
     """Run ``models`` on each data set under ``protocol``; write records and reports.
 
     The keywords are the options of ``python -m benchmarks``; relative paths
     are read from the current directory; ``threads`` is None (every usable
     core) or an int >= 1; ``timeout`` (seconds) cannot stop an ``in_process``
-    model and is refused with it.
+    model and is refused with it. ``statuses``, a dict if given, receives
+    ``{results folder: {model: status}}`` of this run's models (their recipe
+    names, aliases resolved): the command line's exit status.
 
     Returns
     -------
     folders : dict
         ``{results folder: [record dicts]}``, one entry per data set.
     """
-    return _run_benchmark(
-        protocol, datasets=datasets, sources=sources, models=models, results=results,
-        random_state=random_state, train_size=train_size, test_size=test_size,
-        data_folder=data_folder, data_home=data_home, mirror=mirror, in_process=in_process,
-        timeout=timeout, threads=threads, verbose=verbose, plots=plots, argv=argv,
-    )[0]
-
-
-def _run_benchmark(
-    protocol,
-    *,
-    datasets=("letters-here",),
-    sources=(),
-    models=DEFAULT_MODELS,
-    results=DEFAULT_RESULTS,
-    random_state=0,
-    train_size=None,
-    test_size=None,
-    data_folder=None,
-    data_home=None,
-    mirror=None,
-    in_process=False,
-    timeout=None,
-    threads=None,
-    verbose=1,
-    plots=True,
-    argv=None,
-):
-    """:func:`run_benchmark`, returning ``(folders, statuses)``: ``statuses`` maps
-    each results folder to ``{model: status}`` of this run's models (their
-    recipe names, aliases resolved)."""
     from ._report import load_records, render_markdown, write_report
 
     if protocol not in PROTOCOLS:
@@ -590,7 +562,8 @@ def _run_benchmark(
         "machine": _machine.describe_machine(),
     }
     jobs = [(source, model) for source in resolved for model in models]
-    outcome, folder_source, statuses = {}, {}, {}
+    statuses = {} if statuses is None else statuses
+    outcome, folder_source = {}, {}
     run_started = time.perf_counter()
     for number, (source, model) in enumerate(jobs, 1):
         folder = _results_folder(results, protocol, source, train_size, test_size, random_state)
@@ -681,7 +654,7 @@ def _run_benchmark(
         _say(f"\nWrote {len(paths)} record(s) and {', '.join(p.name for p in written)} to {folder}")
         print(render_markdown(records).split("\nMachine:")[0].split("\nRuns:")[0], flush=True)
     _say(f"Total {(time.perf_counter() - run_started) / 60:.1f} min.")
-    return reports, statuses
+    return reports
 
 
 # --- command line -------------------------------------------------------------
@@ -860,7 +833,8 @@ def main(argv=None):
     if models == ["all"]:
         models = list(RECIPES)
     try:
-        _, statuses = _run_benchmark(
+        statuses = {}
+        run_benchmark(
             args.command,
             datasets=args.dataset if args.dataset else ([] if args.source else ["letters-here"]),
             sources=args.source,
@@ -878,6 +852,7 @@ def main(argv=None):
             verbose=0 if args.quiet else 1,
             plots=not args.no_plots,
             argv=argv,
+            statuses=statuses,
         )
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))

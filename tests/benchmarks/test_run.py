@@ -196,8 +196,8 @@ def test_a_missing_data_folder_is_one_usage_error_before_any_model(tmp_path, cap
 
 def test_models_all_runs_every_recipe(monkeypatch):
     asked = {}
-    monkeypatch.setattr(run, "_run_benchmark",
-                        lambda command, **kwargs: asked.update(kwargs) or ({}, {}))
+    monkeypatch.setattr(run, "run_benchmark",
+                        lambda command, **kwargs: asked.update(kwargs) or {})
     assert run.main(["seed", "--models", "all", "--threads", "1"]) == 0
     assert asked["models"] == list(RECIPES)
 
