@@ -27,7 +27,6 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names,
@@ -56,9 +55,11 @@ from ._callbacks import (
     FreshBatchNormForValidation,
     PlainPrintLog,
 )
+from ._class_weights import class_weight_vector
 from ._data import BatchIterator, ImageTensorDataset, batch_bounds
 from ._schedules import SCHEDULES, LRSchedule
 from ._threads import effective_n_threads, resolve_device, torch_threads
+from ._transfer import weights_at
 
 __all__ = ["NeuralImageClassifier"]
 
@@ -92,88 +93,6 @@ def _same_value(a, b):
         return a is b or bool(a == b)
     except (ValueError, TypeError, RuntimeError):  # arrays, tensors: truth is ambiguous
         return False
-
-
-def _class_weight_vector(class_weight, classes, y, sample_weight):
-    """One weight per class of ``classes``, as scikit-learn's classifiers read
-    ``class_weight``: "balanced" counts each class's summed sample weight (as
-    LogisticRegression does; SVC counts images), a dict gives some classes a
-    weight (the others 1) and must name only classes. Weights must be finite and
-    non-negative (a negative one rewards the loss, NaN makes it NaN)."""
-    if isinstance(class_weight, str):  # "balanced", the only string allowed
-        missing = np.setdiff1d(classes, y)
-        if missing.size:
-            raise ValueError(
-                f"class_weight='balanced' weighs each class by its share of y, but y has no "
-                f"images of {missing[:10]!r} (classes of the classes parameter or of "
-                "partial_fit's classes). Give those classes weights of your own "
-                "(class_weight=dict) or train on images of every class."
-            )
-        return compute_class_weight(class_weight, classes=classes, y=y,
-                                    sample_weight=sample_weight).astype(np.float32)
-    # a dict, matched by label equality (scikit-learn's compute_class_weight turns
-    # labels into int where it can, so that the keys '0', '1' of digit-string labels
-    # never matched: scikit-learn issue #34883)
-    labels = [label.item() if isinstance(label, np.generic) else label for label in classes]
-    known = set(labels)
-    unknown = [key for key in class_weight if key not in known]
-    if unknown:
-        raise ValueError(
-            f"class_weight has keys {unknown[:10]!r} that are not classes; the classes are "
-            f"{np.asarray(classes)[:10]!r}{'...' if len(classes) > 10 else ''}."
-        )
-    weights = np.array([class_weight.get(label, 1.0) for label in labels], dtype=np.float64)
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        bad = {label: weight for label, weight in zip(labels, weights)
-               if not np.isfinite(weight) or weight < 0}
-        raise ValueError(
-            f"class_weight must be finite and non-negative, got {bad!r}: a negative weight "
-            "rewards the loss of its class, NaN or infinity makes the loss NaN."
-        )
-    return weights.astype(np.float32)
-
-
-def _weights_at(path):
-    """The network weights at ``path``: a :func:`~sklearn_emnist.deploy.save_model`
-    file (unpickled: it runs code), a :func:`~sklearn_emnist.deploy.save_weights`
-    folder or a state dict file (``save_params(f_params=...)``, ``torch.save``)."""
-    from ..deploy._persistence import _PARAMS_FILE, MAGIC, _neural_parts, load_model
-
-    if os.path.isdir(path):
-        if not os.path.isfile(os.path.join(path, _PARAMS_FILE)):
-            raise ValueError(
-                f"init_from={os.fspath(path)!r} is a folder without {_PARAMS_FILE}: not a "
-                "folder written by save_weights."
-            )
-        path = os.path.join(path, _PARAMS_FILE)
-    else:
-        with open(path, "rb") as handle:
-            is_model_file = handle.read(len(MAGIC)) == MAGIC
-        if is_model_file:
-            networks = _neural_parts(load_model(path))
-            if len(networks) != 1:
-                raise ValueError(
-                    f"init_from={os.fspath(path)!r} is a model file with {len(networks)} "
-                    "networks; pass the fitted network to start from (or its "
-                    "module_.state_dict())."
-                )
-            if getattr(networks[0], "quantized_", None) is not None:
-                raise ValueError(
-                    f"init_from={os.fspath(path)!r} holds an int8 quantized copy, which is "
-                    "for inference only; start from the float model it was quantized from."
-                )
-            return networks[0].module_.state_dict()
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except OSError:
-        raise
-    except Exception as error:  # torch's errors for a file that is not weights vary
-        raise ValueError(
-            f"init_from={os.fspath(path)!r} holds no network weights torch can read safely. "
-            "Pass a model file written by save_model, a folder written by save_weights, or "
-            "a file of weights written by save_params(f_params=...) or "
-            "torch.save(module.state_dict())."
-        ) from error
 
 
 class NeuralImageClassifier(NeuralNetClassifier):
@@ -410,7 +329,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
                                                  ensure_non_negative=True)
         class_weight = None
         if self.class_weight is not None:
-            class_weight = _class_weight_vector(self.class_weight, known, y, sample_weight)
+            class_weight = class_weight_vector(self.class_weight, known, y, sample_weight)
         if reset:
             self._check_classes_order(known)
             if self.classes is None:
@@ -1199,7 +1118,7 @@ class NeuralImageClassifier(NeuralNetClassifier):
         if isinstance(source, Mapping):
             return source
         if isinstance(source, (str, os.PathLike)):
-            return _weights_at(source)
+            return weights_at(source)
         raise TypeError(
             "init_from must be a fitted estimator, a torch module, a state dict or a path (a "
             "save_model file, a save_weights folder or a file written by "
