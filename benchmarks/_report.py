@@ -355,18 +355,36 @@ def _without_superseded_failures(records):
     ]
 
 
+def _measurement(record):
+    dataset = record.get("dataset") or {}
+    return (record.get("protocol"), dataset.get("name"), dataset.get("source"),
+            record.get("random_state"), _variant(record))
+
+
 def table_groups(records):
     """Records grouped by what they measured: ``{(protocol, data set, source,
     random_state, departure from the protocol): [records]}``.
 
     Records of two groups do not belong in one table: the runner gives each
     its own folder; ``python -m benchmarks table`` refuses to merge them.
+    What a record measured is read from the good records (status ``ok``): a
+    failure record holds only what was asked (no data loaded, no class
+    count), so it belongs with the good records of the folder the runner
+    wrote it to; only in a folder without any good record is it grouped by
+    what it asked for.
     """
+    def folder(record):
+        return str(Path(record["_file"]).parent) if record.get("_file") else None
+
+    by_folder = {}
+    for record in records:
+        if record.get("status") == "ok":
+            by_folder.setdefault(folder(record), _measurement(record))
     groups = {}
     for record in records:
-        dataset = record.get("dataset") or {}
-        key = (record.get("protocol"), dataset.get("name"), dataset.get("source"),
-               record.get("random_state"), _variant(record))
+        key = by_folder.get(folder(record)) if record.get("status") != "ok" else None
+        if key is None or folder(record) is None:
+            key = _measurement(record)
         groups.setdefault(key, []).append(record)
     return groups
 
@@ -701,9 +719,20 @@ def _run_target(target, folder):
     if failed:
         note += "; not ok: " + ", ".join(f"{m} ({statuses.get(m, 'no status')})" for m in failed)
     later = [item for item in runs if item[1].get("date", "") > run.get("date", "")]
+    latest_failed = None
     if later:
-        note += (f"; {len(later)} later run(s) did not complete, the last "
-                 f"`{max(later, key=lambda item: item[1].get('date', ''))[0].name}`")
+        # the figure stays the last complete run's, but the target is not met
+        # while the latest run did not complete (a re-run that timed out or
+        # failed): the comparison no longer runs whole within the limit
+        latest_path, latest = max(later, key=lambda item: item[1].get("date", ""))
+        note += f"; {len(later)} later run(s) did not complete, the last `{latest_path.name}`"
+        when = _when(latest)
+        latest_failed = (f"the latest run (`{latest_path.name}`"
+                         + (f", {when:%Y-%m-%d %H:%M} UTC" if when else "") + ") did not complete")
+        seconds = latest.get(target["metric"])
+        if isinstance(seconds, (int, float)):
+            over = "max" in target and seconds > target["max"]
+            latest_failed += f" and took {seconds:,.0f} s" if over else f" (after {seconds:,.0f} s)"
     if run.get("threads"):
         note += f"; {run['threads']} thread(s) per model"
     cpu, missing, members = 0.0, [], {}
@@ -727,7 +756,8 @@ def _run_target(target, folder):
     elif len(missing) < len(run["models"]):
         note += (f"; {cpu:,.0f} CPU seconds without {', '.join(missing)} "
                  "(whose CPU time this run's records do not hold)")
-    return run.get(target["metric"]), run_path, note, {"record": run, "complete": not failed}
+    return run.get(target["metric"]), run_path, note, {"record": run, "complete": not failed,
+                                                       "latest_failed": latest_failed}
 
 
 def _target_value(target, root):
@@ -1016,6 +1046,8 @@ def _met(target, value, extra):
         ok &= value <= target["max"]
     if target["model"] == "@run":
         ok &= extra.get("complete") is True  # a run whose models failed compared nothing
+        if ok and extra.get("latest_failed"):
+            return f"**no**: {extra['latest_failed']}"
     if "max_fit_seconds" in target:
         fit = extra.get("fit")
         if fit is None:

@@ -42,8 +42,11 @@ relative folder is read from the current directory), named after the command,
 data set, protocol and recipe; a ``--n-train`` other than 40,000, a
 ``--random-state`` other than 0 and a ``--data-folder`` other than the default
 add ``-n<size>``, ``-rs<seed>`` and ``-src<hash>`` to the name, and ``--tag``
-ends it. An existing record is never replaced without ``--overwrite``: the
-command stops before measuring anything. The data sets are read from
+ends it (a tag that begins with one of those forms, or that makes the name of
+another recipe's record, ``--recipe cnn-deep --tag long`` as
+``cnn-deep-long``'s, is refused). An existing record is never replaced
+without ``--overwrite``, nor ever one of another recipe: the command stops
+before measuring anything. The data sets are read from
 ``--data-folder`` (default ``../shared/emnist/bench``); ``tune`` and
 ``protocol`` records hold the folder, the samples' random state
 (``sample_random_state``, which ``--random-state`` sets, also the
@@ -911,6 +914,45 @@ def _positive_int(text):
     return value
 
 
+# how _record_name names the options that depart from the protocol: a --tag that
+# begins so would give the name of another run's record
+_RESERVED_TAG = re.compile(r"n\d+|rs\d+|src[0-9a-f]{8}")
+
+
+def _record_name_clash(recipe, tail, recipes):
+    """Why a ``tune`` / ``protocol`` record name ending in ``tail`` (the recipe, its
+    variant and ``-<tag>``) can be another run's, or None.
+
+    ``tail`` must not begin with the name of another recipe that extends this
+    one's (``cnn-deep`` with ``--tag long`` is ``cnn-deep-long``'s record).
+    """
+    for other in sorted(recipes, key=len, reverse=True):
+        if (other != recipe and other.startswith(recipe + "-")
+                and (tail == other or tail.startswith(other + "-"))):
+            return other
+    return None
+
+
+def _check_tag(args, protocol, recipes):
+    """Why a --tag makes the record's name another run's (a message), or None."""
+    if not args.tag:
+        return None
+    first = args.tag.split("-")[0]
+    if _RESERVED_TAG.fullmatch(first):
+        return (f"--tag {args.tag!r} begins with {first!r}, the form a record's name gives to "
+                "--n-train (n<size>), --random-state (rs<seed>) and --data-folder (src<hash>): "
+                "the record could take the name of a run with those options. Give a tag that "
+                f"begins otherwise (e.g. 'x{args.tag}').")
+    name = _record_name(args, protocol)
+    prefix = f"{args.command}-{args.dataset}-{protocol}-"
+    other = _record_name_clash(args.recipe, name[len(prefix):], recipes)
+    if other is not None:
+        return (f"--recipe {args.recipe} --tag {args.tag} names the record "
+                f"{name}.json, as a record of the recipe {other!r} is named; give a tag "
+                f"that does not begin with {other[len(args.recipe) + 1:]!r}.")
+    return None
+
+
 def _record_name(args, protocol):
     """The file name (no ``.json``) of a ``tune`` / ``protocol`` record: what was
     measured, each option that departs from the default named in it."""
@@ -937,7 +979,9 @@ def build_parser():
                             "relative one is read from the current directory)")
         if tagged:
             p.add_argument("--tag", default="", type=_tag_option,
-                           help="ends the record's file name (letters, digits, . _ + = -)")
+                           help="ends the record's file name (letters, digits, . _ + = -; "
+                                "for tune and protocol not beginning n<size>, rs<seed> or "
+                                "src<hash>, nor making another recipe's name)")
             p.add_argument("--overwrite", action="store_true",
                            help="replace a record of the same name (refused otherwise)")
 
@@ -986,10 +1030,22 @@ def main(argv=None):
     # the suffix of the record's file name ("table" writes no record)
     tag = f"-{args.tag}" if getattr(args, "tag", "") else ""
 
-    def refuse_existing(name):
-        """Stop before measuring anything when the record exists (unless --overwrite)."""
+    def refuse_existing(name, recipe=None):
+        """Stop before measuring anything when the record exists (unless --overwrite,
+        which never replaces a record of another recipe than ``recipe``)."""
         path = results / f"{name}.json"
-        if path.exists() and not args.overwrite:
+        if not path.exists():
+            return name
+        if recipe is not None:
+            try:
+                existing = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                existing = None
+            held = existing.get("recipe") if isinstance(existing, dict) else None
+            if held is not None and held != recipe:
+                parser.error(f"{_shown(path)} holds a record of the recipe {held!r}, not "
+                             f"{recipe!r}: give --tag to name this run's record apart")
+        if not args.overwrite:
             parser.error(f"{_shown(path)} exists: pass --overwrite to replace it, or --tag to "
                          "name this run's record apart")
         return name
@@ -1001,13 +1057,21 @@ def main(argv=None):
                          "fits all training images")
         if args.command == "tune":
             protocol = "tune" if protocol == "seed" else "tune-full"
+        # the record's name first: a clash is refused before the data are looked at
+        from sklearn_emnist.neural import RECIPES
+
+        if args.recipe not in RECIPES:
+            parser.error(f"unknown --recipe {args.recipe!r}; one of {', '.join(RECIPES)}")
+        clash = _check_tag(args, protocol, RECIPES)
+        if clash:
+            parser.error(clash)
         try:
             source = resolve_source(args.dataset, data_folder=args.data_folder)
             check_source_files(source, hint=MISSING_DATA_HINT + (
                 f" (default {default_bench_folder()})" if args.data_folder is None else ""))
         except (ValueError, FileNotFoundError) as exc:
             parser.error(str(exc))
-        name = refuse_existing(_record_name(args, protocol))
+        name = refuse_existing(_record_name(args, protocol), recipe=args.recipe)
         overrides = _parse_overrides(args.overrides)
         record = run_recipe(args.recipe, dataset=args.dataset, protocol=protocol,
                             overrides=overrides, random_state=args.random_state,

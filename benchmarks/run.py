@@ -58,7 +58,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -397,17 +399,56 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS
 ERROR_LINES = 40  # lines of a failed worker's standard error kept in its record
 
 
+# how the warnings module prints a warning: "path.py:12: UserWarning: message"
+_WARNING_LINE = re.compile(r"^\S.*:\d+: (\w+\.)*\w*Warning: ")
+
+
+def _traceback_exception_line(lines):
+    """The exception line that ends the last traceback in ``lines`` (the first
+    unindented line after its frames), or None when they hold no traceback."""
+    starts = [i for i, line in enumerate(lines)
+              if line.startswith("Traceback (most recent call last):")]
+    if not starts:
+        return None
+    for line in lines[starts[-1] + 1:]:
+        if line.strip() and line[:1] not in " \t":
+            return line.strip()
+    return None
+
+
 def _last_error_line(lines):
-    """The line of a worker's error output that says most: the exception line of its
-    last traceback, else its last line."""
+    """The line of a worker's error output that says most: the exception line
+    that ends its last traceback, not a warning printed after it (a
+    ``resource_tracker`` UserWarning after a ``torch.OutOfMemoryError``); without
+    a traceback (cut off from the kept lines), its last line that looks like an
+    exception and is no warning, else its last line."""
     lines = [line for line in lines if line.strip()]
+    found = _traceback_exception_line(lines)
+    if found:
+        return found
     for line in reversed(lines):
         exception_line = line[:1] not in " \t" and not line.startswith(
-            ("Traceback", "During handling")) and (
+            ("Traceback", "During handling")) and not _WARNING_LINE.match(line) and (
             ":" in line.split(" ")[0] or line.split(":")[0].endswith(("Error", "Exception")))
         if exception_line:  # "ValueError: ...", "package.module.SomeError: ..."
             return line.strip()
     return lines[-1].strip() if lines else ""
+
+
+def _worker_error(returncode, output):
+    """The one-line error of a worker that exited with ``returncode`` (not 0)."""
+    if returncode < 0:  # killed by a signal: its name, not the last warning it printed
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        error = f"worker killed by {name} (status {returncode})"
+        if name == "SIGKILL":
+            error += "; the out-of-memory killer sends SIGKILL"
+        found = _traceback_exception_line([line for line in output if line.strip()])
+        return error + (f"; its last error: {found}" if found else "")
+    last = _last_error_line(output)
+    return f"worker exited with status {returncode}" + (f": {last}" if last else "")
 
 
 def _run_in_subprocess(spec, timeout):
@@ -461,9 +502,7 @@ def _run_in_subprocess(spec, timeout):
     if returncode is None:
         return "timeout", f"stopped after the time limit of {timeout:g} s (--timeout)", output
     if returncode != 0:
-        last = _last_error_line(output)
-        return ("failed", f"worker exited with status {returncode}" + (f": {last}" if last else ""),
-                output)
+        return "failed", _worker_error(returncode, output), output
     return "ok", None, output
 
 

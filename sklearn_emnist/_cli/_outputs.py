@@ -7,19 +7,24 @@ image or IDX file) or any model file, is a usage error (exit code 2) before
 any data is loaded or predicted.
 
 One rule decides which existing file ``--json FILE`` may replace, whatever
-the command's inputs are: a regular file is replaced only when it holds a
-JSON document (an earlier report; or nothing at all, as ``mktemp`` leaves
-it). Anything else (a model, IDX files, a script, an image) is a usage error
-naming the file, read-only or not: a report is regenerated from the model,
-any other file may cost far more to replace. ``/dev/null``, ``/dev/stdout``
-and FIFOs (a shell's ``>(jq .)``) are written to as they are; through a
-symbolic link the rule applies to, and the report replaces, the link's
-target.
+the command's inputs are: a regular file is replaced only when it is empty or
+holds only whitespace (as ``mktemp`` leaves it) or holds an earlier report of
+the command (a JSON object with the keys the command writes; ``evaluate``'s
+``"model"`` and ``"summary"``). Anything else (a model, IDX files, a script,
+an image, any other JSON document: a notebook, a weights folder's
+``estimator.json``, a benchmark record) is a usage error naming the file,
+read-only or not: a report is regenerated from the model, any other file may
+cost far more to replace. ``/dev/null``, ``/dev/stdout`` and FIFOs (a shell's
+``>(jq .)``) are written to as they are; through a symbolic link the rule
+applies to, and the report replaces, the link's target.
 """
 
+import bz2
 import json
+import lzma
 import os
 import tempfile
+import zlib
 from contextlib import suppress
 
 from ._errors import EXIT_USAGE, CLIError
@@ -40,15 +45,75 @@ def _is_special_file(path):
     return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
 
 
+# how much of a compressed file is read to find its first decompressed byte: a
+# bz2 stream gives nothing before its first block (up to 900 kB) is complete
+_SNIFF_LIMIT = 4 << 20
+_SNIFF_CHUNK = 64 << 10
+
+
+def _decompressor(start):
+    """A decompressor for the compressed stream ``start`` begins, or None.
+
+    The formats joblib writes (``compress=``) and pickles are read from:
+    zlib, gzip, bz2, xz and lzma ("alone").
+    """
+    if start[:1] == b"x":  # zlib (joblib's default compressor)
+        return zlib.decompressobj()
+    if start[:2] == b"\x1f\x8b":
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip only
+    if start[:3] == b"BZh":
+        return bz2.BZ2Decompressor()
+    if start.startswith(b"\xfd7zXZ\x00") or start[:1] == b"]":
+        return lzma.LZMADecompressor()  # xz or lzma "alone", told apart by itself
+    return None
+
+
+def _holds_a_pickle(handle):
+    """Whether the file open as ``handle`` is a pickle stream (protocol 2 and
+    later, first byte 0x80), raw or compressed.
+
+    A compressed file counts only when its *decompressed* first byte is 0x80:
+    a gzipped IDX file (decompressed start ``00 00 08``) is no model.
+    """
+    start = handle.read(8)
+    if start[:1] == b"\x80":
+        return True
+    decompressor = _decompressor(start)
+    if decompressor is None:
+        return False
+    data, read = start, len(start)
+    try:
+        while True:
+            out = decompressor.decompress(data, 1)  # at most one byte out
+            if out:
+                return out[:1] == b"\x80"
+            if read >= _SNIFF_LIMIT or getattr(decompressor, "eof", False):
+                return False
+            data = handle.read(_SNIFF_CHUNK)
+            if not data:
+                return False
+            read += len(data)
+    except (zlib.error, lzma.LZMAError, EOFError, OSError, ValueError):
+        return False  # no valid stream of that format
+
+
 def _is_model_file(path):
-    """Whether ``path`` is a file written by :func:`sklearn_emnist.deploy.save_model`."""
+    """Whether ``path`` is a file the CLI loads as a model.
+
+    A :func:`sklearn_emnist.deploy.save_model` file (its header), or a pickle
+    stream, raw or compressed, as the CLI's format 1 (a zlib-compressed
+    joblib dict) and plain joblib or pickle files of an estimator are.
+    """
     from ..deploy._persistence import MAGIC
 
     if not os.path.isfile(path):  # reading a FIFO would wait for a writer
         return False
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(MAGIC)) == MAGIC
+            if handle.read(len(MAGIC)) == MAGIC:
+                return True
+            handle.seek(0)
+            return _holds_a_pickle(handle)
     except OSError:
         return False
 
@@ -56,11 +121,14 @@ def _is_model_file(path):
 # a report is a few kilobytes; a larger file is no earlier report, and is
 # not read whole to find out
 _REPORT_LIMIT = 64 << 20
-_JSON_STARTS = b'{["-0123456789tfn'
 
 
-def _holds_json_or_nothing(path):
-    """Whether the regular file ``path`` is empty or holds one JSON document."""
+def _holds_report_or_nothing(path, report_keys):
+    """Whether the regular file ``path`` is empty, holds only whitespace (as
+    ``mktemp`` or ``echo > FILE`` leave it), or holds one JSON object with
+    every key of ``report_keys``: a report of the command that writes it,
+    not any JSON document (a notebook, a weights folder's ``estimator.json``,
+    a benchmark record)."""
     try:
         size = os.path.getsize(path)
         if size == 0:
@@ -69,17 +137,18 @@ def _holds_json_or_nothing(path):
             return False
         with open(path, "rb") as handle:
             data = handle.read(4096).removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM
-            first = data.lstrip()[:1]
-            if not first or first not in _JSON_STARTS:
-                return False  # binary or other text: not read further
+            if data.lstrip()[:1] not in (b"", b"{"):
+                return False  # no JSON object: binary or other text, not read further
             data += handle.read()
     except OSError:  # unreadable: cannot tell, so not replaced
         return False
+    if not data.strip():
+        return True
     try:
-        json.loads(data.decode("utf-8"))
+        report = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return False
-    return True
+    return isinstance(report, dict) and all(key in report for key in report_keys)
 
 
 def _check_folder_writable(option, path, folder):
@@ -97,12 +166,13 @@ def _check_not_an_input(option, path, full, inputs):
                            "another name.", code=EXIT_USAGE)
 
 
-def check_output_file(option, path, *, inputs=()):
+def check_output_file(option, path, *, report_keys, inputs=()):
     """Refuse, as a usage error, a report file that cannot be written or must be kept.
 
-    An existing regular file is replaced only when it holds a JSON document
-    (an earlier report) or nothing; special files (``/dev/null``, a FIFO)
-    are written to as they are.
+    An existing regular file is replaced only when it is empty, holds only
+    whitespace, or holds a JSON object with every key of ``report_keys`` (an
+    earlier report of the same command); special files (``/dev/null``, a
+    FIFO) are written to as they are.
 
     Parameters
     ----------
@@ -110,6 +180,9 @@ def check_output_file(option, path, *, inputs=()):
         The option naming the file, for the message (``"--json"``).
     path : str or path-like
         The file to write.
+    report_keys : iterable of str
+        The keys every report the command writes has (``evaluate``'s
+        ``"model"`` and ``"summary"``): the JSON files that may be replaced.
     inputs : iterable of (path, str)
         The command's input files, each with what it is for the message
         (``"the model being evaluated"``).
@@ -119,9 +192,10 @@ def check_output_file(option, path, *, inputs=()):
     CLIError
         Exit code 2: ``path`` is a folder, its folder does not exist or is not
         writable, it is one of ``inputs``, it holds a model, or it is any
-        other existing file that holds no JSON document.
+        other existing file that holds no earlier report.
     """
     path = os.fspath(path)
+    report_keys = tuple(report_keys)
     full = os.path.realpath(path)  # a link's target is what gets written
     if os.path.isdir(full):
         raise CLIError(f"{option} {path} is a folder; give a file name.", code=EXIT_USAGE)
@@ -134,11 +208,13 @@ def check_output_file(option, path, *, inputs=()):
     if _is_model_file(full):
         raise CLIError(f"{option} {path} is a model file; writing there would destroy it. Give "
                        "another name.", code=EXIT_USAGE)
-    if os.path.isfile(full) and not _holds_json_or_nothing(full):
+    if os.path.isfile(full) and not _holds_report_or_nothing(full, report_keys):
         # one rule, not a list of the files to keep: only an earlier report is replaced
-        raise CLIError(f"{option} {path} exists and holds no JSON report; writing there would "
-                       "destroy it (only an earlier JSON report is replaced). Give another "
-                       "name, or remove the file first.", code=EXIT_USAGE)
+        keys = " and ".join(f'"{key}"' for key in report_keys)
+        raise CLIError(f"{option} {path} exists and holds no earlier report (a JSON object "
+                       f"with {keys}); writing there would destroy it (only an earlier report, "
+                       "or an empty file, is replaced). Give another name, or remove the file "
+                       "first.", code=EXIT_USAGE)
 
 
 def check_output_folder(option, path, *, inputs=()):

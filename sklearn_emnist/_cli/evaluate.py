@@ -32,8 +32,12 @@ says "overlaps_training": true.
 
 --json FILE and --plots DIR are checked before any work: their folder (for DIR, its parent)
 must exist, and neither may be the model or a data file. An existing FILE is replaced only
-when it holds JSON (an earlier report) or nothing; any other file is a usage error, so that
-no model, data or other file is lost to a mistyped name. /dev/null and FIFOs are written to."""
+when it is an earlier report of evaluate (a JSON object with "model" and "summary") or empty
+(whitespace only); any other file, other JSON documents too, is a usage error, so that no
+model, data or other file is lost to a mistyped name. /dev/null and FIFOs are written to."""
+
+# every report has these keys: an existing --json FILE is replaced only when it has them
+REPORT_KEYS = ("model", "summary")
 
 # the files --plots may write
 PLOT_NAMES = ("confusion.png", "samples.png", "worst_errors.png", "training_curves.png")
@@ -61,7 +65,8 @@ def add_parser(subparsers, formatter):
                         "samples.png, worst_errors.png (models with predict_proba), "
                         "training_curves.png (neural models). Needs matplotlib.")
     parser.add_argument("--json", metavar="FILE", help="write the full report as JSON to FILE "
-                        "('-': to stdout, instead of the text report).")
+                        "('-': to stdout, instead of the text report); an existing FILE is "
+                        "replaced only when it is an earlier report or empty.")
     parser.set_defaults(run=run)
     return parser
 
@@ -206,11 +211,11 @@ def _warn_overlap(training, bunch, args):
 def _check_outputs(args, data_files=()):
     """--json FILE and --plots DIR: refused (exit code 2) before any work when
     they cannot be written or would overwrite the model, a data file or, for
-    FILE, any existing file that holds no JSON report."""
+    FILE, any existing file that is neither empty nor an earlier report."""
     inputs = [(args.model, "the model being evaluated"),
               *((path, "one of the data files") for path in data_files)]
     if args.json and args.json != "-":
-        check_output_file("--json", args.json, inputs=inputs)
+        check_output_file("--json", args.json, report_keys=REPORT_KEYS, inputs=inputs)
     if args.plots:
         check_output_folder("--plots", args.plots, inputs=inputs)
         check_files_in_folder("--plots", args.plots, PLOT_NAMES, inputs=inputs)

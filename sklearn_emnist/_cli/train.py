@@ -32,9 +32,10 @@ def add_parser(subparsers, formatter):
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="where to save the fitted model (e.g. model.skem).")
     parser.add_argument("--force", action="store_true",
-                        help="replace FILE if it is an earlier model (by default an existing "
-                        "file is kept and nothing is trained); any other existing file, the "
-                        "training data above all, is never replaced.")
+                        help="replace FILE if it is an earlier model: a model file "
+                        "(save_model's header) or a joblib or pickle file, compressed or not "
+                        "(by default an existing file is kept and nothing is trained); any "
+                        "other existing file, the training data above all, is never replaced.")
     add_data_arguments(parser, default_subset="train")
     add_model_arguments(parser)
     parser.set_defaults(run=run)
@@ -54,10 +55,11 @@ def _inputs(args):
 def _check_output(args):
     """Refuse an output that cannot be written, before any data is loaded or fitted.
 
-    An existing file is replaced only with ``--force`` and only when it is a
-    model file (``save_model``'s header): never one of the command's inputs,
-    nor any other file (data, a script, ``/dev/null``), which a model written
-    over it would destroy.
+    An existing file is replaced only with ``--force`` and only when the CLI
+    loads it as a model: ``save_model``'s header, or a pickle stream, raw or
+    compressed (the CLI's format 1, a plain joblib or pickle file); never one
+    of the command's inputs, nor any other file (data, a gzipped IDX file, a
+    script, ``/dev/null``), which a model written over it would destroy.
     """
     path = os.path.abspath(os.fspath(args.output))
     if os.path.isdir(path):
@@ -73,9 +75,9 @@ def _check_output(args):
                            "input. Give another name.", code=EXIT_USAGE)
     if not _is_model_file(path):
         raise CLIError(
-            f"-o {path} exists and is not a model file (one 'sklearn-emnist train' wrote); "
-            "--force replaces only an earlier model. Give another name, or remove the file "
-            "first.", code=EXIT_USAGE)
+            f"-o {path} exists and is not a model file (one 'sklearn-emnist train' or "
+            "save_model wrote, or a joblib or pickle file); --force replaces only an earlier "
+            "model. Give another name, or remove the file first.", code=EXIT_USAGE)
     if not args.force:
         raise CLIError(f"-o {path} exists; pass --force to replace it.", code=EXIT_USAGE)
 

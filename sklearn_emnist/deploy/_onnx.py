@@ -55,9 +55,25 @@ def _json_classes(classes):
     return text, dtype
 
 
+def _is_network(estimator):
+    from ..neural import NeuralImageClassifier
+
+    return isinstance(estimator, NeuralImageClassifier)
+
+
+def _last_step(estimator):
+    """A pipeline's final estimator, or ``estimator`` itself."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
 def _meta_estimator_hint(estimator, function):
-    """How to reach the network inside a pipeline or a search, for ``function``'s error."""
+    """How to reach the network inside a pipeline or a search, for ``function``'s
+    error; empty when no network of this package ends it (a KNN pipeline, a
+    search over one), which the function's usual hint is for."""
     if getattr(estimator, "steps", None):
+        if not _is_network(_last_step(estimator)):
+            return ""
         others = [name for name, _ in estimator.steps[:-1]]
         left_out = (f" (the pipeline's other steps, {', '.join(map(repr, others))}, are not "
                     "included: apply them to the images yourself)" if others else "")
@@ -65,7 +81,11 @@ def _meta_estimator_hint(estimator, function):
     best = getattr(estimator, "best_estimator_", None)
     if best is not None or hasattr(estimator, "param_grid") or hasattr(estimator,
                                                                       "param_distributions"):
-        if getattr(best, "steps", None):
+        # what the search refitted, or (not refitted yet) the estimator it searches over
+        final = best if best is not None else getattr(estimator, "estimator", None)
+        if not _is_network(_last_step(final)):
+            return ""
+        if getattr(final, "steps", None):
             return (f" Pass the refitted network, search.best_estimator_[-1], to {function} "
                     "(the best pipeline's other steps are not included).")
         return f" Pass the refitted network, search.best_estimator_, to {function}."
@@ -89,9 +109,7 @@ def _check_fitted_estimator(estimator, function="export_onnx"):
     """
     from sklearn.utils.validation import check_is_fitted
 
-    from ..neural import NeuralImageClassifier
-
-    if not isinstance(estimator, NeuralImageClassifier):
+    if not _is_network(estimator):
         hint = _meta_estimator_hint(estimator, function) or _OTHER_MODELS.get(function, "")
         raise TypeError(
             f"{function} takes a CharCNNClassifier or LSTMRowClassifier (any "

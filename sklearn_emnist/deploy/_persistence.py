@@ -45,7 +45,7 @@ import os
 import platform
 import types
 import warnings
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 
 import numpy as np
 
@@ -487,15 +487,21 @@ def _check_not_a_script(reference, where):
     Other modules of torch, skorch, scikit-learn and sklearn-emnist define
     things when imported rather than act: their only modules with top-level
     code that acts are ``__main__`` ones.
+
+    A top-level ``__main__`` (``"__main__:MyNet"``, a network class defined in
+    a script or a notebook) is not refused here: importing it only returns
+    the running program's module, already loaded, and runs nothing; like any
+    module outside the known packages it loads only when the caller trusts
+    it (``trusted_modules=("__main__",)``).
     """
     module_name = reference.partition(":")[0]
     parts = module_name.split(".")
     if not all(part.isidentifier() for part in parts):
         raise ValueError(f"{where}: {reference!r} does not name a module ('package.module:name').")
-    if "__main__" in parts:
+    if "__main__" in parts[1:]:
         raise ValueError(
-            f"{where} names {reference!r}, in a __main__ module: a script, which load_weights "
-            "does not import (importing it would run it)."
+            f"{where} names {reference!r}, in a package's __main__ module: a script, which "
+            "load_weights does not import (importing it would run it)."
         )
 
 
@@ -646,10 +652,11 @@ def save_weights(estimator, folder):
         Fitted, not quantized. For a pipeline pass ``pipe[-1]`` (the other
         steps are not saved), for a search ``search.best_estimator_``.
     folder : str or path-like
-        Created if needed. The three files are written to temporary names
-        in it and renamed only once all are complete: a failure (disk full,
-        Ctrl-C) leaves the folder's previous files intact and no temporary
-        file.
+        Created if needed (with its missing parents). The three files are
+        written to temporary names in it and renamed only once all are
+        complete: a failure (disk full, Ctrl-C) leaves the folder's previous
+        files intact and no temporary file, and removes the folders the call
+        created. A file replaced keeps its permissions.
 
     Returns
     -------
@@ -700,16 +707,32 @@ def save_weights(estimator, folder):
     }
     text = json.dumps(description, indent=2, sort_keys=True) + "\n"
     folder = os.fspath(folder)
-    created = not os.path.isdir(folder)
+    created = _missing_folders(folder)
     os.makedirs(folder, exist_ok=True)
     try:
         _write_weights(estimator, folder, text)
     except BaseException:
-        if created:  # nothing of a folder this call made is left behind
-            with suppress(OSError):
-                os.rmdir(folder)
+        # nothing of the folders this call made is left behind, the innermost first
+        for made in created:
+            try:
+                os.rmdir(made)
+            except OSError:  # no longer empty (another writer) or already gone
+                break
         raise
     return folder
+
+
+def _missing_folders(folder):
+    """The folders ``os.makedirs(folder)`` would create, innermost first."""
+    missing = []
+    path = os.path.abspath(folder)
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
 
 
 def _write_weights(estimator, folder, description_text):
@@ -721,7 +744,8 @@ def _write_weights(estimator, folder, description_text):
     leaves the folder's previous files as they were, never old and new files
     mixed (which would no longer load together). Only a failure of one of
     the three renames themselves, after all is written, could leave them
-    mixed.
+    mixed. A file replaced keeps its permissions (a group-writable folder
+    stays group-writable); a new one gets the umask's.
     """
     with ExitStack() as stack:
         # entered in this order, renamed in the reverse one: estimator.json last
@@ -730,6 +754,12 @@ def _write_weights(estimator, folder, description_text):
         estimator.save_params(f_params=tmp[_PARAMS_FILE], f_history=tmp[_HISTORY_FILE])
         with open(tmp[_ESTIMATOR_FILE], "w", encoding="utf-8") as handle:
             handle.write(description_text)
+        for name, path in tmp.items():
+            try:
+                mode = os.stat(os.path.join(folder, name)).st_mode & 0o7777
+            except OSError:  # a new file: the umask's permissions, as open() gave it
+                continue
+            os.chmod(path, mode)
 
 
 def _estimator_class(reference, trusted_modules, description_path):
@@ -785,9 +815,11 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
         Without it any other reference is refused, judged by where the object
         is defined: a folder from elsewhere could otherwise name any function
         (say ``subprocess:getoutput``, or a loader that unpickles, as the
-        module), which ``initialize()`` calls. A module path with a
-        ``__main__`` part (a script) is refused before anything is imported,
-        trusted or not. The check narrows what a folder can run; it is no
+        module), which ``initialize()`` calls. A package's ``__main__``
+        module (``package.__main__``, a script that importing would run) is
+        refused before anything is imported, trusted or not; a class defined
+        in your running script or notebook (``"__main__:MyNet"``) loads with
+        ``trusted_modules=("__main__",)``. The check narrows what a folder can run; it is no
         sandbox: the classes a folder names are built, callbacks included
         (a skorch ``Checkpoint`` named there creates its directory when the
         estimator is initialized). Load folders from sources you trust.
@@ -802,7 +834,7 @@ def load_weights(folder, *, device="cpu", trusted_modules=()):
     ValueError
         When ``estimator.json`` names an estimator that is not a neural
         classifier of sklearn-emnist, a reference outside the packages
-        above and ``trusted_modules``, a script (``__main__``) or a name its
+        above and ``trusted_modules``, a script (``package.__main__``) or a name its
         module does not have (the message names the file and the
         parameter). ``params.pt`` is always read with ``weights_only=True``,
         whatever the folder's parameters say. A callback's ``sink`` in the

@@ -273,3 +273,77 @@ def test_recorded_commands_are_shell_quoted(monkeypatch):
     monkeypatch.setattr(bench_neural.sys, "argv", argv)
     command = bench_neural._record("tune", {})["command"]
     assert shlex.split(command)[-len(argv):] == argv
+
+
+@pytest.mark.parametrize("options, message", [
+    # the name of another recipe's record: cnn-deep + long is cnn-deep-long
+    (["--recipe", "cnn-deep", "--tag", "long"], "as a record of the recipe 'cnn-deep-long'"),
+    (["--recipe", "cnn-deep", "--tag", "long-t1"], "as a record of the recipe 'cnn-deep-long'"),
+    (["--recipe", "lstm-bilstm", "--tag", "long-rs1"], "the recipe 'lstm-bilstm-long'"),
+    # the names --n-train, --random-state and --data-folder give
+    (["--recipe", "cnn-deep", "--tag", "n20000"], "begins with 'n20000'"),
+    (["--recipe", "cnn-deep", "--tag", "rs1"], "begins with 'rs1'"),
+    (["--recipe", "cnn-deep", "--tag", "rs1-t1"], "begins with 'rs1'"),
+    (["--recipe", "cnn-deep", "--tag", "src0123abcd"], "begins with 'src0123abcd'"),
+    (["--recipe", "cnn-deep", "--n-train", "520", "--tag", "rs2"], "begins with 'rs2'"),
+])
+def test_a_tag_that_gives_another_runs_record_name_is_refused(options, message, tmp_path,
+                                                              monkeypatch, capsys):
+    """--recipe cnn-deep --tag long and --recipe cnn-deep-long wrote one file, as did
+    --tag rs1 and --random-state 1."""
+    from benchmarks import bench_neural
+
+    monkeypatch.setattr(bench_neural, "run_recipe", _fail_if_called)
+    for command in ("protocol", "tune"):
+        with pytest.raises(SystemExit) as exit_info:
+            bench_neural.main([command, *options, "--results", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and message in err and "--overwrite" not in err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("options, name", [
+    (["--recipe", "cnn-deep-long", "--tag", "t1"], "protocol-letters-here-seed-cnn-deep-long-t1"),
+    (["--recipe", "cnn-deep", "--tag", "longer"], "protocol-letters-here-seed-cnn-deep-longer"),
+    (["--recipe", "cnn-deep-long", "--tag", "t1-bf16-rs1"],
+     "protocol-letters-here-seed-cnn-deep-long-t1-bf16-rs1"),
+    (["--recipe", "cnn-deep", "--tag", "src12"], "protocol-letters-here-seed-cnn-deep-src12"),
+    (["--recipe", "cnn-deep", "--tag", "nx"], "protocol-letters-here-seed-cnn-deep-nx"),
+])
+def test_tags_of_no_other_runs_name_are_accepted(options, name, tmp_path, monkeypatch):
+    from benchmarks import bench_neural
+
+    require_shared("bench")
+    fake = {"kind": "protocol", "metrics": {"accuracy": 0.5}, "fit_seconds": 1.0}
+    monkeypatch.setattr(bench_neural, "run_recipe", lambda *a, **kw: fake)
+    assert bench_neural.main(["protocol", *options, "--results", str(tmp_path)]) == 0
+    assert [p.stem for p in tmp_path.iterdir()] == [name]
+
+
+def test_a_record_of_another_recipe_is_never_offered_to_be_overwritten(tmp_path, monkeypatch,
+                                                                      capsys):
+    from benchmarks import bench_neural
+
+    require_shared("bench")
+    existing = tmp_path / "protocol-letters-here-seed-cnn-deep-x.json"
+    existing.write_text('{"kind": "protocol", "recipe": "cnn-deep-long"}\n')  # hand-renamed
+    before = existing.read_text()
+    monkeypatch.setattr(bench_neural, "run_recipe", _fail_if_called)
+    for extra in ([], ["--overwrite"]):
+        with pytest.raises(SystemExit) as exit_info:
+            bench_neural.main(["protocol", "--recipe", "cnn-deep", "--tag", "x",
+                               "--results", str(tmp_path), *extra])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2
+        assert "holds a record of the recipe 'cnn-deep-long', not 'cnn-deep'" in err
+        assert "--overwrite" not in err
+    assert existing.read_text() == before
+
+
+def test_an_unknown_recipe_is_refused_before_measuring(tmp_path, monkeypatch, capsys):
+    from benchmarks import bench_neural
+
+    monkeypatch.setattr(bench_neural, "run_recipe", _fail_if_called)
+    with pytest.raises(SystemExit) as exit_info:
+        bench_neural.main(["protocol", "--recipe", "cnn-huge", "--results", str(tmp_path)])
+    assert exit_info.value.code == 2 and "unknown --recipe 'cnn-huge'" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -611,14 +612,25 @@ def test_a_failing_model_named_by_its_alias_fails_the_run_and_its_error_is_recor
 
 
 def test_a_timeout_is_recorded_with_the_workers_last_output(tmp_path):
-    folder = require_shared("bench")
-    status = run.main(["quick", "--dataset", "letters-here", "--data-folder", str(folder),
-                       "--models", "seed-knn", "--results", str(tmp_path), "--timeout", "0.2",
-                       "--no-plots", "--quiet", "--threads", "1"])
-    record = json.loads(next(tmp_path.glob("*/seed-knn.json")).read_text())
+    """The record keeps what the worker printed before it was stopped: here its
+    "loading" line, after which it waits for a mirror that accepts the
+    connection and never answers (so the limit, not the machine's speed, ends
+    it)."""
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)  # connections complete, no reply ever comes
+        mirror = f"http://127.0.0.1:{server.getsockname()[1]}/"
+        status = run.main(["quick", "--dataset", "letters", "--mirror", mirror, "--models",
+                           "seed-knn", "--results", str(tmp_path / "results"), "--data-home",
+                           str(tmp_path / "home"), "--timeout", "8", "--no-plots", "--quiet",
+                           "--threads", "1"])
+    record = json.loads(next((tmp_path / "results").glob("*/seed-knn.json")).read_text())
     assert status == 1 and record["status"] == "timeout"
-    assert record["error"] == "stopped after the time limit of 0.2 s (--timeout)"
-    assert isinstance(record["error_output"], list) and record["threads"]["requested"] == 1
+    assert record["error"] == "stopped after the time limit of 8 s (--timeout)"
+    assert any(line.startswith("[seed-knn] loading ") for line in record["error_output"])
+    assert record["threads"]["requested"] == 1
 
 
 def test_a_failed_rerun_keeps_the_good_record_and_the_met_targets(quick_run, tmp_path, monkeypatch):
@@ -644,6 +656,10 @@ def test_a_failed_rerun_keeps_the_good_record_and_the_met_targets(quick_run, tmp
     kept = json.loads((seed_folder / "best-knn.json").read_text())
     assert kept["status"] == "ok" and kept["metrics"]["accuracy"] == 0.92
     (failure_path,) = seed_folder.glob("best-knn-failed-*.json")
+    # <model>-<status>-<YYYY-MM-DDTHHMMSSZ>.json, as the user guide names it
+    assert re.fullmatch(r"best-knn-failed-\d{4}-\d\d-\d\dT\d{6}Z\.json", failure_path.name)
+    guide = (run.REPO_ROOT / "docs" / "user_guide" / "benchmarks.rst").read_text()
+    assert "``<model>-<status>-<YYYY-MM-DDTHHMMSSZ>.json``" in guide
     failure = json.loads(failure_path.read_text())
     assert failure["status"] == "failed" and failure["error"] == "RuntimeError: the re-run broke"
     assert failure["error_output"][0].startswith("Traceback")
@@ -775,15 +791,121 @@ def test_table_refuses_to_merge_records_of_other_random_states_or_sources(quick_
     assert "random_state=1" in (root / "quick-letters-here-rs1" / "table.md").read_text().splitlines()[0]
 
 
-def test_a_later_run_that_did_not_complete_leaves_the_comparisons_time_met(tmp_path):
-    seed_folder = tmp_path / "seed-letters-here"
-    seed_folder.mkdir()
-    for name, status, seconds, date in (("run-a.json", "ok", 700.0, "2026-01-01T00:00:00+00:00"),
-                                        ("run-b.json", "timeout", 950.0, "2026-01-02T00:00:00+00:00")):
+def test_table_of_a_runner_folder_with_a_failure_record_beside_a_good_one(tmp_path, monkeypatch,
+                                                                          capsys):
+    """A failure record stores no class count, so its test-size departure was not
+    seen and ``table`` took the folder the runner wrote for two measurements."""
+    folder = require_shared("bench")
+    common = ["quick", "--dataset", "letters-here", "--data-folder", str(folder), "--test-size",
+              "52", "--models", "seed-knn", "--results", str(tmp_path), "--in-process",
+              "--no-plots", "--quiet", "--threads", "1"]
+    assert run.main(common) == 0
+
+    def broken(spec):
+        raise RuntimeError("the re-run broke")
+
+    monkeypatch.setattr(run, "run_worker", broken)
+    time.sleep(1.1)  # records are dated to the second: the failure is the later one
+    assert run.main(common) == 1
+    (results,) = tmp_path.iterdir()
+    assert results.name == "quick-letters-here-test52"
+    (failure,) = results.glob("seed-knn-failed-*.json")
+    assert json.loads(failure.read_text())["dataset"]["n_classes"] == 0
+    capsys.readouterr()
+    assert run.main(["table", str(results), "--no-plots"]) == 0
+    assert "different measurements" not in capsys.readouterr().err
+    table = (results / "table.md").read_text()
+    assert table.splitlines()[0] == "# Quick protocol on `letters-here` (52 test images)"
+    assert "**failed**: RuntimeError: the re-run broke" in table
+    # a folder of failures alone is one measurement too
+    (results / "seed-knn.json").unlink()
+    assert run.main(["table", str(results), "--no-plots"]) == 0
+
+
+def _comparison_runs(seed_folder, runs):
+    seed_folder.mkdir(exist_ok=True)
+    for name, status, seconds, date in runs:
         (seed_folder / name).write_text(json.dumps({
             "schema": run.RUN_SCHEMA, "command": "python -m benchmarks seed",
             "models": list(DEFAULT_MODELS), "total_seconds": seconds, "date": date,
             "statuses": {m: status if m == "best-knn" else "ok" for m in DEFAULT_MODELS}}))
+
+
+@pytest.mark.parametrize("status, seconds, reason", [
+    ("timeout", 950.0, "did not complete and took 950 s"),
+    ("failed", 300.0, "did not complete (after 300 s)"),
+])
+def test_a_later_run_that_did_not_complete_shows_the_last_figure_but_is_not_met(
+        tmp_path, status, seconds, reason):
+    """The target stayed met while the latest full run timed out past the limit."""
+    seed_folder = tmp_path / "seed-letters-here"
+    _comparison_runs(seed_folder, [("run-a.json", "ok", 700.0, "2026-01-01T00:00:00+00:00"),
+                                   ("run-b.json", status, seconds, "2026-01-02T00:00:00+00:00")])
     row = _summary_row(tmp_path, "whole comparison in under 15 minutes")
-    assert "| 700 s | yes | `seed-letters-here/run-a.json` |" in row
+    # the last complete run's figure, still shown ...
+    assert "| 700 s | **no**: the latest run (`run-b.json`, 2026-01-02 00:00 UTC) " in row
+    assert f"{reason} | `seed-letters-here/run-a.json` |" in row  # ... but not met
     assert "1 later run(s) did not complete, the last `run-b.json`" in row
+    # a complete run after it meets the target again
+    _comparison_runs(seed_folder, [("run-c.json", "ok", 650.0, "2026-01-03T00:00:00+00:00")])
+    row = _summary_row(tmp_path, "whole comparison in under 15 minutes")
+    assert "| 650 s | yes | `seed-letters-here/run-c.json` |" in row
+    # and one that ran whole but past the limit does not
+    _comparison_runs(seed_folder, [("run-d.json", "ok", 901.0, "2026-01-04T00:00:00+00:00")])
+    row = _summary_row(tmp_path, "whole comparison in under 15 minutes")
+    assert "| 901 s | **no** | `seed-letters-here/run-d.json` |" in row
+
+
+# --- the one-line error of a worker that failed ------------------------------------------------
+
+_OOM_THEN_WARNING = """\
+Traceback (most recent call last):
+  File "/repo/benchmarks/run.py", line 200, in _worker
+    model.fit(X, y)
+  File "/repo/sklearn_emnist/neural/_base.py", line 900, in fit
+    loss.backward()
+torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB
+/usr/lib/python3.12/multiprocessing/resource_tracker.py:254: UserWarning: resource_tracker: \
+There appear to be 1 leaked semaphore objects to clean up at shutdown
+  warnings.warn('resource_tracker: There appear to be %d '
+"""
+
+
+def _fake_worker(tmp_path, monkeypatch, stderr, end):
+    """Make the runner's worker a script that prints ``stderr`` and ends with ``end``."""
+    (tmp_path / "stderr.txt").write_text(stderr)
+    script = tmp_path / "worker.sh"
+    script.write_text(f"#!/bin/sh\ncat '{tmp_path / 'stderr.txt'}' >&2\n{end}\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(run.sys, "executable", str(script))
+
+
+def test_a_failed_workers_error_is_the_exception_not_a_warning_printed_after_it(
+        tmp_path, monkeypatch, capsys):
+    _fake_worker(tmp_path, monkeypatch, _OOM_THEN_WARNING, "exit 1")
+    status, error, output = run._run_in_subprocess({"threads": None}, timeout=60)
+    assert status == "failed"
+    assert error == ("worker exited with status 1: torch.OutOfMemoryError: CUDA out of memory. "
+                     "Tried to allocate 2.00 GiB")
+    assert output[-1].strip().startswith("warnings.warn(")  # all of it kept in the record
+
+
+def test_a_worker_killed_by_a_signal_is_named_so(tmp_path, monkeypatch, capsys):
+    warning = _OOM_THEN_WARNING.split("\n", 5)[-1]  # the warning alone, no traceback
+    _fake_worker(tmp_path, monkeypatch, warning, "kill -9 $$")
+    status, error, _ = run._run_in_subprocess({"threads": None}, timeout=60)
+    assert status == "failed"
+    assert error.startswith("worker killed by SIGKILL (status -9)")
+    assert "UserWarning" not in error and "leaked semaphore" not in error
+
+
+def test_the_last_error_line_without_a_whole_traceback_is_no_warning():
+    lines = _OOM_THEN_WARNING.splitlines()[3:]  # the traceback's start cut off
+    assert run._last_error_line(lines).startswith("torch.OutOfMemoryError: CUDA out of memory")
+    chained = ["Traceback (most recent call last):", '  File "a.py", line 1, in <module>',
+               "KeyError: 'x'", "",
+               "During handling of the above exception, another exception occurred:", "",
+               "Traceback (most recent call last):",
+               '  File "a.py", line 3, in <module>', "ValueError: the second",
+               "  note: indented detail"]
+    assert run._last_error_line(chained) == "ValueError: the second"

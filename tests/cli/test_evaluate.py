@@ -86,12 +86,41 @@ def test_an_output_in_a_missing_folder_is_a_usage_error_before_any_work(
     assert f"the folder {missing.parent} does not exist" in capsys.readouterr().err
 
 
-def test_json_replaces_an_existing_report(trained, tmp_path, capsys):
+@pytest.mark.parametrize("earlier", ["", "\n", "  \n\t\n"])
+def test_json_replaces_an_empty_file_then_its_own_report(trained, tmp_path, capsys, earlier):
+    """A file holding only whitespace (echo > FILE) was refused."""
     report = tmp_path / "report.json"
-    report.write_text('{"data": {"n_images": 7}}')  # an earlier report
+    report.write_text(earlier)
     assert _evaluate(trained, *_data(trained), "--json", str(report), "-q") == 0
     assert json.loads(report.read_text())["data"]["n_images"] == 52
+    # the report just written is one the next run replaces
+    assert _evaluate(trained, *_data(trained), "--n-samples", "26", "--json", str(report),
+                     "-q") == 0
+    assert json.loads(report.read_text())["data"]["n_images"] == 26
     assert os.listdir(tmp_path) == ["report.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("victim", ["notebook", "estimator.json", "benchmark record"])
+def test_json_never_replaces_a_json_document_that_is_no_report(trained, tmp_path, capsys,
+                                                                victim):
+    """Any JSON document was replaced: a notebook, a weights folder's
+    estimator.json, a benchmark record."""
+    path, content = {
+        "notebook": ("analysis.ipynb",
+                     {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
+        "estimator.json": ("estimator.json", {"format": "sklearn-emnist-weights",
+                                              "class": "x", "params": {}}),
+        "benchmark record": ("seed-knn.json", {"model": "seed-knn", "status": "ok",
+                                               "metrics": {"accuracy": 0.8}}),
+    }[victim]
+    path = tmp_path / path
+    path.write_text(json.dumps(content))
+    before = path.read_bytes()
+    assert _evaluate(trained, *_data(trained), "--json", str(path), "-q") == 2
+    err = capsys.readouterr().err
+    assert f"--json {path} exists and holds no earlier report" in err
+    assert '"model" and "summary"' in err
+    assert path.read_bytes() == before
 
 
 def _plain_joblib_model(trained, path):
@@ -109,7 +138,8 @@ def _plain_joblib_model(trained, path):
 def test_json_never_replaces_a_file_that_holds_no_json(trained, tmp_path, capsys, victim):
     """The model's own training IDX files (read-only ones too: as root the folder's
     write permission is all a rename needs) and a plain joblib model were destroyed;
-    the rule is not a list of inputs: only an existing JSON document is replaced."""
+    the rule is not a list of inputs: only an earlier report (or an empty file) is
+    replaced."""
     data = shutil.copytree(trained["data"], tmp_path / "data")
     path = {
         "training labels": data / "letters-small-train-labels-idx1-ubyte.gz",
@@ -129,7 +159,10 @@ def test_json_never_replaces_a_file_that_holds_no_json(trained, tmp_path, capsys
                      "--json", str(path), "-q")
     assert code == 2
     err = capsys.readouterr().err
-    assert f"--json {path} exists and holds no JSON report" in err
+    if victim == "plain joblib model":  # a pickle: named as the model it is
+        assert f"--json {path} is a model file" in err
+    else:
+        assert f"--json {path} exists and holds no earlier report" in err
     assert path.read_bytes() == before
     assert not [name for name in os.listdir(path.parent) if name.endswith(".part")]
 
@@ -140,10 +173,10 @@ def test_json_through_a_link_follows_the_rule_for_its_target(trained, tmp_path, 
     link = tmp_path / "link.json"
     link.symlink_to(model)
     assert _evaluate(trained, *_data(trained), "--json", str(link), "-q") == 2
-    assert "holds no JSON report" in capsys.readouterr().err
+    assert f"--json {link} is a model file" in capsys.readouterr().err
     assert model.read_bytes() == before and link.is_symlink()
     earlier = tmp_path / "earlier.json"
-    earlier.write_text("[]")
+    earlier.write_text('{"model": "m.skem", "summary": {}}')  # an earlier report
     link.unlink()
     link.symlink_to(earlier)
     assert _evaluate(trained, *_data(trained), "--json", str(link), "-q") == 0

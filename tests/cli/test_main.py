@@ -271,23 +271,71 @@ def test_force_replaces_an_earlier_model(tmp_path, capsys):
     assert read_model_header(earlier)["estimator"] == "sklearn.pipeline.Pipeline"
 
 
-@pytest.mark.parametrize("victim", ["training labels", "training images", "text file",
-                                    "FIFO", "plain joblib model"])
-def test_force_never_replaces_an_input_or_a_file_that_is_not_a_model(tmp_path, capsys, victim):
-    """train --force -o wrote the model over its own labels file."""
+def _earlier_model(path, layout):
+    """Write, at ``path``, a model in one of the layouts the CLI loads."""
+    import pickle
+
     import joblib
+    from sklearn.dummy import DummyClassifier
+
+    model = DummyClassifier().fit(np.zeros((4, 784)), [0, 1, 0, 1])
+    if layout == "format 1 (zlib joblib dict)":  # what the CLI wrote before save_model
+        joblib.dump({"format": "sklearn-emnist-model", "format_version": 1, "model": model,
+                     "target_names": ["a", "b"], "split": "letters"}, path, compress=3)
+    elif layout == "plain joblib":
+        joblib.dump(model, path)
+    elif layout == "raw pickle":
+        path.write_bytes(pickle.dumps(model))
+    else:  # joblib compressed otherwise: gzip, bz2, xz, lzma
+        joblib.dump(model, path, compress=(layout.split()[-1], 3))
+    return path
+
+
+@pytest.mark.parametrize("layout", ["format 1 (zlib joblib dict)", "plain joblib",
+                                    "raw pickle", "joblib gzip", "joblib bz2", "joblib xz",
+                                    "joblib lzma"])
+def test_force_replaces_a_model_of_any_layout_the_cli_loads(tmp_path, capsys, layout):
+    """train --force -o refused the CLI's own format 1 files and plain joblib
+    models, which evaluate and predict load."""
+    from sklearn_emnist._cli._model_file import load_model
+    from sklearn_emnist.deploy import read_model_header
 
     folder = _letters_folder(tmp_path)
-    path = {"training labels": folder / "letters-small-train-labels-idx1-ubyte.gz",
+    earlier = _earlier_model(tmp_path / "old.skem", layout)
+    load_model(earlier)  # the CLI loads it as a model ...
+    assert _train_knn(folder, earlier) == 2  # ... kept without --force
+    assert "pass --force" in capsys.readouterr().err
+    assert _train_knn(folder, earlier, "--force") == 0  # ... and replaced with it
+    assert read_model_header(earlier)["estimator"] == "sklearn.pipeline.Pipeline"
+
+
+@pytest.mark.parametrize("victim", ["training labels", "training images", "text file",
+                                    "FIFO", "gzipped IDX file", "bz2 text file",
+                                    "pickle protocol 0"])
+def test_force_never_replaces_an_input_or_a_file_that_is_not_a_model(tmp_path, capsys, victim):
+    """train --force -o wrote the model over its own labels file."""
+    import bz2
+    import pickle
+
+    folder = _letters_folder(tmp_path)
+    labels = folder / "letters-small-train-labels-idx1-ubyte.gz"
+    path = {"training labels": labels,
             "training images": folder / "letters-small-train-images-idx3-ubyte.gz",
             "text file": tmp_path / "notes.txt", "FIFO": tmp_path / "pipe",
-            "plain joblib model": tmp_path / "old.joblib"}[victim]
+            "gzipped IDX file": tmp_path / "elsewhere" / labels.name,
+            "bz2 text file": tmp_path / "notes.txt.bz2",
+            "pickle protocol 0": tmp_path / "old.pkl"}[victim]
     if victim == "text file":
         path.write_text("keep me")
     elif victim == "FIFO":
         os.mkfifo(path)
-    elif victim == "plain joblib model":  # no header: nothing says it is a model
-        joblib.dump({"model": None}, path)
+    elif victim == "gzipped IDX file":  # gzip, as joblib's files can be, but IDX inside
+        path.parent.mkdir()
+        path.write_bytes(labels.read_bytes())
+    elif victim == "bz2 text file":
+        path.write_bytes(bz2.compress(b"keep me"))
+    elif victim == "pickle protocol 0":  # no 0x80: not taken for a model
+        path.write_bytes(pickle.dumps([1, 2], protocol=0))
     before = None if victim == "FIFO" else path.read_bytes()
     assert _train_knn(folder, path, "--force") == 2
     err = capsys.readouterr().err

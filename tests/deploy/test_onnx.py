@@ -271,3 +271,47 @@ def test_export_of_a_pipeline_or_search_names_the_step_to_pass(cnn, tmp_path, ki
     with pytest.raises(TypeError, match=r"^export_onnx takes a CharCNNClassifier") as info:
         export_onnx(wrapped(kind, cnn), tmp_path / "x.onnx")
     assert re.search(WRAPPERS[kind], str(info.value))
+
+
+def _knn_model(kind, letters_train):
+    """A fitted model that ends in no network of this package: a KNN pipeline,
+    a search over one, a search over a plain KNN."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sklearn_emnist import make_knn_pipeline
+
+    X, y = letters_train
+    X, y = X[:260], y[:260]
+    model = {"knn pipeline": lambda: make_knn_pipeline(n_components=10),
+             "search over a knn pipeline": lambda: GridSearchCV(
+                 make_knn_pipeline(n_components=10), {"knn__n_neighbors": [1, 3]}, cv=2),
+             "search over a knn": lambda: GridSearchCV(
+                 KNeighborsClassifier(), {"n_neighbors": [1, 3]}, cv=2)}[kind]()
+    return model.fit(X.reshape(len(X), -1), y)
+
+
+@pytest.mark.parametrize("kind", ["knn pipeline", "search over a knn pipeline",
+                                  "search over a knn"])
+def test_a_pipeline_or_search_without_a_network_gets_the_functions_own_hint(
+        letters_train, tmp_path, kind):
+    """make_knn_pipeline() was told to pass pipe[-1], a KNeighborsClassifier that
+    no function of sklearn_emnist.deploy takes either."""
+    from sklearn_emnist.deploy import quantize_dynamic, quantize_onnx, save_weights
+
+    model = _knn_model(kind, letters_train)
+    calls = {
+        "export_onnx": (lambda: export_onnx(model, tmp_path / "x.onnx"), "use skl2onnx"),
+        "save_weights": (lambda: save_weights(model, tmp_path / "w"), "with save_model"),
+        "quantize_onnx": (lambda: quantize_onnx(model, tmp_path / "q.onnx", method="dynamic"),
+                          "use skl2onnx"),
+        "quantize_dynamic": (lambda: quantize_dynamic(model), None),
+    }
+    for function, (call, hint) in calls.items():
+        with pytest.raises(TypeError, match=rf"^{function} takes a CharCNNClassifier") as info:
+            call()
+        message = str(info.value)
+        assert "pipe[-1]" not in message and "best_estimator_" not in message, message
+        if hint is not None:
+            assert hint in message
+    assert list(tmp_path.iterdir()) == []

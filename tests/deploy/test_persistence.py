@@ -4,6 +4,7 @@ import contextlib
 import copy
 import errno
 import json
+import os
 import re
 import warnings
 
@@ -463,13 +464,41 @@ def test_a_failing_save_weights_leaves_the_previous_folder_intact(
     np.testing.assert_array_equal(load_weights(folder).predict_proba(X), cnn.predict_proba(X))
 
 
-def test_a_failing_save_weights_to_a_new_folder_leaves_nothing(lstm, tmp_path, monkeypatch):
+@pytest.mark.parametrize("new", ["new", "new/nested/deeper"])
+def test_a_failing_save_weights_to_a_new_folder_leaves_nothing(lstm, tmp_path, monkeypatch,
+                                                                new):
+    """Only the innermost of the folders the call created was removed."""
     import torch
 
+    (tmp_path / "kept").mkdir()  # a folder that was there before: kept
     monkeypatch.setattr(torch, "save", lambda obj, f, *a, **k: _partial_then_disk_full(f))
     with pytest.raises(OSError, match="No space left on device"):
-        save_weights(lstm, tmp_path / "new")
-    assert list(tmp_path.iterdir()) == []
+        save_weights(lstm, tmp_path / new)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_weights(lstm, tmp_path / "kept" / new)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept"]
+
+
+def test_save_weights_keeps_the_permissions_of_the_files_it_replaces(lstm, tmp_path):
+    """Saving again over a folder reset its files' permissions to the umask's (a
+    group-writable folder lost its group write permission)."""
+    import stat
+
+    folder = folder_path(save_weights(lstm, tmp_path / "w"))
+    modes = {"params.pt": 0o664, "history.json": 0o640, "estimator.json": 0o604}
+    for name, mode in modes.items():
+        (folder / name).chmod(mode)
+    save_weights(lstm, folder)
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()} == modes
+    assert load_weights(folder).classes_.tolist() == lstm.classes_.tolist()
+    # a file that was not there gets the umask's permissions, as a new folder's files do
+    (folder / "history.json").unlink()
+    umask = os.umask(0o022)
+    try:
+        save_weights(lstm, folder)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((folder / "history.json").stat().st_mode) == 0o644
 
 
 def test_load_weights_refuses_a_script_before_importing_anything(lstm, tmp_path):
@@ -488,6 +517,46 @@ def test_load_weights_refuses_a_script_before_importing_anything(lstm, tmp_path)
     with pytest.raises(ValueError, match="script"):
         load_weights(folder)
     assert "sklearn_emnist.__main__" not in sys.modules
+
+
+def _main_network():
+    """A network class as a script or notebook defines it: in ``__main__``."""
+    import torch
+
+    class MyNet(torch.nn.Module):
+        def __init__(self, n_classes=2):
+            super().__init__()
+            self.lin = torch.nn.Linear(784, n_classes)
+
+        def forward(self, X):
+            return self.lin(X.reshape(len(X), -1).float())
+
+    MyNet.__module__, MyNet.__qualname__ = "__main__", "MyNet"
+    return MyNet
+
+
+def test_load_weights_loads_a_network_of_the_running_script_when_trusted(
+        letters_train, tmp_path, monkeypatch):
+    """A class defined in a script or notebook (__main__:MyNet, trusted) was
+    refused as a script; importing __main__ only returns the running program."""
+    import sys
+
+    from sklearn_emnist import LSTMRowClassifier
+
+    network = _main_network()
+    monkeypatch.setattr(sys.modules["__main__"], "MyNet", network, raising=False)
+    X, y = letters_train
+    X, y = X[:64], y[:64] % 2
+    clf = LSTMRowClassifier(module=network, max_epochs=1, verbose=0, random_state=0,
+                            n_threads=1, device="cpu").fit(X, y)
+    folder = save_weights(clf, tmp_path / "w")
+    description = json.loads((folder_path(folder) / "estimator.json").read_text())
+    assert description["params"]["module"] == {"__import__": "__main__:MyNet"}
+    with pytest.raises(ValueError, match=r"trusted_modules=\('__main__',\)"):
+        load_weights(folder)  # not trusted: refused, as any module of your own
+    rebuilt = load_weights(folder, trusted_modules=("__main__",))
+    assert isinstance(rebuilt.module_, network)
+    np.testing.assert_array_equal(rebuilt.predict(X), clf.predict(X))
 
 
 @pytest.mark.parametrize("reference, missing", [
