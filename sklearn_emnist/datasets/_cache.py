@@ -30,7 +30,9 @@ A cache folder that cannot be written (read-only file system, no permission)
 does not stop a load, with a warning naming it: the arrays are decoded in
 memory, and member files that must be downloaded or extracted from a zip are
 written to a :class:`ScratchFolder` (a private temporary folder, verified and
-decoded there, removed at the end of the call) instead of ``gzip/``.
+decoded there, removed at the end of the call) instead of ``gzip/``. Scratch
+folders (and ``*.part`` files) that a killed process could not remove are
+removed later, once their process is known to be dead.
 """
 
 import errno
@@ -66,6 +68,11 @@ PART_SUFFIX = ".part"
 LOCK_SUFFIX = ".lock"
 # what atomic_target appends to a target's name: ".<pid>-<8 hex digits>.part"
 _PART_NAME = re.compile(r"\.(\d+)-[0-9a-f]{8}" + re.escape(PART_SUFFIX))
+SCRATCH_PREFIX = "sklearn-emnist-scratch-"
+# a ScratchFolder's name: the prefix, "<pid>-", then tempfile.mkdtemp's 8 characters
+_SCRATCH_NAME = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-[a-z0-9_]{8}")
+# held (as "scratch.lock" in the folder) for as long as a ScratchFolder exists
+_SCRATCH_LOCK = "scratch"
 
 
 def emnist_home(data_home=None, *, create=True):
@@ -163,9 +170,11 @@ def _writer_alive(part, target):
     a name that does not is not ours to judge and counts as alive.
     """
     match = _PART_NAME.fullmatch(os.path.basename(part)[len(os.path.basename(target)):])
-    if match is None:
-        return True
-    pid = int(match.group(1))
+    return match is None or _process_alive(int(match.group(1)))
+
+
+def _process_alive(pid):
+    """Whether the process ``pid`` may be alive (False only if it surely is not)."""
     if pid == os.getpid():
         return True
     try:
@@ -195,11 +204,22 @@ def remove_dead_parts(target):
     dead = [part for part in parts if not _writer_alive(part, target)]
     if not dead and not os.path.exists(target + LOCK_SUFFIX):
         return
+    _remove_unless_locked(target, dead, _remove)
+
+
+def _remove_unless_locked(target, paths, remove):
+    """``remove`` each of ``paths`` (of dead processes) while holding ``target``'s lock.
+
+    Nothing goes if another process holds the lock: an owner whose process
+    id means nothing here (another machine or container) holds it for as
+    long as it uses the paths. Best effort: a folder that cannot be written
+    is left as it is.
+    """
     try:
         with file_lock(target, blocking=False) as held:
             if held:
-                for part in dead:
-                    _remove(part)
+                for path in paths:
+                    remove(path)
     except OSError:
         pass  # a read-only cache, or another user's file: nothing to clean here
 
@@ -276,10 +296,17 @@ class ScratchFolder:
     and everything in it. ``unwritable`` is ``(folder, OSError)`` for the
     first cache folder that could not be written, or None if the scratch
     folder was never needed.
+
+    The folder is named ``sklearn-emnist-scratch-<pid>-<random>`` and its
+    lock is held until :meth:`close`: a process killed before it could
+    clean up (SIGKILL, SIGTERM) leaves its folder behind, and the next
+    scratch folder made in the same temporary folder removes it (see
+    :func:`remove_dead_scratch_folders`).
     """
 
     def __init__(self):
         self._path = None
+        self._lock = ExitStack()
         self.unwritable = None
 
     def path(self, folder, exc):
@@ -288,7 +315,7 @@ class ScratchFolder:
             self.unwritable = (folder, exc)
         if self._path is None:
             try:
-                self._path = Path(tempfile.mkdtemp(prefix="sklearn-emnist-"))
+                self._path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
             except OSError as error:
                 raise OSError(
                     f"The EMNIST cache {folder} is not writable ({exc.strerror or exc}), and no "
@@ -297,11 +324,17 @@ class ScratchFolder:
                     "SCIKIT_LEARN_DATA), set TMPDIR to a writable folder, or pass a mirror "
                     "folder holding the member files (mirror=<folder>), which is read in place."
                 ) from error
+            try:
+                self._lock.enter_context(file_lock(self._path / _SCRATCH_LOCK))
+            except OSError:
+                pass  # a file system without locks: the process id in the name protects it
+            remove_dead_scratch_folders(self._path.parent)
         return self._path
 
     def close(self):
         """Remove the folder and its files (nothing to do if it was never created)."""
         if self._path is not None:
+            self._lock.close()
             shutil.rmtree(self._path, ignore_errors=True)
             self._path = None
 
@@ -310,6 +343,32 @@ class ScratchFolder:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def remove_dead_scratch_folders(parent):
+    """Remove the :class:`ScratchFolder` folders in ``parent`` left by processes now dead.
+
+    The mechanism of :func:`remove_dead_parts`: a folder goes only if the
+    process whose id its name holds is gone and no process holds its lock.
+    A folder of a live process, or whose name is not exactly a scratch
+    folder's, is never touched; one that cannot be removed (another user's)
+    stays. Costs one scan of ``parent``.
+    """
+    if fcntl is None:  # pragma: no cover - cannot tell stale from in use
+        return
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = _SCRATCH_NAME.fullmatch(entry.name)
+        if (match is not None and entry.is_dir(follow_symlinks=False)
+                and not _process_alive(int(match.group(1)))):
+            _remove_unless_locked(os.path.join(entry.path, _SCRATCH_LOCK), [entry.path], _remove_tree)
+
+
+def _remove_tree(path):
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove_entries(folder, stem_pattern, keep):

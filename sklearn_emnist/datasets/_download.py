@@ -67,6 +67,10 @@ class _MemberNotInZip(DownloadError):
     """A well-formed zip archive without the requested member."""
 
 
+class _HTMLPage(DownloadError):
+    """An HTML page where a file was expected (see :func:`_html_error`)."""
+
+
 # ---------------------------------------------------------------- options ---
 
 
@@ -172,19 +176,44 @@ def _open(url, options, byte_range=None):
     return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=options.timeout)
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_HTML_OPENINGS = (b"<!doctype", b"<html", b"<head", b"<body", b"<!--", b"<?xml")
+GZIP_MAGIC = b"\x1f\x8b"  # how every .gz member starts
+ZIP_MAGIC = b"PK"  # how a zip archive starts
+_ZIP_HEADER = b"PK\x03\x04"  # the first local file header of a zip archive
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
 def _looks_like_html(first_bytes):
     """Whether the first bytes of a body are an HTML (or XML) page.
 
-    Judged by the content, not the ``Content-Type`` header: a misconfigured
-    server may label the real file ``text/html`` (its SHA-256 decides), and
-    an error page may come labelled as anything.
+    Judged by the content: a misconfigured server may label the real file
+    ``text/html`` (its SHA-256 decides), and an error page may come
+    labelled as anything. A UTF-8 byte order mark and white space before
+    the opening tag or comment are skipped.
     """
-    head = first_bytes.lstrip()[:15].lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
+    head = first_bytes.removeprefix(_UTF8_BOM).lstrip()[:15].lower()
+    return head.startswith(_HTML_OPENINGS)
+
+
+def _is_html_page(response, first_bytes, magic):
+    """Whether the body of ``response``, starting with ``first_bytes``, is an HTML page.
+
+    It is if it looks like one (:func:`_looks_like_html`), or if it is
+    labelled ``text/html`` and cannot be the file: its first bytes are not
+    the file's ``magic`` (None: a file without one, judged by its content
+    only). A real file with a wrong label is accepted (its SHA-256 decides),
+    and bytes too few to tell (a transfer cut short) are not judged.
+    """
+    if _looks_like_html(first_bytes):
+        return True
+    if magic is None or response.headers.get_content_type() not in _HTML_TYPES:
+        return False
+    return not (first_bytes.startswith(magic) or magic.startswith(first_bytes))
 
 
 def _html_error(url, what):
-    return DownloadError(
+    return _HTMLPage(
         f"{url} served an HTML page instead of {what}: the address is wrong, has moved, "
         f"or a proxy or captive portal answered. {_OFFLINE_HINT}"
     )
@@ -356,8 +385,9 @@ class BaseURLSource:
                 try:
                     length = response.headers.get("Content-Length")
                     first = True
+                    magic = GZIP_MAGIC if member.endswith(".gz") else None
                     while chunk := response.read(CHUNK):
-                        if first and _looks_like_html(chunk):
+                        if first and _is_html_page(response, chunk, magic):
                             raise _html_error(url, member)
                         first = False
                         verifier.write(chunk)
@@ -512,10 +542,10 @@ class ZipURLSource(_ZipReader):
             # error page, a captive portal) from a server that ignores ranges
             try:
                 head = response.read(1024)
+                if _is_html_page(response, head, ZIP_MAGIC):
+                    raise _html_error(self.url, "the EMNIST zip archive")
             finally:
                 response.close()
-            if _looks_like_html(head):
-                raise _html_error(self.url, "the EMNIST zip archive")
             raise _RangesIgnored
         return response
 
@@ -552,12 +582,21 @@ class ZipURLSource(_ZipReader):
 
         Bytes that start like a zip archive, of a transfer whose length the
         server did not announce, may have been cut short: an
-        :class:`_IncompleteTransfer`, retried. Anything else fails at once
+        :class:`_IncompleteTransfer`, retried. So are an empty body and, without
+        an announced length, fewer bytes than a zip archive's first header
+        (too few to tell what was being sent). Anything else fails at once
         (a :class:`DownloadError`): the server sent all it announced, and
         asking again would bring the same bytes.
         """
         with open(path, "rb") as handle:
-            starts_like_a_zip = handle.read(4) == b"PK\x03\x04"
+            head = handle.read(len(_ZIP_HEADER))
+        starts_like_a_zip = head == _ZIP_HEADER
+        if size < len(_ZIP_HEADER) and _ZIP_HEADER.startswith(head) and (size == 0 or not complete):
+            announced = "an empty body" if complete else "no Content-Length"
+            return _IncompleteTransfer(
+                f"{self.url} sent only {size} bytes ({announced}), too few to be the zip "
+                "archive: the transfer was cut off before the archive's first bytes"
+            )
         if not complete and starts_like_a_zip:
             return _IncompleteTransfer(
                 f"{self.url} sent {size} bytes (no Content-Length) that are not a whole zip "
@@ -588,7 +627,7 @@ class ZipURLSource(_ZipReader):
                 size, first = 0, True
                 try:
                     while chunk := response.read(CHUNK):
-                        if first and _looks_like_html(chunk):
+                        if first and _is_html_page(response, chunk, ZIP_MAGIC):
                             raise _html_error(self.url, "the EMNIST zip archive")
                         first = False
                         handle.write(chunk)
@@ -607,6 +646,8 @@ class ZipURLSource(_ZipReader):
                     raise _MemberNotInZip(
                         f"{self.url} has no member {member}; is it the EMNIST gzip.zip?"
                     ) from None
+                except _HTMLPage:  # found in the downloaded body: name the address, not the file
+                    raise _html_error(self.url, "the EMNIST zip archive") from None
                 except DownloadError as exc:
                     if not isinstance(exc.__cause__, ZipFormatError):
                         raise

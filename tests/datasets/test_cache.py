@@ -137,3 +137,73 @@ def test_a_lock_file_left_by_a_killed_process_goes(tmp_path):
     (tmp_path / "member.gz.lock").write_bytes(b"")  # its flock died with the process
     remove_dead_parts(target)
     assert list(tmp_path.iterdir()) == []
+
+
+_SCRATCH_OWNER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from sklearn_emnist.datasets._cache import ScratchFolder
+folder = ScratchFolder().path("cache", PermissionError(13, "Permission denied"))
+(folder / "gzip").mkdir()
+(folder / "gzip" / "member.gz").write_bytes(b"half a download")
+print(folder, flush=True)
+time.sleep(120)
+"""
+
+
+def _new_scratch_folder():
+    """Make a scratch folder (the sweep runs then) and remove it again; returns its path."""
+    with _cache.ScratchFolder() as scratch:
+        path = scratch.path("cache", PermissionError(errno.EACCES, "Permission denied"))
+        assert path.is_dir() and f"-{os.getpid()}-" in path.name
+    return path
+
+
+def test_the_scratch_folder_of_a_killed_process_goes_when_a_new_one_is_made(scratch_root):
+    env = {**os.environ, "TMPDIR": str(scratch_root)}
+    root = str(Path(__file__).resolve().parents[2])
+    owner = subprocess.Popen([sys.executable, "-c", _SCRATCH_OWNER, root],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        left = Path(owner.stdout.readline().strip())
+    finally:
+        owner.kill()  # SIGKILL: no clean-up code runs
+        owner.wait()
+        owner.stdout.close()
+    assert left.parent == scratch_root and (left / "gzip" / "member.gz").exists()
+    _new_scratch_folder()
+    assert list(scratch_root.iterdir()) == []
+
+
+def test_the_scratch_folder_of_a_live_process_stays(scratch_root):
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        kept = scratch_root / f"sklearn-emnist-scratch-{live.pid}-abcd_123"
+        kept.mkdir()
+        _new_scratch_folder()
+        assert list(scratch_root.iterdir()) == [kept]
+    finally:
+        live.kill()
+        live.wait()
+
+
+@pytest.mark.parametrize("name", [
+    "sklearn-emnist-{pid}-abcd_123",  # not a scratch folder's name
+    "sklearn-emnist-scratch-{pid}-abcd_123-mine",
+    "sklearn-emnist-scratch-{pid}",
+    "checkpoint-host-{pid}-0123456789ab",
+])
+def test_folders_not_named_like_a_scratch_folder_stay(scratch_root, name):
+    kept = scratch_root / name.format(pid=_dead_pid())
+    kept.mkdir()
+    _new_scratch_folder()
+    assert list(scratch_root.iterdir()) == [kept]
+
+
+def test_a_scratch_folder_stays_while_its_lock_is_held(scratch_root):
+    # an owner in another container sharing the folder: its id means nothing here
+    kept = scratch_root / f"sklearn-emnist-scratch-{_dead_pid()}-abcd_123"
+    kept.mkdir()
+    with file_lock(kept / "scratch"):
+        _new_scratch_folder()
+        assert kept.is_dir()
