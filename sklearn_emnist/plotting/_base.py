@@ -1,5 +1,6 @@
 """Shared helpers for the Display classes: lazy matplotlib and label names."""
 
+import heapq
 from collections.abc import Mapping
 
 import numpy as np
@@ -9,7 +10,7 @@ from ..metrics._labels import _label_kind, resolve_labels
 
 __all__ = [
     "CHARACTER_FONT", "check_matplotlib", "estimator_labels", "label_names", "labels_named_by",
-    "make_axes_grid",
+    "make_axes_grid", "names_with_defaults",
 ]
 
 # Characters are written in DejaVu Sans Mono (shipped with matplotlib), where the
@@ -47,11 +48,15 @@ def labels_named_by(classes, target_names):
 def estimator_labels(classes, target_names, *ys):
     """Labels and names to show an estimator's predictions on samples ``ys``.
 
-    The labels are :func:`labels_named_by`'s, followed (sorted) by the labels
-    of ``ys`` that ``classes`` lacks: classes the estimator never saw, which it
-    never predicts (probability 0), but whose samples are there and wrong, and
-    must be shown as such. A sequence of ``target_names`` naming ``classes``
-    one by one cannot name those: each is named by its label, ``str(label)``.
+    The labels are :func:`labels_named_by`'s, with the labels of ``ys`` that
+    ``classes`` lacks: classes the estimator never saw, which it never
+    predicts (probability 0), but whose samples are there and wrong, and must
+    be shown as such. They take their place in the label order (merged into
+    ``classes``, which scikit-learn keeps sorted), or, when they cannot be
+    compared with ``classes`` (labels of mixed types), come last, in sorted
+    order. A sequence of ``target_names`` naming ``classes`` one by one
+    cannot name those: each is named by its label, ``str(label)``, as is a
+    label a mapping has no entry for (see :func:`names_with_defaults`).
     When the labels are left to the metrics (``labels_named_by`` gives
     ``None``: integer labels named by position), ``target_names`` name every
     class of the split, seen or not, and nothing is added.
@@ -84,11 +89,52 @@ def estimator_labels(classes, target_names, *ys):
     known = set(labels.tolist())
     unseen = [label for label in present.tolist() if label not in known]
     if not unseen:
-        return labels, target_names
-    labels = np.concatenate([labels, np.asarray(unseen)])
+        return labels, names_with_defaults(target_names, labels)
+    everything = [*labels.tolist(), *unseen]
+    order = _merged_order(len(labels), everything)
+    labels = np.concatenate([labels, np.asarray(unseen)])[order]
     if target_names is not None and not isinstance(target_names, Mapping):
-        target_names = [*map(str, target_names), *map(str, unseen)]
-    return labels, target_names
+        names = [*map(str, target_names), *map(str, unseen)]
+        target_names = [names[k] for k in order]
+    return labels, names_with_defaults(target_names, labels)
+
+
+def _merged_order(n_known, labels):
+    """Positions that merge ``labels[n_known:]`` (sorted) into ``labels[:n_known]``.
+
+    Each list keeps its own order; where the labels cannot be compared
+    (``TypeError``: strings and numbers, ``None``), the second list follows the
+    first unchanged.
+    """
+    positions = range(len(labels))
+    try:
+        return np.array(
+            list(heapq.merge(positions[:n_known], positions[n_known:], key=labels.__getitem__)),
+            dtype=np.intp,
+        )
+    except TypeError:
+        return np.arange(len(labels))
+
+
+def names_with_defaults(target_names, *label_arrays):
+    """``target_names``, where a mapping names every label of ``label_arrays``.
+
+    A mapping ``{label: name}`` with no entry for a label (a class the
+    estimator never saw, one left out of the mapping) names it by itself,
+    ``str(label)``, as a plot must show every class; the metrics refuse such
+    a mapping instead. A sequence or ``None`` is returned unchanged (a
+    sequence of the wrong length stays an error).
+    """
+    if not isinstance(target_names, Mapping):
+        return target_names
+    missing = {}
+    for labels in label_arrays:
+        if labels is None:
+            continue
+        for label in dict.fromkeys(np.asarray(labels).ravel().tolist()):
+            if label not in target_names:
+                missing[label] = str(label)
+    return {**missing, **target_names} if missing else target_names
 
 
 def label_names(y_true=None, y_pred=None, *, classes=None, target_names=None):
@@ -96,10 +142,12 @@ def label_names(y_true=None, y_pred=None, *, classes=None, target_names=None):
 
     With ``classes`` (an estimator's ``classes_``), see :func:`estimator_labels`:
     labels of ``y_true`` or ``y_pred`` the estimator never saw are named too.
+    A label a mapping of ``target_names`` lacks is named ``str(label)``.
     """
     arrays = [np.asarray(y) for y in (y_true, y_pred, classes) if y is not None]
     everything = np.concatenate([a.ravel() for a in arrays])
     labels, target_names = estimator_labels(classes, target_names, y_true, y_pred)
+    target_names = names_with_defaults(target_names, everything)
     labels, names = resolve_labels(
         everything, everything, labels=labels, target_names=target_names,
     )

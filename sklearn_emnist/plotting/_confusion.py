@@ -5,7 +5,7 @@ from sklearn.metrics import confusion_matrix as _confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
 from ..metrics._labels import check_label_arrays, resolve_labels
-from ._base import CHARACTER_FONT, check_matplotlib, estimator_labels
+from ._base import CHARACTER_FONT, check_matplotlib, estimator_labels, names_with_defaults
 from ._lookalike import cluster_order, lookalike_order
 
 __all__ = ["CharConfusionMatrixDisplay"]
@@ -88,9 +88,10 @@ class CharConfusionMatrixDisplay:
         estimator has one. The rows are the estimator's ``classes_`` and the
         labels of ``y`` it never saw (it cannot predict them: their samples
         are all errors, and are shown, as :meth:`from_predictions` shows
-        them); a sequence of ``target_names`` with one name per class of
-        ``classes_`` names such a label by itself. Other keyword arguments:
-        see :meth:`from_predictions`.
+        them), in their place in the label order; a sequence of
+        ``target_names`` with one name per class of ``classes_``, or a
+        mapping with no entry for it, names such a label by itself. Other
+        keyword arguments: see :meth:`from_predictions`.
         """
         if not hasattr(estimator, "predict"):
             raise TypeError(
@@ -137,7 +138,9 @@ class CharConfusionMatrixDisplay:
             unlike scikit-learn's ``ConfusionMatrixDisplay``, which
             normalises the sub-matrix alone.
         target_names : sequence of str or mapping, default=None
-            Character names.
+            Character names: one per class, in the order of the labels, or a
+            mapping ``{label: name}``, where a label with no entry is named by
+            itself, ``str(label)``.
         normalize : {"true", "pred", "all", None}, default="true"
             ``"true"``: each row sums to 1 (recall on the diagonal, the share
             of a class read as another off it); ``None``: raw counts.
@@ -160,6 +163,8 @@ class CharConfusionMatrixDisplay:
         if normalize not in _NORMALIZE:
             raise ValueError(f"normalize must be one of {_NORMALIZE}, got {normalize!r}.")
         y_true, y_pred = check_label_arrays(y_true, y_pred)
+        # a mapping need not name every class: the others are named by their label
+        target_names = names_with_defaults(target_names, labels, y_true, y_pred)
         labels, names = resolve_labels(y_true, y_pred, labels=labels, target_names=target_names,
                                        allow_subset=True)
         # every class counts in the normalisation, shown or not: with a subset of

@@ -118,7 +118,8 @@ class SampleImagesDisplay:
             Every label (an estimator's ``classes_``): a sequence of
             ``target_names`` names them in this order.
         target_names : sequence of str or mapping, default=None
-            Character names of the labels.
+            Character names of the labels; a label a mapping has no entry
+            for is named by itself, ``str(label)``.
         n_images : int, default=36
             How many images to show (fewer if fewer are available).
         which : {"all", "errors", "correct"}, default="all"
@@ -295,6 +296,8 @@ class WorstErrorsDisplay:
             name ``classes`` one by one). Without ``classes``, such a label
             is refused: the columns' labels are then only a guess.
         target_names : sequence of str or mapping, default=None
+            Character names of the labels; a label a mapping has no entry
+            for is named by itself, ``str(label)``.
         n_images : int, default=25
             How many errors to show at most.
         ax : array of matplotlib Axes, default=None
