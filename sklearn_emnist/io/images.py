@@ -402,7 +402,7 @@ def image_to_emnist(
         On an image with no ink, a wrong shape, NaN pixels, float pixels
         outside [0, 1], or a ``noise_level`` outside [0, 1). An image has no
         ink when, its background removed, nothing stands out of the paper by
-        6 times the paper's own noise (sensor noise, JPEG artefacts, the
+        10 times the paper's own noise (sensor noise, JPEG artefacts, the
         steps of a gradient: a photo of a blank sheet), or only specks do
         (dust: pieces neither longer than 2.5 times their width, as strokes
         are, nor spanning a quarter of the image).
