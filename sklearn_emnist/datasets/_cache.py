@@ -123,7 +123,8 @@ def file_lock(target, *, blocking=True):
     while True:
         # 0o666 less the umask, as for any new file: a cache shared by a
         # group (umask 002) stays lockable by all its members
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        # never through a link: a planted one would have us create its target
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:
             try:
                 fcntl.flock(fd, mode)
@@ -350,9 +351,10 @@ def remove_dead_scratch_folders(parent):
 
     The mechanism of :func:`remove_dead_parts`: a folder goes only if the
     process whose id its name holds is gone and no process holds its lock.
-    A folder of a live process, or whose name is not exactly a scratch
-    folder's, is never touched; one that cannot be removed (another user's)
-    stays. Costs one scan of ``parent``.
+    A folder of a live process, of another user, or whose name is not
+    exactly a scratch folder's, is never touched, and its lock file is never
+    followed through a link; a folder that cannot be removed stays. Costs
+    one scan of ``parent``.
     """
     if fcntl is None:  # pragma: no cover - cannot tell stale from in use
         return
@@ -362,9 +364,18 @@ def remove_dead_scratch_folders(parent):
         return
     for entry in entries:
         match = _SCRATCH_NAME.fullmatch(entry.name)
-        if (match is not None and entry.is_dir(follow_symlinks=False)
+        if (match is not None and entry.is_dir(follow_symlinks=False) and _owned(entry)
                 and not _process_alive(int(match.group(1)))):
             _remove_unless_locked(os.path.join(entry.path, _SCRATCH_LOCK), [entry.path], _remove_tree)
+
+
+def _owned(entry):
+    """Whether this process's user owns the folder ``entry`` (a ``os.DirEntry``):
+    another user's folder in a shared temporary folder is never touched."""
+    try:
+        return not hasattr(os, "getuid") or entry.stat(follow_symlinks=False).st_uid == os.getuid()
+    except OSError:
+        return False
 
 
 def _remove_tree(path):

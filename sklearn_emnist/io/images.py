@@ -8,7 +8,8 @@ follows the EMNIST (or MNIST) recipe:
 1. grey levels in [0, 1] (colour averaged with Pillow's ``L`` weights,
    transparency composited onto the paper);
 2. inverted when the ink is darker than the paper (the image's darkest and
-   brightest levels compared with the paper's level around them);
+   brightest levels compared with the paper's level, over the whole image
+   and around each point);
 3. background (followed across uneven lighting, but never up to the ink's
    level, so that bold strokes stay solid) subtracted, contrast stretched,
    faint noise and specks of dust removed;
@@ -80,29 +81,62 @@ def _background(pixels):
     return ndimage.uniform_filter(background, size=size, mode="nearest")
 
 
+def _block_means(image, step):
+    """``image`` shrunk ``step`` times: the means of its step x step blocks
+    (a last partial row or column of blocks is left out)."""
+    rows, cols = image.shape[0] // step, image.shape[1] // step
+    return image[: rows * step, : cols * step].reshape(rows, step, cols, step).mean(axis=(1, 3))
+
+
+def _ink_margin(image, paper):
+    """How much further ``image``'s darkest point lies below ``paper`` than its
+    brightest lies above, relative to both: in [-1, 1], positive for dark ink."""
+    below, above = float(np.max(paper - image)), float(np.max(image - paper))
+    return (below - above) / max(below + above, 1e-12)
+
+
+# _ink_is_dark judges the paper around each point on the image shrunk to at
+# most this many pixels on its shorter side, over a window of half that side,
+# and never smaller than LOCAL_PAPER_MIN pixels (all of a small image): a bold
+# character filling a 28x28 image would fill a smaller window.
+LOCAL_PAPER_SIDE = 64
+LOCAL_PAPER_MIN = 28
+
+
 def _ink_is_dark(pixels):
     """Whether the ink is darker than the paper (and the image must be inverted).
 
-    The ink is whichever extreme stands further out of the paper around it:
-    the image, smoothed over 3x3 pixels (so that a few hot or dead pixels do
-    not count), less its mean over a window half the image's shorter side
-    (the paper's level there, however the light falls: a lamp to one side, a
-    vignette, a shadow). Its most negative value is dark ink (invert), its
-    most positive light ink on dark paper (keep). Strokes are narrow beside
-    that window, and lighting changes little across it, so any paper level
-    works: grey paper in a dim photo (0.4) with black ink as well as white
-    paper, and a vignette that darkens the border below the ink's contrast
-    (a rule on the border's level, fixed at 0.5 or against the image's
-    extremes, takes both for light ink on dark paper).
+    The ink is whichever extreme of the image (smoothed over 3x3 pixels, so
+    that a few hot or dead pixels do not count) stands further out of the
+    paper. Two judges of the paper's level give each a margin in [-1, 1]
+    (how much further the darkest point lies below the paper than the
+    brightest lies above, relative to both), and their sum decides:
+
+    - the whole image's median, right however bold the strokes are, as long
+      as the ink covers less than half of the image;
+    - the median around each point, over a window half the image's shorter
+      side (on the image shrunk to at most ``LOCAL_PAPER_SIDE`` pixels),
+      right however unevenly the paper is lit: a lamp to one side, a
+      vignette darkening the border, a shadow.
+
+    Any paper level works: grey paper in a dim photo (0.4) with black ink as
+    well as white paper; a rule on the border's level, fixed at 0.5 or
+    against the image's extremes, fails the first or a vignette.
     """
     from scipy import ndimage
 
     # float32: 4 times faster on a 12-megapixel photo, and precise enough here
     pixels = pixels.astype(np.float32)
-    smooth = ndimage.uniform_filter(pixels, size=3, mode="nearest")
-    window = max(3, min(pixels.shape) // 2)
-    local = smooth - ndimage.uniform_filter(pixels, size=window, mode="reflect")
-    return bool(-local.min() > local.max())
+    smooth = ndimage.uniform_filter(pixels, size=3, mode="nearest") if min(pixels.shape) >= 3 else pixels
+    whole = _ink_margin(smooth, np.median(pixels))
+    step = -(-min(pixels.shape) // LOCAL_PAPER_SIDE)  # block means of step x step pixels
+    if step > 1:
+        shrunk = smooth = _block_means(pixels, step)  # the block means are smooth already
+    else:
+        shrunk = pixels
+    window = max(min(shrunk.shape) // 2, min(min(shrunk.shape), LOCAL_PAPER_MIN))
+    local = _ink_margin(smooth, ndimage.median_filter(shrunk, size=window, mode="reflect"))
+    return whole + local > 0
 
 
 # The background of a real EMNIST image (light ink on black) is 0: the median
@@ -127,13 +161,15 @@ def _no_ink(reason):
 
 # What counts as ink (see _check_ink). Its level must stand this many times
 # the paper's own noise above the paper. Measured in units of the noise's
-# standard deviation, on synthetic photos of blank sheets (sensor noise of
-# 0.5 to 5 grey levels, JPEG down to quality 70, gradients, paper from 0.3 to
-# 0.9) the "ink" reaches 6.2 times the noise; on real EMNIST letters rendered
-# as photos (faint pencil 0.15 below the paper, thin pen, dim grey paper, a
-# lamp to one side, a vignette, glare, a shadow, noise, JPEG, 28 to 300
-# pixels) 13 times and more.
-INK_CONTRAST = 10.0
+# standard deviation (see _noise_level), on synthetic photos of blank sheets
+# (sensor noise of 0.5 to 8 grey levels, also enlarged 2 to 4 times or
+# blurred, JPEG down to quality 70, gradients, paper from 0.3 to 0.9) the
+# "ink" reaches 5.7 times the noise; on real EMNIST letters rendered as
+# photos (thin pen, dim grey paper, a lamp to one side, a vignette, glare, a
+# shadow, JPEG, 28 to 300 pixels) 13 times and more, and for faint pencil
+# 0.15 below the paper under noise of 4 to 6 grey levels, 5.8 and more (1 of
+# 104 such letters is refused).
+INK_CONTRAST = 6.5
 # The noise is never taken below one grey level of an 8-bit image: the
 # quantisation steps of a smooth gradient are not ink.
 GREY_LEVEL = 1.0 / 255
@@ -149,23 +185,24 @@ LARGE_SHARE = 0.25
 # median |x - median of x's 3x3 neighbourhood| of Gaussian noise of standard
 # deviation 1 (measured on a million samples)
 _MEDIAN_FILTER_MAD = 0.5826
+# _noise_level also measures the noise on the image shrunk 2 and 4 times
+# while its shorter side keeps this many pixels
+NOISE_SCALE_MIN_SIDE = 32
+# an image smaller than this (a tiny drawing: nobody photographs a blank
+# sheet at 7x7 pixels) has too few pixels to tell noise from strokes: none
+NOISE_MIN_SIDE = 8
 
 
-def _noise_level(image):
-    """Standard deviation of an image's pixel noise, robust to its content.
-
-    The median distance of a pixel to the median of its 3x3 neighbourhood,
-    scaled to a standard deviation for Gaussian noise. Ink, covering less
-    than half the image, shows only at its edges; lighting, smooth however
-    uneven (a lamp to one side, a vignette), not at all. Measured on rows
-    spread over the image, about 250,000 pixels, which is plenty and keeps a
-    12-megapixel photo fast.
-    """
+def _pixel_noise(image):
+    """The noise of independent pixels: their median distance to the median of
+    their 3x3 neighbourhood, as a standard deviation for Gaussian noise, on
+    rows spread over the image (about 250,000 pixels: plenty, and fast on a
+    12-megapixel photo)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
-    if min(image.shape) < 3:
+    if min(image.shape) < NOISE_MIN_SIDE:
         return 0.0
-    step = max(1, int(np.ceil(image.size / 2**18 / 3)))
+    step = max(1, int(np.ceil(image.size / 2**18)))
     centres = np.arange(1, image.shape[0] - 1, step)
     rows = image[np.stack([centres - 1, centres, centres + 1])].astype(np.float32)
     # windows[k, j] is the 3x3 neighbourhood of pixel (centres[k], j + 1)
@@ -173,6 +210,25 @@ def _noise_level(image):
     neighbourhood = np.median(windows.reshape(*windows.shape[:2], 9), axis=2)
     distance = np.abs(rows[1, :, 1:-1] - neighbourhood)
     return float(np.median(distance)) / _MEDIAN_FILTER_MAD
+
+
+def _noise_level(image):
+    """Standard deviation of an image's pixel noise, robust to its content.
+
+    :func:`_pixel_noise`: ink, covering less than half the image, shows only
+    at its edges; lighting, smooth however uneven (a lamp to one side, a
+    vignette), not at all. Noise spread over neighbouring pixels (an image
+    enlarged, blurred or denoised) hardly differs from its neighbours: it is
+    measured on the image shrunk 2 and 4 times too (block means), where
+    independent noise shrinks and such noise does not; the largest measure
+    counts.
+    """
+    levels = [_pixel_noise(image)]
+    for step in (2, 4):
+        if min(image.shape) // step < NOISE_SCALE_MIN_SIDE:
+            break
+        levels.append(_pixel_noise(_block_means(image, step)))
+    return max(levels)
 
 
 def _check_ink(residual):
@@ -364,10 +420,12 @@ def image_to_emnist(
     invert : {"auto", True, False}, default="auto"
         Invert grey levels (needed for dark ink on light paper). ``"auto"``
         inverts when the ink is darker than the paper: when the image's
-        darkest point lies further below the paper around it (its mean over a
-        window half the image's side) than its brightest point lies above,
-        whatever the paper's level (grey paper in a dim photo as well as
-        white paper) and however unevenly it is lit.
+        darkest point lies further below the paper than its brightest point
+        lies above, the paper's level judged both over the whole image (its
+        median) and around each point (a median over half the image's side),
+        so that any paper level works (grey paper in a dim photo as well as
+        white paper), under uneven light as well (a lamp to one side, a
+        vignette).
     fit : {"auto", True, False}, default="auto"
         Crop, scale and centre the character. ``"auto"``: unless the image is
         already EMNIST-framed: 28x28 with a black background once inverted
@@ -402,7 +460,7 @@ def image_to_emnist(
         On an image with no ink, a wrong shape, NaN pixels, float pixels
         outside [0, 1], or a ``noise_level`` outside [0, 1). An image has no
         ink when, its background removed, nothing stands out of the paper by
-        10 times the paper's own noise (sensor noise, JPEG artefacts, the
+        6.5 times the paper's own noise (sensor noise, JPEG artefacts, the
         steps of a gradient: a photo of a blank sheet), or only specks do
         (dust: pieces neither longer than 2.5 times their width, as strokes
         are, nor spanning a quarter of the image).
@@ -518,8 +576,10 @@ def _float_file_levels(array, path):
     if not np.isfinite(array).all():
         raise ValueError(f"{path}: the image holds NaN or infinite pixels.")
     tolerance = _float_tolerance()
-    # the scale is the one the brightest level fits; the darkest must fit it too
-    top = 1.0 if array.max() <= 1 + tolerance else 255.0
+    # 0..255 only where the brightest level cannot be a 0..1 one with its
+    # overshoot (a 0..255 image as dark as that holds no character anyway);
+    # the darkest level must fit the same scale
+    top = 1.0 if array.max() <= 2 else 255.0
     if -tolerance * top <= array.min() and array.max() <= (1 + tolerance) * top:
         return np.clip(array / top, 0.0, 1.0)
     raise ValueError(

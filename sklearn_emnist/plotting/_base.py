@@ -122,18 +122,24 @@ def names_with_defaults(target_names, *label_arrays):
     A mapping ``{label: name}`` with no entry for a label (a class the
     estimator never saw, one left out of the mapping) names it by itself,
     ``str(label)``, as a plot must show every class; the metrics refuse such
-    a mapping instead. A sequence or ``None`` is returned unchanged (a
-    sequence of the wrong length stays an error).
+    a mapping instead. A mapping that names none of the labels (keys of
+    another type, such as ``"1"`` for ``1``) is refused. A sequence or
+    ``None`` is returned unchanged (a sequence of the wrong length stays an
+    error).
     """
     if not isinstance(target_names, Mapping):
         return target_names
-    missing = {}
-    for labels in label_arrays:
-        if labels is None:
-            continue
-        for label in dict.fromkeys(np.asarray(labels).ravel().tolist()):
-            if label not in target_names:
-                missing[label] = str(label)
+    labels = dict.fromkeys(
+        label for array in label_arrays if array is not None
+        for label in np.asarray(array).ravel().tolist()
+    )
+    missing = {label: str(label) for label in labels if label not in target_names}
+    if target_names and labels and len(missing) == len(labels):
+        # keys of another type ("1" for 1) or of another data set: a mistake
+        raise ValueError(
+            f"target_names names none of the labels: its keys (such as "
+            f"{next(iter(target_names))!r}) are not labels (such as {next(iter(labels))!r})."
+        )
     return {**missing, **target_names} if missing else target_names
 
 

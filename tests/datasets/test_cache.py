@@ -207,3 +207,22 @@ def test_a_scratch_folder_stays_while_its_lock_is_held(scratch_root):
     with file_lock(kept / "scratch"):
         _new_scratch_folder()
         assert kept.is_dir()
+
+
+def test_a_scratch_folder_of_another_user_stays(scratch_root, monkeypatch):
+    kept = scratch_root / f"sklearn-emnist-scratch-{_dead_pid()}-abcd_123"
+    kept.mkdir()
+    owner = os.stat(kept).st_uid
+    monkeypatch.setattr(os, "getuid", lambda: owner + 1)
+    _new_scratch_folder()
+    assert kept.is_dir()
+
+
+def test_the_sweep_never_follows_a_lock_file_planted_as_a_link(scratch_root, tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    planted = scratch_root / f"sklearn-emnist-scratch-{_dead_pid()}-abcd_123"
+    planted.mkdir()
+    (planted / "scratch.lock").symlink_to(victim / "created")
+    _new_scratch_folder()
+    assert list(victim.iterdir()) == []

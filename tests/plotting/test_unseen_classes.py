@@ -134,3 +134,10 @@ def test_labels_that_cannot_be_compared_append_the_unseen_ones_in_order():
     assert labels.tolist() == [0, "x", 1, 3] and names == ["zero", "ex", "1", "3"]
     labels, names = estimator_labels(classes, {0: "zero"}, np.array([3, 1, 0]))
     assert [names[label] for label in labels.tolist()] == ["zero", "x", "1", "3"]
+
+
+def test_a_mapping_that_names_none_of_the_labels_is_refused():
+    # keys of another type: every label would silently show as itself
+    y = np.array([0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError, match="names none of the labels"):
+        CharConfusionMatrixDisplay.from_predictions(y, y, target_names={"0": "a", "1": "b"})
