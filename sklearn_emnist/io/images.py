@@ -116,8 +116,9 @@ def _ink_is_dark(pixels):
       as the ink covers less than half of the image;
     - the median around each point, over a window half the image's shorter
       side (on the image shrunk to at most ``LOCAL_PAPER_SIDE`` pixels),
-      right however unevenly the paper is lit: a lamp to one side, a
-      vignette darkening the border, a shadow.
+      right where the paper is unevenly lit: a lamp to one side, a vignette
+      darkening the border (under a hard shadow's edge, the first judge
+      decides).
 
     Any paper level works: grey paper in a dim photo (0.4) with black ink as
     well as white paper; a rule on the border's level, fixed at 0.5 or
