@@ -136,8 +136,28 @@ def _ink_is_dark(pixels):
     else:
         shrunk = pixels
     window = max(min(shrunk.shape) // 2, min(min(shrunk.shape), LOCAL_PAPER_MIN))
-    local = _ink_margin(smooth, ndimage.median_filter(shrunk, size=window, mode="reflect"))
+    if window >= max(shrunk.shape):  # all of the image, wherever the window is
+        return whole > 0
+    local = _ink_margin(smooth, _coarse_median_filter(shrunk, window))
     return whole + local > 0
+
+
+def _coarse_median_filter(image, window):
+    """The median of ``image`` over a ``window`` x ``window`` window around
+    each pixel (the image reflected at its edges), taken around points a
+    quarter of a window apart and held between them: the paper's level,
+    which changes little over a quarter window, 16 times faster."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    stride = max(1, window // 4)
+    half = window // 2
+    padded = np.pad(image, half, mode="symmetric")
+    windows = sliding_window_view(padded, (window, window))[::stride, ::stride]
+    medians = np.median(windows.reshape(*windows.shape[:2], -1), axis=2)
+    # each pixel takes the median around its nearest point of the grid
+    rows = np.minimum((np.arange(image.shape[0]) + stride // 2) // stride, medians.shape[0] - 1)
+    cols = np.minimum((np.arange(image.shape[1]) + stride // 2) // stride, medians.shape[1] - 1)
+    return medians[np.ix_(rows, cols)]
 
 
 # The background of a real EMNIST image (light ink on black) is 0: the median
@@ -187,8 +207,9 @@ LARGE_SHARE = 0.25
 # deviation 1 (measured on a million samples)
 _MEDIAN_FILTER_MAD = 0.5826
 # _noise_level also measures the noise on the image shrunk 2 and 4 times
-# while its shorter side keeps this many pixels
-NOISE_SCALE_MIN_SIDE = 32
+# while its shorter side keeps this many pixels (JPEG's 8x8 blocks flatten
+# the noise within them even in a small image)
+NOISE_SCALE_MIN_SIDE = 8
 # an image smaller than this (a tiny drawing: nobody photographs a blank
 # sheet at 7x7 pixels) has too few pixels to tell noise from strokes: none
 NOISE_MIN_SIDE = 8
