@@ -342,16 +342,18 @@ def _without_superseded_failures(records):
     (:mod:`benchmarks.run`); once the model runs well again, the earlier
     failure says nothing about the figures shown.
     """
+    def folder_and_model(record):
+        return str(Path(record.get("_file", "")).parent), record.get("model")
+
     latest_ok = {}
     for record in records:
         if record.get("status") == "ok":
-            key = (str(Path(record.get("_file", "")).parent), record.get("model"))
+            key = folder_and_model(record)
             latest_ok[key] = max(latest_ok.get(key, ""), record.get("date", ""))
     return [
         record for record in records
         if record.get("status") == "ok"
-        or record.get("date", "") > latest_ok.get(
-            (str(Path(record.get("_file", "")).parent), record.get("model")), "")
+        or record.get("date", "") > latest_ok.get(folder_and_model(record), "")
     ]
 
 
@@ -1011,8 +1013,9 @@ def _other_value(target, root):
     tied = [match for match in matches if match[0] == latest]
     _, path, record, value = tied[0]
     note = f"from `{Path(other['glob']).parent}` script's record, not the runner's"
-    if refusals(latest):
-        note += "; " + refusals(latest)
+    later_refusals = refusals(latest)
+    if later_refusals:
+        note += "; " + later_refusals
     if len(tied) > 1:
         note += (f"; {len(tied)} matching records with {'no' if latest == _NO_DATE else 'the same'} "
                  "date: the first by name is shown")

@@ -10,6 +10,16 @@ from tests._data import load_bench
 Image = pytest.importorskip("PIL.Image")
 
 
+def _jpeg(pixels, quality, mode=None):
+    """``pixels`` saved as a JPEG of ``quality`` (converted to ``mode`` first,
+    where given) and read back, as a camera or a website would hand them over."""
+    image = Image.fromarray(pixels)
+    buffer = io.BytesIO()
+    (image.convert(mode) if mode else image).save(buffer, "JPEG", quality=quality)
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer))
+
+
 def _photo_like(image, rng, *, thin_pen=0):
     """A real EMNIST character as a phone photo of paper: dark ink on light paper
     lit unevenly (a gradient of 60 grey levels), 8x larger, off-centre on a bigger
@@ -24,10 +34,7 @@ def _photo_like(image, rng, *, thin_pen=0):
     page[top: top + 224, left: left + 224] = big
     paper = 230 - 0.2 * np.arange(300)[None, :] + rng.normal(0, 4, page.shape)
     photo = np.clip(paper - 0.8 * page, 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(photo).convert("RGB").save(buffer, "JPEG", quality=85)
-    buffer.seek(0)
-    return np.asarray(Image.open(buffer).convert("RGB"))
+    return _jpeg(photo, 85, mode="RGB")
 
 
 def _agreement(model, X, images):
@@ -349,12 +356,7 @@ def _blank_sheet(shape, *, paper, gradient, noise, quality=None, dust=0, colour=
     page = np.clip(np.rint(page), 0, 255).astype(np.uint8)
     if colour:  # warm light on the sheet
         page = np.dstack([page, (page * 0.97).astype(np.uint8), (page * 0.85).astype(np.uint8)])
-    if quality:
-        buffer = io.BytesIO()
-        Image.fromarray(page).save(buffer, "JPEG", quality=quality)
-        buffer.seek(0)
-        page = np.asarray(Image.open(buffer))
-    return page
+    return _jpeg(page, quality) if quality else page
 
 
 @pytest.mark.parametrize(
@@ -409,12 +411,7 @@ def _photo(image, rng, *, side, paper, ink, page=None, thin_pen=0, noise=2.5, qu
     photo = (paper - canvas * (paper - ink)) * _lighting(light, canvas.shape)
     photo += rng.normal(0, noise / 255, canvas.shape)
     photo = np.clip(np.rint(photo * 255), 0, 255).astype(np.uint8)
-    if quality:
-        buffer = io.BytesIO()
-        Image.fromarray(photo).save(buffer, "JPEG", quality=quality)
-        buffer.seek(0)
-        photo = np.asarray(Image.open(buffer))
-    return photo
+    return _jpeg(photo, quality) if quality else photo
 
 
 @pytest.mark.parametrize("paper", [0.95, 0.6, 0.4])
